@@ -1,0 +1,55 @@
+// brandledger: the command line. `brandledger help` lists the subcommands.
+#include <boost/program_options.hpp>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/data_commands.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: brandledger <command> [options]
+
+commands on a data dir (safe while a server runs on it):
+  stats   --data DIR             what the data dir holds: events, streams, map use, tables
+  verify  --data DIR             walk the hash chain; names the first bad position
+  backup  --data DIR --out DIR   a consistent, compacted copy taken while writers go on
+)";
+
+int run(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help") {
+    std::cout << kUsage;
+    return argc < 2 ? 64 : 0;
+  }
+  const std::string command = argv[1];
+  po::options_description options("options");
+  options.add_options()("data", po::value<std::string>(), "data dir")(
+      "out", po::value<std::string>(), "output dir (backup)");
+  po::variables_map vm;
+  po::store(po::command_line_parser(std::vector<std::string>(argv + 2, argv + argc)).options(options).run(), vm);
+  po::notify(vm);
+
+  auto required = [&](const char* name) -> std::string {
+    if (!vm.count(name)) throw po::error(std::string("--") + name + " is required for " + command);
+    return vm[name].as<std::string>();
+  };
+  if (command == "stats") return brandledger::app::run_stats(required("data"));
+  if (command == "verify") return brandledger::app::run_verify(required("data"));
+  if (command == "backup") return brandledger::app::run_backup(required("data"), required("out"));
+  std::cerr << "brandledger: unknown command '" << command << "'\n" << kUsage;
+  return 64;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const po::error& e) {
+    std::cerr << "brandledger: " << e.what() << "\n" << kUsage;
+    return 64;
+  }
+}

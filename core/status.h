@@ -1,0 +1,101 @@
+// Status and Result<T>: how every layer below the API reports failure.
+//
+// A Status is cheap on success (no allocation). Library and OS error codes become a Status
+// in exactly one function per library (storage: status_from_lmdb). Not-found is not an
+// error for lookups: they return std::optional.
+//
+// Thread safety: values; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace brandledger {
+
+class Status {
+ public:
+  enum class Code : std::uint8_t {
+    kOk,
+    kNotFound,
+    kCorruption,
+    kInvalidArgument,
+    kIoError,
+    kConflict,     // an expected version did not hold
+    kMapFull,      // the LMDB map is full; the environment grows it and retries
+    kUnsupported,  // e.g. a data dir written by a newer format
+    kBusy,         // e.g. too many readers
+  };
+
+  Status() = default;
+
+  static Status Ok() { return {}; }
+  static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
+  static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status IoError(std::string msg) { return {Code::kIoError, std::move(msg)}; }
+  static Status Conflict(std::string msg) { return {Code::kConflict, std::move(msg)}; }
+  static Status MapFull(std::string msg) { return {Code::kMapFull, std::move(msg)}; }
+  static Status Unsupported(std::string msg) { return {Code::kUnsupported, std::move(msg)}; }
+  static Status Busy(std::string msg) { return {Code::kBusy, std::move(msg)}; }
+
+  bool ok() const { return code_ == Code::kOk; }
+  Code code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+  // "corruption: event 12 hash mismatch"; "ok" on success.
+  std::string to_string() const;
+
+ private:
+  Status(Code code, std::string msg) : code_(code), message_(std::move(msg)) {}
+
+  Code code_ = Code::kOk;
+  std::string message_;
+};
+
+std::string_view code_name(Status::Code code);
+
+// Either a value or the Status saying why there is none.
+template <class T>
+class Result {
+ public:
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(Status status) : state_(std::in_place_index<1>, std::move(status)) {}  // NOLINT
+
+  bool ok() const { return state_.index() == 0; }
+  // REQUIRES: ok()
+  T& value() & { return std::get<0>(state_); }
+  const T& value() const& { return std::get<0>(state_); }
+  T&& value() && { return std::get<0>(std::move(state_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+  Status status() const { return ok() ? Status::Ok() : std::get<1>(state_); }
+
+ private:
+  std::variant<T, Status> state_;
+};
+
+}  // namespace brandledger
+
+#define BL_CONCAT_INNER(a, b) a##b
+#define BL_CONCAT(a, b) BL_CONCAT_INNER(a, b)
+
+// Returns the Status from the enclosing function when `expr` is not ok.
+#define BL_RETURN_IF_ERROR(expr)                        \
+  do {                                                  \
+    ::brandledger::Status bl_status_ = (expr);          \
+    if (!bl_status_.ok()) return bl_status_;            \
+  } while (0)
+
+// `BL_ASSIGN_OR_RETURN(auto x, f());` declares x from the Result's value, or returns its Status.
+#define BL_ASSIGN_OR_RETURN(lhs, expr) \
+  BL_ASSIGN_OR_RETURN_IMPL(BL_CONCAT(bl_result_, __LINE__), lhs, expr)
+#define BL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                             \
+  if (!tmp.ok()) return tmp.status();            \
+  lhs = std::move(tmp).value()

@@ -1,0 +1,110 @@
+#include "core/time.h"
+
+#include <cstdio>
+
+namespace brandledger {
+namespace {
+
+using namespace std::chrono;
+
+bool take_digits(std::string_view& s, int n, int* out) {
+  if (static_cast<int>(s.size()) < n) return false;
+  int v = 0;
+  for (int i = 0; i < n; ++i) {
+    char c = s[static_cast<std::size_t>(i)];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  s.remove_prefix(static_cast<std::size_t>(n));
+  *out = v;
+  return true;
+}
+
+bool take_char(std::string_view& s, char a, char b = '\0') {
+  if (s.empty() || (s.front() != a && (b == '\0' || s.front() != b))) return false;
+  s.remove_prefix(1);
+  return true;
+}
+
+}  // namespace
+
+Timestamp system_now() { return floor<microseconds>(system_clock::now()); }
+
+std::string format_rfc3339(Timestamp t) {
+  const sys_days day = floor<days>(t);
+  const year_month_day ymd{day};
+  const hh_mm_ss<microseconds> tod{t - day};
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                        static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
+                        static_cast<int>(tod.seconds().count()));
+  std::string out(buf, static_cast<std::size_t>(n));
+  if (auto frac = tod.subseconds().count(); frac != 0) {
+    char f[8];
+    std::snprintf(f, sizeof f, "%06lld", static_cast<long long>(frac));
+    std::string digits(f);
+    while (digits.back() == '0') digits.pop_back();
+    out += '.';
+    out += digits;
+  }
+  out += 'Z';
+  return out;
+}
+
+std::optional<Timestamp> parse_rfc3339(std::string_view s) {
+  int y, mo, d;
+  if (!take_digits(s, 4, &y) || !take_char(s, '-') || !take_digits(s, 2, &mo) ||
+      !take_char(s, '-') || !take_digits(s, 2, &d))
+    return std::nullopt;
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  const Timestamp midnight = time_point_cast<microseconds>(sys_days{ymd});
+  if (s.empty()) return midnight;
+
+  int h, mi, sec;
+  if (!take_char(s, 'T', 't') || !take_digits(s, 2, &h) || !take_char(s, ':') ||
+      !take_digits(s, 2, &mi) || !take_char(s, ':') || !take_digits(s, 2, &sec))
+    return std::nullopt;
+  // A leap second (":60") has no place on this timeline; refuse it rather than guess.
+  if (h > 23 || mi > 59 || sec > 59) return std::nullopt;
+  std::int64_t micros = 0;
+  if (take_char(s, '.')) {
+    int digits = 0;
+    while (!s.empty() && s.front() >= '0' && s.front() <= '9') {
+      if (digits < 6) micros = micros * 10 + (s.front() - '0');
+      ++digits;
+      s.remove_prefix(1);
+    }
+    if (digits == 0 || digits > 9) return std::nullopt;
+    for (int i = digits; i < 6; ++i) micros *= 10;
+  }
+  minutes offset{0};
+  if (take_char(s, 'Z', 'z')) {
+  } else if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+    const bool negative = s.front() == '-';
+    s.remove_prefix(1);
+    int oh, om;
+    if (!take_digits(s, 2, &oh) || !take_char(s, ':') || !take_digits(s, 2, &om) || oh > 23 ||
+        om > 59)
+      return std::nullopt;
+    offset = hours{oh} + minutes{om};
+    if (negative) offset = -offset;
+  } else {
+    return std::nullopt;
+  }
+  if (!s.empty()) return std::nullopt;
+  return midnight + hours{h} + minutes{mi} + seconds{sec} + microseconds{micros} - offset;
+}
+
+int utc_year(Timestamp t) { return static_cast<int>(year_month_day{floor<days>(t)}.year()); }
+
+Timestamp add_years(Timestamp t, int n) {
+  const sys_days day = floor<days>(t);
+  year_month_day ymd{day};
+  ymd += years{n};
+  if (!ymd.ok()) ymd = ymd.year() / ymd.month() / last;  // Feb 29 -> Feb 28
+  return sys_days{ymd} + (t - day);
+}
+
+}  // namespace brandledger

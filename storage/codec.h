@@ -1,0 +1,77 @@
+// The on-disk encoding of BrandLedger's LMDB tables. This grammar is the format contract:
+// change it only with a new kSchemaVersion (storage/environment.h) and an upgrade path.
+//
+//   u8, u32, u64, i64 := fixed width, little-endian (i64 two's complement)
+//   u64be             := 8 bytes big-endian, so that byte order is numeric order in keys
+//   str               := u32 length, then that many bytes (UTF-8 text, not NUL-terminated)
+//   time              := i64 microseconds since 1970-01-01T00:00:00Z
+//   digest            := 32 bytes of SHA-256
+//
+//   events        key   := position as a native size_t (MDB_INTEGERKEY), gapless from 1
+//                 value := prev_hash:digest record hash:digest
+//     record      := format:u8(=1) position:u64 stream:str version:u64 type:str
+//                    schema_version:u32 occurred_at:time recorded_at:time
+//                    actor_id:str actor_name:str actor_role:str actor_org:str
+//                    command_id:str correlation_id:str comment:str data:str
+//     hash        := SHA-256(prev_hash record)   ; the first event's prev_hash is all zeros
+//   stream_index  key   := stream-bytes 0x00 version:u64be
+//                 value := position:u64 occurred_at:time
+//   streams       key   := stream-bytes      (never contains 0x00)
+//                 value := head_version:u64
+//   commands      key   := command-id bytes
+//                 value := first_position:u64 last_position:u64 count:u32
+//                          (stream:str head_version:u64){count}
+//   meta          key   := "schema_version"  value := u32
+//                 (the layers above keep their own small keys here)
+//   view.*        the engine's projections; their keys and values are the engine's.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "storage/event.h"
+
+namespace brandledger::storage {
+
+inline constexpr std::uint8_t kEventFormat = 1;
+inline constexpr std::size_t kDigestSize = 32;
+
+std::string encode_u32(std::uint32_t v);
+std::optional<std::uint32_t> decode_u32(std::string_view bytes);
+std::string encode_u64(std::uint64_t v);
+std::optional<std::uint64_t> decode_u64(std::string_view bytes);
+void append_u64be(std::string* out, std::uint64_t v);
+std::optional<std::uint64_t> decode_u64be(std::string_view bytes);
+
+// The events table's key for a position.
+std::string position_key(std::uint64_t position);
+std::optional<std::uint64_t> decode_position_key(std::string_view key);
+
+// Writes the whole value (prev_hash, record, hash) of `event` into *out, computing the
+// hash from event.prev_hash and the record; event.hash is ignored. Returns the hash.
+Sha256Digest encode_event_value(const EventView& event, std::string* out);
+
+// Parses a stored value. nullopt when it is malformed (the hash is not checked here).
+std::optional<EventView> decode_event_value(std::string_view value);
+
+// The bytes that `hash` covers: everything before the trailing digest.
+// REQUIRES: value.size() >= kDigestSize.
+inline std::string_view hashed_part(std::string_view value) {
+  return value.substr(0, value.size() - kDigestSize);
+}
+
+std::string stream_index_key(std::string_view stream, std::uint64_t version);
+
+struct StreamIndexEntry {
+  std::uint64_t position = 0;
+  Timestamp occurred_at{};
+};
+std::string encode_stream_index_value(const StreamIndexEntry& entry);
+std::optional<StreamIndexEntry> decode_stream_index_value(std::string_view value);
+
+std::string encode_append_result(const AppendResult& result);
+std::optional<AppendResult> decode_append_result(std::string_view value);
+
+}  // namespace brandledger::storage

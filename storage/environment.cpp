@@ -1,0 +1,237 @@
+#include "storage/environment.h"
+
+#include <lmdb.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "storage/codec.h"
+#include "storage/lmdb_status.h"
+
+namespace brandledger::storage {
+namespace {
+
+constexpr std::string_view kSchemaKey = "schema_version";
+constexpr int kMaxGrowthsPerWrite = 40;
+
+std::uint64_t file_size_or_zero(const std::filesystem::path& p) {
+  std::error_code ec;
+  auto n = std::filesystem::file_size(p, ec);
+  return ec ? 0 : n;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Environment>> Environment::open(const std::filesystem::path& dir,
+                                                       EnvironmentOptions options) {
+  std::unique_ptr<Environment> env(new Environment());
+  env->dir_ = dir;
+  env->read_only_ = options.read_only;
+
+  std::error_code ec;
+  if (options.read_only) {
+    if (!std::filesystem::exists(dir / "data.mdb", ec))
+      return Status::NotFound("no BrandLedger data in " + dir.string());
+  } else {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status::IoError("cannot create " + dir.string() + ": " + ec.message());
+  }
+
+  int rc = mdb_env_create(&env->env_);
+  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "mdb_env_create");
+  const auto max_dbs = static_cast<MDB_dbi>(8 + options.view_tables.size());
+  const std::size_t map_size =
+      std::max<std::size_t>(options.initial_map_size, file_size_or_zero(dir / "data.mdb"));
+  if ((rc = mdb_env_set_maxdbs(env->env_, max_dbs)) != MDB_SUCCESS ||
+      (rc = mdb_env_set_maxreaders(env->env_, options.max_readers)) != MDB_SUCCESS ||
+      (rc = mdb_env_set_mapsize(env->env_, map_size)) != MDB_SUCCESS)
+    return status_from_lmdb(rc, "configure environment");
+
+  // MDB_NOTLS: read transactions belong to no thread, so a request may move between threads.
+  unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u);
+  rc = mdb_env_open(env->env_, dir.c_str(), flags, 0644);
+  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "open " + dir.string());
+
+  rc = mdb_reader_check(env->env_, &env->stale_readers_cleared_);
+  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "mdb_reader_check");
+
+  MDB_envinfo info{};
+  mdb_env_info(env->env_, &info);
+  env->map_size_ = info.me_mapsize;
+
+  BL_RETURN_IF_ERROR(env->open_tables(options));
+  return env;
+}
+
+Environment::~Environment() {
+  if (env_ != nullptr) mdb_env_close(env_);
+}
+
+Status Environment::open_tables(const EnvironmentOptions& options) {
+  const unsigned create = read_only_ ? 0u : MDB_CREATE;
+  BL_ASSIGN_OR_RETURN(MDB_txn * txn, begin(read_only_ ? MDB_RDONLY : 0u));
+
+  auto open_one = [&](const std::string& name, unsigned flags, Table* out) -> Status {
+    MDB_dbi dbi = 0;
+    int rc = mdb_dbi_open(txn, name.c_str(), flags | create, &dbi);
+    if (rc == MDB_NOTFOUND)
+      return Status::NotFound("no table " + name + " in " + dir_.string() +
+                              ": not a BrandLedger data dir");
+    if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "open table " + name);
+    *out = Table(dbi, name);
+    return Status::Ok();
+  };
+
+  Status s = open_one("events", MDB_INTEGERKEY, &log_.events);
+  if (s.ok()) s = open_one("stream_index", 0, &log_.stream_index);
+  if (s.ok()) s = open_one("streams", 0, &log_.streams);
+  if (s.ok()) s = open_one("commands", 0, &log_.commands);
+  if (s.ok()) s = open_one("meta", 0, &log_.meta);
+  views_.resize(options.view_tables.size());
+  for (std::size_t i = 0; s.ok() && i < options.view_tables.size(); ++i)
+    s = open_one("view." + options.view_tables[i], 0, &views_[i]);
+
+  // The schema stamp: written on a new data dir, checked on every other.
+  if (s.ok()) {
+    MDB_val key{kSchemaKey.size(), const_cast<char*>(kSchemaKey.data())}, value{};
+    int rc = mdb_get(txn, log_.meta.dbi_, &key, &value);
+    if (rc == MDB_NOTFOUND) {
+      MDB_stat st{};
+      mdb_stat(txn, log_.events.dbi_, &st);
+      if (st.ms_entries != 0) {
+        s = Status::Corruption(dir_.string() + " holds events but no schema version");
+      } else if (!read_only_) {
+        std::string stamp = encode_u32(kSchemaVersion);
+        MDB_val v{stamp.size(), stamp.data()};
+        rc = mdb_put(txn, log_.meta.dbi_, &key, &v, 0);
+        if (rc != MDB_SUCCESS) s = status_from_lmdb(rc, "stamp schema version");
+      }
+    } else if (rc != MDB_SUCCESS) {
+      s = status_from_lmdb(rc, "read schema version");
+    } else {
+      auto found = decode_u32({static_cast<const char*>(value.mv_data), value.mv_size});
+      if (!found) {
+        s = Status::Corruption("unreadable schema version in " + dir_.string());
+      } else if (*found > kSchemaVersion) {
+        s = Status::Unsupported("the data in " + dir_.string() + " has format version " +
+                                std::to_string(*found) + ", newer than this build's " +
+                                std::to_string(kSchemaVersion) +
+                                "; run a newer brandledger on it");
+      } else if (*found < kSchemaVersion) {
+        s = Status::Unsupported("the data in " + dir_.string() + " has format version " +
+                                std::to_string(*found) + ", which this build cannot upgrade");
+      }
+    }
+  }
+  if (!s.ok()) {
+    mdb_txn_abort(txn);
+    map_mutex_.unlock_shared();
+    return s;
+  }
+  // Committing makes the table handles usable by every later transaction (read-only too).
+  int rc = mdb_txn_commit(txn);
+  map_mutex_.unlock_shared();
+  return rc == MDB_SUCCESS ? Status::Ok() : status_from_lmdb(rc, "commit table creation");
+}
+
+// Starts a transaction holding the map lock shared; the caller takes over both.
+Result<MDB_txn*> Environment::begin(unsigned flags) const {
+  for (;;) {
+    map_mutex_.lock_shared();
+    MDB_txn* txn = nullptr;
+    int rc = mdb_txn_begin(env_, nullptr, flags, &txn);
+    if (rc == MDB_SUCCESS) return txn;
+    map_mutex_.unlock_shared();
+    if (rc != MDB_MAP_RESIZED) return status_from_lmdb(rc, "mdb_txn_begin");
+    // Another process grew the map: adopt its size, with no transaction of ours open.
+    std::unique_lock lock(map_mutex_);
+    rc = mdb_env_set_mapsize(env_, 0);
+    if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "adopt map size");
+    MDB_envinfo info{};
+    mdb_env_info(env_, &info);
+    map_size_ = info.me_mapsize;
+  }
+}
+
+Result<ReadTxn> Environment::begin_read() const {
+  BL_ASSIGN_OR_RETURN(MDB_txn * txn, begin(MDB_RDONLY));
+  return ReadTxn(txn, std::shared_lock(map_mutex_, std::adopt_lock));
+}
+
+Status Environment::write(const std::function<Status(WriteTxn&)>& body) {
+  if (read_only_) return Status::InvalidArgument("the environment was opened read-only");
+  for (int growths = 0;; ++growths) {
+    Status s;
+    {
+      BL_ASSIGN_OR_RETURN(MDB_txn * handle, begin(0));
+      WriteTxn txn(handle, std::shared_lock(map_mutex_, std::adopt_lock));
+      s = body(txn);
+      if (s.ok() && txn.is_open()) s = txn.commit();
+    }  // an uncommitted transaction aborts here, before the map may grow
+    if (s.code() != Status::Code::kMapFull || growths == kMaxGrowthsPerWrite) return s;
+    BL_RETURN_IF_ERROR(grow());
+  }
+}
+
+Status Environment::grow() {
+  std::unique_lock lock(map_mutex_);
+  MDB_envinfo info{};
+  mdb_env_info(env_, &info);
+  const std::size_t next = info.me_mapsize * 2;
+  int rc = mdb_env_set_mapsize(env_, next);
+  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "grow map");
+  mdb_env_info(env_, &info);
+  map_size_ = info.me_mapsize;
+  return Status::Ok();
+}
+
+const Table* Environment::view_table(std::string_view name) const {
+  for (const Table& t : views_)
+    if (std::string_view(t.name()).substr(5) == name) return &t;  // past "view."
+  return nullptr;
+}
+
+Status Environment::backup(const std::filesystem::path& out_dir) const {
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return Status::IoError("cannot create " + out_dir.string() + ": " + ec.message());
+  if (std::filesystem::exists(out_dir / "data.mdb", ec))
+    return Status::InvalidArgument(out_dir.string() + " already holds a data file");
+  std::shared_lock lock(map_mutex_);
+  int rc = mdb_env_copy2(env_, out_dir.c_str(), MDB_CP_COMPACT);
+  return rc == MDB_SUCCESS ? Status::Ok() : status_from_lmdb(rc, "backup to " + out_dir.string());
+}
+
+Result<EnvironmentStats> Environment::stats() const {
+  EnvironmentStats out;
+  BL_ASSIGN_OR_RETURN(ReadTxn txn, begin_read());
+  MDB_envinfo info{};
+  MDB_stat env_stat{};
+  mdb_env_info(env_, &info);
+  mdb_env_stat(env_, &env_stat);
+  out.page_size = env_stat.ms_psize;
+  out.map_size = info.me_mapsize;
+  out.map_used = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * env_stat.ms_psize;
+  out.readers = info.me_numreaders;
+  out.file_bytes = file_size_or_zero(dir_ / "data.mdb");
+
+  auto add = [&](const Table& t) -> Status {
+    MDB_stat st{};
+    int rc = mdb_stat(txn.handle(), t.dbi_, &st);
+    if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "mdb_stat " + t.name());
+    const std::uint64_t pages = st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+    out.tables.push_back({t.name(), st.ms_entries, pages * st.ms_psize});
+    return Status::Ok();
+  };
+  for (const Table* t : {&log_.events, &log_.stream_index, &log_.streams, &log_.commands, &log_.meta})
+    BL_RETURN_IF_ERROR(add(*t));
+  for (const Table& t : views_) BL_RETURN_IF_ERROR(add(t));
+  out.events = out.tables[0].entries;
+  out.streams = out.tables[2].entries;
+
+  BL_ASSIGN_OR_RETURN(auto schema, log_.meta.get(txn, kSchemaKey));
+  if (schema) out.schema_version = decode_u32(*schema).value_or(0);
+  return out;
+}
+
+}  // namespace brandledger::storage

@@ -1,0 +1,128 @@
+// Environment: one LMDB environment (one directory) and the named tables opened in it.
+//
+// Opened once per process and shared; the tables are opened (created if missing) at start
+// and never again. The stored schema version is checked at open: a data dir written by a
+// newer format is refused with a clear message. Readers left behind by crashed processes are
+// cleared at open.
+//
+// The memory map grows on demand: write() runs its body in a write transaction and, when
+// LMDB reports MDB_MAP_FULL, aborts, doubles the map and runs the body again, so a full map
+// never crashes the process nor leaves half a write. A map grown by another process is
+// adopted when a transaction starts.
+//
+// Thread safety: every method is safe from any thread. LMDB allows one write transaction
+// at a time (others wait); read transactions run beside it without blocking it.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "storage/table.h"
+#include "storage/transaction.h"
+
+struct MDB_env;
+
+namespace brandledger::storage {
+
+// The on-disk format this build reads and writes (see storage/codec.h).
+inline constexpr std::uint32_t kSchemaVersion = 1;
+
+struct EnvironmentOptions {
+  // The map starts at the larger of this and the data file's size, and grows when full.
+  std::size_t initial_map_size = std::size_t{256} << 20;
+  unsigned max_readers = 512;
+  // Names of the view tables the engine projects into; opened (created) with the rest.
+  std::vector<std::string> view_tables;
+  // Open without writing anything (no table creation, no schema stamp).
+  bool read_only = false;
+};
+
+// The event log's own tables. Their layout is written down in storage/codec.h.
+struct LogTables {
+  Table events;        // position -> event record
+  Table stream_index;  // stream, version -> position, occurred_at
+  Table streams;       // stream -> head version
+  Table commands;      // command id -> the first append's result
+  Table meta;          // "schema_version", and small settings of the layers above
+};
+
+struct TableStats {
+  std::string name;
+  std::uint64_t entries = 0;
+  std::uint64_t bytes = 0;  // pages in use times the page size
+};
+
+struct EnvironmentStats {
+  std::uint64_t events = 0;
+  std::uint64_t streams = 0;
+  std::uint64_t map_size = 0;   // bytes reserved for the map
+  std::uint64_t map_used = 0;   // bytes up to the last page in use
+  std::uint64_t file_bytes = 0; // size of data.mdb
+  std::uint32_t page_size = 0;
+  std::uint32_t readers = 0;    // reader slots in use, across processes
+  std::uint32_t schema_version = 0;
+  std::vector<TableStats> tables;
+};
+
+class Environment {
+ public:
+  // Opens (creating if missing) the environment in `dir`.
+  static Result<std::unique_ptr<Environment>> open(const std::filesystem::path& dir,
+                                                   EnvironmentOptions options = {});
+  ~Environment();
+  Environment(const Environment&) = delete;
+  Environment& operator=(const Environment&) = delete;
+
+  Result<ReadTxn> begin_read() const;
+
+  // Runs `body` in a write transaction and commits it when body returns ok; otherwise the
+  // transaction is aborted and body's status returned. On MDB_MAP_FULL the map grows and
+  // body runs again from the start, so body must change nothing but the transaction (or
+  // be safe to repeat).
+  // REQUIRES: the calling thread holds no open transaction of this environment.
+  Status write(const std::function<Status(WriteTxn&)>& body);
+
+  const LogTables& log_tables() const { return log_; }
+  // nullptr when `name` was not among the options' view_tables.
+  const Table* view_table(std::string_view name) const;
+  const std::vector<Table>& view_tables() const { return views_; }
+
+  // A consistent, compacted copy into `out_dir` (created; must not already hold a data
+  // file), taken from one read snapshot while writers go on.
+  Status backup(const std::filesystem::path& out_dir) const;
+
+  Result<EnvironmentStats> stats() const;
+
+  const std::filesystem::path& dir() const { return dir_; }
+  std::size_t map_size() const { return map_size_.load(); }
+  // How many stale reader slots open() cleared.
+  int stale_readers_cleared() const { return stale_readers_cleared_; }
+  bool read_only() const { return read_only_; }
+
+ private:
+  Environment() = default;
+  Status open_tables(const EnvironmentOptions& options);
+  Result<MDB_txn*> begin(unsigned flags) const;
+  Status grow();
+
+  MDB_env* env_ = nullptr;
+  std::filesystem::path dir_;
+  bool read_only_ = false;
+  int stale_readers_cleared_ = 0;
+  mutable std::atomic<std::size_t> map_size_{0};
+  // Held shared by every open transaction, exclusively while the map is resized.
+  mutable std::shared_mutex map_mutex_;
+  LogTables log_;
+  std::vector<Table> views_;
+};
+
+}  // namespace brandledger::storage

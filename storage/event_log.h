@@ -1,0 +1,103 @@
+// EventLog: the append-only, hash-chained log of every event, on an Environment's tables.
+//
+// An append writes one command's events to one or more streams at once: all of them or,
+// when any stream's expected version fails or the request is malformed, none. The log
+// keeps, per event, a global gapless position and a per-stream gapless version, and chains
+// every event to the one before by SHA-256 (storage/codec.h has the exact bytes), so that
+// verify() finds the first event altered behind the log's back.
+//
+// Every method takes the caller's transaction, so that the engine commits a command's events
+// and its view updates together.
+//
+// Thread safety: an EventLog holds no mutable state; use it from any thread with that
+// thread's transaction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "storage/environment.h"
+#include "storage/event.h"
+
+namespace brandledger::storage {
+
+struct LogHead {
+  std::uint64_t position = 0;  // 0 for an empty log
+  Sha256Digest hash{};         // all zeros for an empty log
+};
+
+struct VerifyReport {
+  bool ok = true;
+  std::uint64_t events = 0;            // events checked
+  LogHead head;                        // the last good event
+  std::uint64_t first_bad_position = 0;  // set when !ok
+  std::string problem;                 // what was wrong there
+};
+
+// Stream names and command ids are stored as LMDB keys.
+inline constexpr std::size_t kMaxStreamName = 400;
+inline constexpr std::size_t kMaxCommandId = 500;
+
+class EventLog {
+ public:
+  // REQUIRES: env outlives the EventLog.
+  explicit EventLog(const Environment& env) : t_(env.log_tables()) {}
+
+  // Appends request.events in order. On success fills *out (positions, stream heads).
+  // With a command id seen before: writes nothing, *out is the first result with
+  // duplicate = true, returns ok. When an expected version does not hold: writes nothing,
+  // sets out->conflict and returns Conflict. Malformed requests (no events, a bad stream
+  // name) return InvalidArgument. MapFull must be passed up to Environment::write.
+  Status append(WriteTxn& txn, const AppendRequest& request, AppendResult* out) const;
+
+  Result<LogHead> head(const Txn& txn) const;
+
+  // The stream's head version; 0 when the stream has no events.
+  Result<std::uint64_t> stream_version(const Txn& txn, std::string_view stream) const;
+
+  Result<std::optional<Event>> get(const Txn& txn, std::uint64_t position) const;
+
+  // The stream's events with from <= version <= to, oldest first.
+  Result<std::vector<Event>> read_stream(
+      const Txn& txn, std::string_view stream, std::uint64_t from_version = 1,
+      std::uint64_t to_version = std::numeric_limits<std::uint64_t>::max()) const;
+
+  // The stream as it stood at `until`: its events up to the first with occurred_at > until.
+  Result<std::vector<Event>> read_stream_until(const Txn& txn, std::string_view stream,
+                                               Timestamp until) const;
+
+  // Up to `limit` events with position > after, in order.
+  Result<std::vector<Event>> read_all(const Txn& txn, std::uint64_t after,
+                                      std::size_t limit) const;
+
+  // Visits every event with position > after, in order, while visit returns true; the view
+  // is valid only during the call. An unreadable record stops the walk with Corruption.
+  Status for_each(const Txn& txn, std::uint64_t after,
+                  const std::function<bool(const EventView&)>& visit) const;
+
+  // Every stream whose name starts with prefix, with its head version, by name.
+  Status for_each_stream(const Txn& txn, std::string_view prefix,
+                         const std::function<bool(std::string_view, std::uint64_t)>& visit) const;
+
+  // The result of the append that carried this command id, if any.
+  Result<std::optional<AppendResult>> find_command(const Txn& txn,
+                                                   std::string_view command_id) const;
+
+  // Walks the whole chain: positions gapless from 1, records readable, each prev_hash
+  // equal to the hash before it, each hash equal to SHA-256 of its bytes, and each event
+  // where the stream index says it is. Reports the first bad position.
+  Result<VerifyReport> verify(const Txn& txn) const;
+
+ private:
+  Result<std::optional<Event>> get_at(const Txn& txn, std::uint64_t position) const;
+
+  LogTables t_;
+};
+
+}  // namespace brandledger::storage

@@ -1,0 +1,122 @@
+#include "storage/table.h"
+
+#include <lmdb.h>
+
+#include "storage/lmdb_status.h"
+
+namespace brandledger::storage {
+namespace {
+
+MDB_val to_val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+std::string_view from_val(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+// Closes the cursor on every path out of a scan.
+class Cursor {
+ public:
+  Cursor() = default;
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  ~Cursor() {
+    if (cursor_ != nullptr) mdb_cursor_close(cursor_);
+  }
+  Status open(MDB_txn* txn, unsigned dbi, const std::string& table) {
+    int rc = mdb_cursor_open(txn, dbi, &cursor_);
+    return rc == MDB_SUCCESS ? Status::Ok() : status_from_lmdb(rc, "mdb_cursor_open " + table);
+  }
+  // MDB_SUCCESS, MDB_NOTFOUND, or an error.
+  int get(MDB_val* key, MDB_val* value, MDB_cursor_op op) { return mdb_cursor_get(cursor_, key, value, op); }
+
+ private:
+  MDB_cursor* cursor_ = nullptr;
+};
+
+}  // namespace
+
+Result<std::optional<std::string_view>> Table::get(const Txn& txn, std::string_view key) const {
+  MDB_val k = to_val(key), v{};
+  int rc = mdb_get(txn.handle(), dbi_, &k, &v);
+  if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
+  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "mdb_get " + name_);
+  return std::optional<std::string_view>(from_val(v));
+}
+
+Status Table::put(WriteTxn& txn, std::string_view key, std::string_view value, bool append) const {
+  MDB_val k = to_val(key), v = to_val(value);
+  int rc = mdb_put(txn.handle(), dbi_, &k, &v, append ? MDB_APPEND : 0);
+  return rc == MDB_SUCCESS ? Status::Ok() : status_from_lmdb(rc, "mdb_put " + name_);
+}
+
+Result<bool> Table::erase(WriteTxn& txn, std::string_view key) const {
+  MDB_val k = to_val(key);
+  int rc = mdb_del(txn.handle(), dbi_, &k, nullptr);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "mdb_del " + name_);
+  return true;
+}
+
+Status Table::scan(const Txn& txn, std::string_view from, const Visitor& visit) const {
+  Cursor cursor;
+  BL_RETURN_IF_ERROR(cursor.open(txn.handle(), dbi_, name_));
+  MDB_val k = to_val(from), v{};
+  int rc = from.empty() ? cursor.get(&k, &v, MDB_FIRST) : cursor.get(&k, &v, MDB_SET_RANGE);
+  while (rc == MDB_SUCCESS) {
+    if (!visit(from_val(k), from_val(v))) return Status::Ok();
+    rc = cursor.get(&k, &v, MDB_NEXT);
+  }
+  return rc == MDB_NOTFOUND ? Status::Ok() : status_from_lmdb(rc, "scan " + name_);
+}
+
+Status Table::scan_prefix(const Txn& txn, std::string_view prefix, const Visitor& visit) const {
+  return scan(txn, prefix, [&](std::string_view key, std::string_view value) {
+    return key.starts_with(prefix) && visit(key, value);
+  });
+}
+
+Status Table::scan_backward(const Txn& txn, std::string_view from, const Visitor& visit) const {
+  Cursor cursor;
+  BL_RETURN_IF_ERROR(cursor.open(txn.handle(), dbi_, name_));
+  MDB_val k = to_val(from), v{};
+  int rc;
+  if (from.empty()) {
+    rc = cursor.get(&k, &v, MDB_LAST);
+  } else {
+    // Land on the first key >= from, then step back unless it is `from` itself.
+    rc = cursor.get(&k, &v, MDB_SET_RANGE);
+    if (rc == MDB_NOTFOUND) {
+      rc = cursor.get(&k, &v, MDB_LAST);
+    } else if (rc == MDB_SUCCESS && from_val(k) != from) {
+      rc = cursor.get(&k, &v, MDB_PREV);
+    }
+  }
+  while (rc == MDB_SUCCESS) {
+    if (!visit(from_val(k), from_val(v))) return Status::Ok();
+    rc = cursor.get(&k, &v, MDB_PREV);
+  }
+  return rc == MDB_NOTFOUND ? Status::Ok() : status_from_lmdb(rc, "scan back " + name_);
+}
+
+Result<std::optional<KeyValue>> Table::last(const Txn& txn) const {
+  Cursor cursor;
+  BL_RETURN_IF_ERROR(cursor.open(txn.handle(), dbi_, name_));
+  MDB_val k{}, v{};
+  int rc = cursor.get(&k, &v, MDB_LAST);
+  if (rc == MDB_NOTFOUND) return std::optional<KeyValue>();
+  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "last " + name_);
+  return std::optional<KeyValue>(KeyValue{from_val(k), from_val(v)});
+}
+
+Result<std::uint64_t> Table::count(const Txn& txn) const {
+  MDB_stat st{};
+  int rc = mdb_stat(txn.handle(), dbi_, &st);
+  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "mdb_stat " + name_);
+  return static_cast<std::uint64_t>(st.ms_entries);
+}
+
+Status Table::clear(WriteTxn& txn) const {
+  int rc = mdb_drop(txn.handle(), dbi_, 0);
+  return rc == MDB_SUCCESS ? Status::Ok() : status_from_lmdb(rc, "mdb_drop " + name_);
+}
+
+}  // namespace brandledger::storage

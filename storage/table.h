@@ -1,0 +1,69 @@
+// Table: one LMDB named database, an ordered map of byte keys to byte values.
+//
+// The event log keeps its own tables; projections get generic "view tables" that the engine
+// writes in the same write transaction as the events they come from.
+//
+// Views returned by get/scan point into the memory map and stay valid until the
+// transaction ends or the next write to the same table in it. Not-found is std::nullopt.
+//
+// Thread safety: a Table is an immutable handle, valid for the life of its Environment and
+// usable from any thread with that thread's transaction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/status.h"
+#include "storage/transaction.h"
+
+namespace brandledger::storage {
+
+struct KeyValue {
+  std::string_view key;
+  std::string_view value;
+};
+
+// Returns false to stop the scan.
+using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
+
+class Table {
+ public:
+  Table() = default;
+
+  const std::string& name() const { return name_; }
+
+  Result<std::optional<std::string_view>> get(const Txn& txn, std::string_view key) const;
+
+  // `append`: the caller promises the key sorts after every key present (MDB_APPEND): cheaper,
+  // and a broken promise is refused rather than written out of order.
+  Status put(WriteTxn& txn, std::string_view key, std::string_view value, bool append = false) const;
+
+  // True when the key was there.
+  Result<bool> erase(WriteTxn& txn, std::string_view key) const;
+
+  // Entries with key >= from, ascending, while the visitor returns true.
+  Status scan(const Txn& txn, std::string_view from, const Visitor& visit) const;
+  // Entries whose key starts with prefix, ascending.
+  Status scan_prefix(const Txn& txn, std::string_view prefix, const Visitor& visit) const;
+  // Entries with key <= from (from empty: from the last), descending.
+  Status scan_backward(const Txn& txn, std::string_view from, const Visitor& visit) const;
+
+  Result<std::optional<KeyValue>> last(const Txn& txn) const;
+  Result<std::uint64_t> count(const Txn& txn) const;
+
+  // Removes every entry; the table stays.
+  Status clear(WriteTxn& txn) const;
+
+ private:
+  friend class Environment;
+  Table(unsigned dbi, std::string name) : dbi_(dbi), name_(std::move(name)) {}
+
+  unsigned dbi_ = 0;
+  std::string name_;
+};
+
+}  // namespace brandledger::storage

@@ -1,0 +1,85 @@
+#include <catch2/catch.hpp>
+
+#include "storage/codec.h"
+
+using namespace brandledger;
+using namespace brandledger::storage;
+
+TEST_CASE("an event value round-trips every field and its hash covers the record") {
+  EventView e;
+  e.position = 42;
+  e.stream = "brand-b1";
+  e.version = 7;
+  e.type = "BrandNamed";
+  e.schema_version = 2;
+  e.occurred_at = *parse_rfc3339("2026-11-22T10:00:00Z");
+  e.recorded_at = *parse_rfc3339("2026-11-22T10:00:00.5Z");
+  e.actor = {"u1", "李四", "committee", "wc"};
+  e.command_id = "cmd-1";
+  e.correlation_id = "corr-1";
+  e.comment = "同意命名";
+  e.data = R"({"name":"红蓝融 税先锋"})";
+  e.prev_hash = sha256("previous");
+
+  std::string value;
+  Sha256Digest hash = encode_event_value(e, &value);
+  CHECK(hash == sha256(hashed_part(value)));
+  auto back = decode_event_value(value);
+  REQUIRE(back);
+  CHECK(back->position == 42);
+  CHECK(back->stream == "brand-b1");
+  CHECK(back->version == 7);
+  CHECK(back->type == "BrandNamed");
+  CHECK(back->schema_version == 2);
+  CHECK(back->occurred_at == e.occurred_at);
+  CHECK(back->recorded_at == e.recorded_at);
+  CHECK(back->actor.name == "李四");
+  CHECK(back->actor.org == "wc");
+  CHECK(back->command_id == "cmd-1");
+  CHECK(back->correlation_id == "corr-1");
+  CHECK(back->comment == "同意命名");
+  CHECK(back->data == e.data);
+  CHECK(back->prev_hash == e.prev_hash);
+  CHECK(back->hash == hash);
+}
+
+TEST_CASE("a truncated or padded event value is refused") {
+  EventView e;
+  e.position = 1;
+  e.stream = "s";
+  e.type = "T";
+  std::string value;
+  encode_event_value(e, &value);
+  CHECK(decode_event_value(value));
+  CHECK_FALSE(decode_event_value(value.substr(0, value.size() - 1)));
+  CHECK_FALSE(decode_event_value(value + "x"));
+  CHECK_FALSE(decode_event_value(""));
+}
+
+TEST_CASE("stream index keys sort by stream, then numerically by version") {
+  CHECK(stream_index_key("brand-a", 2) < stream_index_key("brand-a", 10));
+  CHECK(stream_index_key("brand-a", 255) < stream_index_key("brand-a", 256));
+  CHECK(stream_index_key("brand-a", 99) < stream_index_key("brand-a-1", 1));
+  std::string key = stream_index_key("brand-a", 300);
+  CHECK(decode_u64be(std::string_view(key).substr(8)) == 300u);
+}
+
+TEST_CASE("append results round-trip for the idempotency table") {
+  AppendResult r;
+  r.first_position = 10;
+  r.last_position = 12;
+  r.streams = {{"brand-1", 3}, {"round-2026", 9}};
+  auto back = decode_append_result(encode_append_result(r));
+  REQUIRE(back);
+  CHECK(back->first_position == 10);
+  CHECK(back->last_position == 12);
+  CHECK(back->streams == r.streams);
+  CHECK_FALSE(decode_append_result("short"));
+}
+
+TEST_CASE("fixed-width integers refuse the wrong length") {
+  CHECK(decode_u32(encode_u32(7)) == 7u);
+  CHECK_FALSE(decode_u32(encode_u64(7)));
+  CHECK(decode_u64(encode_u64(1ULL << 40)) == (1ULL << 40));
+  CHECK(decode_position_key(position_key(99)) == 99u);
+}
