@@ -68,6 +68,7 @@ Event to_owned(const EventView& v) {
   e.position = v.position;
   e.stream = v.stream;
   e.version = v.version;
+  e.stream_prev = v.stream_prev;
   e.type = v.type;
   e.schema_version = v.schema_version;
   e.occurred_at = v.occurred_at;
@@ -139,6 +140,7 @@ Sha256Digest encode_event_value(const EventView& e, std::string* out) {
   put_le(out, e.position);
   put_str(out, e.stream);
   put_le(out, e.version);
+  put_le(out, e.stream_prev);
   put_str(out, e.type);
   put_le(out, e.schema_version);
   put_le(out, to_micros(e.occurred_at));
@@ -164,6 +166,7 @@ std::optional<EventView> decode_event_value(std::string_view value) {
   e.position = r.le<std::uint64_t>();
   e.stream = r.str();
   e.version = r.le<std::uint64_t>();
+  e.stream_prev = r.le<std::uint64_t>();
   e.type = r.str();
   e.schema_version = r.le<std::uint32_t>();
   e.occurred_at = from_micros(r.le<std::int64_t>());
@@ -181,29 +184,20 @@ std::optional<EventView> decode_event_value(std::string_view value) {
   return e;
 }
 
-std::string stream_index_key(std::string_view stream, std::uint64_t version) {
-  std::string key;
-  key.reserve(stream.size() + 9);
-  key.append(stream);
-  key.push_back('\0');
-  append_u64be(&key, version);
-  return key;
-}
-
-std::string encode_stream_index_value(const StreamIndexEntry& entry) {
+std::string encode_stream_head(const StreamHeadEntry& head) {
   std::string out;
-  put_le(&out, entry.position);
-  put_le(&out, to_micros(entry.occurred_at));
+  put_le(&out, head.version);
+  put_le(&out, head.position);
   return out;
 }
 
-std::optional<StreamIndexEntry> decode_stream_index_value(std::string_view value) {
+std::optional<StreamHeadEntry> decode_stream_head(std::string_view value) {
   Reader r(value);
-  StreamIndexEntry entry;
-  entry.position = r.le<std::uint64_t>();
-  entry.occurred_at = from_micros(r.le<std::int64_t>());
+  StreamHeadEntry head;
+  head.version = r.le<std::uint64_t>();
+  head.position = r.le<std::uint64_t>();
   if (!r.at_end()) return std::nullopt;
-  return entry;
+  return head;
 }
 
 std::string encode_append_result(const AppendResult& result) {

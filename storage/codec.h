@@ -9,15 +9,15 @@
 //
 //   events        key   := position as a native size_t (MDB_INTEGERKEY), gapless from 1
 //                 value := prev_hash:digest record hash:digest
-//     record      := format:u8(=1) position:u64 stream:str version:u64 type:str
-//                    schema_version:u32 occurred_at:time recorded_at:time
+//     record      := format:u8(=1) position:u64 stream:str version:u64 stream_prev:u64
+//                    type:str schema_version:u32 occurred_at:time recorded_at:time
 //                    actor_id:str actor_name:str actor_role:str actor_org:str
 //                    command_id:str correlation_id:str comment:str data:str
 //     hash        := SHA-256(prev_hash record)   ; the first event's prev_hash is all zeros
-//   stream_index  key   := stream-bytes 0x00 version:u64be
-//                 value := position:u64 occurred_at:time
+//     stream_prev := the position of the stream's event at version-1 (0 at version 1): each
+//                    stream is a chain inside the log, walked back from its head
 //   streams       key   := stream-bytes      (never contains 0x00)
-//                 value := head_version:u64
+//                 value := head_version:u64 head_position:u64
 //   commands      key   := command-id bytes
 //                 value := first_position:u64 last_position:u64 count:u32
 //                          (stream:str head_version:u64){count}
@@ -62,14 +62,12 @@ inline std::string_view hashed_part(std::string_view value) {
   return value.substr(0, value.size() - kDigestSize);
 }
 
-std::string stream_index_key(std::string_view stream, std::uint64_t version);
-
-struct StreamIndexEntry {
-  std::uint64_t position = 0;
-  Timestamp occurred_at{};
+struct StreamHeadEntry {
+  std::uint64_t version = 0;   // 0: the stream has no events
+  std::uint64_t position = 0;  // of the event at `version`
 };
-std::string encode_stream_index_value(const StreamIndexEntry& entry);
-std::optional<StreamIndexEntry> decode_stream_index_value(std::string_view value);
+std::string encode_stream_head(const StreamHeadEntry& head);
+std::optional<StreamHeadEntry> decode_stream_head(std::string_view value);
 
 std::string encode_append_result(const AppendResult& result);
 std::optional<AppendResult> decode_append_result(std::string_view value);

@@ -83,7 +83,6 @@ Status Environment::open_tables(const EnvironmentOptions& options) {
   };
 
   Status s = open_one("events", MDB_INTEGERKEY, &log_.events);
-  if (s.ok()) s = open_one("stream_index", 0, &log_.stream_index);
   if (s.ok()) s = open_one("streams", 0, &log_.streams);
   if (s.ok()) s = open_one("commands", 0, &log_.commands);
   if (s.ok()) s = open_one("meta", 0, &log_.meta);
@@ -223,11 +222,11 @@ Result<EnvironmentStats> Environment::stats() const {
     out.tables.push_back({t.name(), st.ms_entries, pages * st.ms_psize});
     return Status::Ok();
   };
-  for (const Table* t : {&log_.events, &log_.stream_index, &log_.streams, &log_.commands, &log_.meta})
+  for (const Table* t : {&log_.events, &log_.streams, &log_.commands, &log_.meta})
     BL_RETURN_IF_ERROR(add(*t));
   for (const Table& t : views_) BL_RETURN_IF_ERROR(add(t));
   out.events = out.tables[0].entries;
-  out.streams = out.tables[2].entries;
+  out.streams = out.tables[1].entries;
 
   BL_ASSIGN_OR_RETURN(auto schema, log_.meta.get(txn, kSchemaKey));
   if (schema) out.schema_version = decode_u32(*schema).value_or(0);

@@ -49,8 +49,7 @@ struct EnvironmentOptions {
 // The event log's own tables. Their layout is written down in storage/codec.h.
 struct LogTables {
   Table events;        // position -> event record
-  Table stream_index;  // stream, version -> position, occurred_at
-  Table streams;       // stream -> head version
+  Table streams;       // stream -> head version and position
   Table commands;      // command id -> the first append's result
   Table meta;          // "schema_version", and small settings of the layers above
 };

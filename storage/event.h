@@ -25,6 +25,7 @@ struct BasicEvent {
   std::uint64_t position = 0;  // global, gapless from 1
   Text stream;
   std::uint64_t version = 0;   // within the stream, gapless from 1
+  std::uint64_t stream_prev = 0;  // position of the stream's previous event; 0 at version 1
   Text type;
   std::uint32_t schema_version = 1;  // of `data`, for upcasting
   Timestamp occurred_at{};     // when it happened on the business clock

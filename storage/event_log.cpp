@@ -1,6 +1,7 @@
 #include "storage/event_log.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "storage/codec.h"
 
@@ -16,35 +17,7 @@ Status check_stream_name(std::string_view stream) {
   return Status::Ok();
 }
 
-// The heads of the streams one append touches: a handful, so a flat list.
-class StreamHeads {
- public:
-  explicit StreamHeads(const LogTables& t) : t_(t) {}
-
-  Result<std::uint64_t*> find(const Txn& txn, std::string_view stream) {
-    for (auto& h : heads_)
-      if (h.stream == stream) return &h.version;
-    BL_ASSIGN_OR_RETURN(auto stored, t_.streams.get(txn, stream));
-    std::uint64_t version = 0;
-    if (stored) {
-      auto v = decode_u64(*stored);
-      if (!v) return Status::Corruption("unreadable head of stream " + std::string(stream));
-      version = *v;
-    }
-    heads_.push_back({std::string(stream), version});
-    return &heads_.back().version;
-  }
-  std::vector<StreamHead>& all() { return heads_; }
-
- private:
-  const LogTables& t_;
-  std::vector<StreamHead> heads_;
-};
-
-}  // namespace
-
-Status EventLog::append(WriteTxn& txn, const AppendRequest& req, AppendResult* out) const {
-  *out = AppendResult{};
+Status check_request(const AppendRequest& req) {
   if (req.events.empty()) return Status::InvalidArgument("an append needs at least one event");
   if (req.command_id.size() > kMaxCommandId)
     return Status::InvalidArgument("command id longer than " + std::to_string(kMaxCommandId));
@@ -53,29 +26,51 @@ Status EventLog::append(WriteTxn& txn, const AppendRequest& req, AppendResult* o
     if (e.type.empty()) return Status::InvalidArgument("event without a type");
   }
   for (const ExpectedVersion& x : req.expected) BL_RETURN_IF_ERROR(check_stream_name(x.stream));
+  return Status::Ok();
+}
 
+Result<StreamHeadEntry> read_stream_head(const LogTables& t, const Txn& txn, std::string_view stream) {
+  BL_ASSIGN_OR_RETURN(auto stored, t.streams.get(txn, stream));
+  if (!stored) return StreamHeadEntry{};
+  auto head = decode_stream_head(*stored);
+  if (!head) return Status::Corruption("unreadable head of stream " + std::string(stream));
+  return *head;
+}
+
+}  // namespace
+
+Result<EventLog::Writer::Head*> EventLog::Writer::stream_head(std::string_view stream) {
+  if (auto it = heads_.find(stream); it != heads_.end()) return &it->second;
+  BL_ASSIGN_OR_RETURN(StreamHeadEntry stored, read_stream_head(t_, txn_, stream));
+  return &heads_.emplace(std::string(stream), Head{stored.version, stored.position}).first->second;
+}
+
+Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out) {
+  *out = AppendResult{};
+  BL_RETURN_IF_ERROR(check_request(req));
   if (!req.command_id.empty()) {
-    BL_ASSIGN_OR_RETURN(auto earlier, find_command(txn, req.command_id));
+    BL_ASSIGN_OR_RETURN(auto earlier, EventLog::find_command(t_, txn_, req.command_id));
     if (earlier) {
       *out = std::move(*earlier);
       out->duplicate = true;
       return Status::Ok();
     }
   }
-
   // Every check comes before the first write, so a refusal leaves the transaction untouched.
-  StreamHeads heads(t_);
   for (const ExpectedVersion& x : req.expected) {
-    BL_ASSIGN_OR_RETURN(std::uint64_t * actual, heads.find(txn, x.stream));
-    if (*actual != x.version) {
-      out->conflict = VersionConflict{x.stream, x.version, *actual};
-      return Status::Conflict("stream " + x.stream + " is at version " + std::to_string(*actual) +
-                              ", expected " + std::to_string(x.version));
+    BL_ASSIGN_OR_RETURN(Head * actual, stream_head(x.stream));
+    if (actual->version != x.version) {
+      out->conflict = VersionConflict{x.stream, x.version, actual->version};
+      return Status::Conflict("stream " + x.stream + " is at version " +
+                              std::to_string(actual->version) + ", expected " +
+                              std::to_string(x.version));
     }
   }
-  BL_ASSIGN_OR_RETURN(LogHead head, this->head(txn));
+  if (!log_head_) {
+    BL_ASSIGN_OR_RETURN(LogHead head, EventLog::read_head(t_, txn_));
+    log_head_ = head;
+  }
 
-  thread_local std::string value;
   EventView ev;
   ev.occurred_at = req.occurred_at;
   ev.recorded_at = req.recorded_at;
@@ -83,38 +78,40 @@ Status EventLog::append(WriteTxn& txn, const AppendRequest& req, AppendResult* o
   ev.command_id = req.command_id;
   ev.correlation_id = req.correlation_id;
   ev.comment = req.comment;
-  out->first_position = head.position + 1;
+  out->first_position = log_head_->position + 1;
   for (const NewEvent& e : req.events) {
-    BL_ASSIGN_OR_RETURN(std::uint64_t * version, heads.find(txn, e.stream));
-    ev.position = ++head.position;
+    BL_ASSIGN_OR_RETURN(Head * head, stream_head(e.stream));
+    ev.position = log_head_->position + 1;
     ev.stream = e.stream;
-    ev.version = ++*version;
+    ev.version = head->version + 1;
+    ev.stream_prev = head->position;
     ev.type = e.type;
     ev.schema_version = e.schema_version;
     ev.data = e.data;
-    ev.prev_hash = head.hash;
-    head.hash = encode_event_value(ev, &value);
-    BL_RETURN_IF_ERROR(t_.events.put(txn, position_key(ev.position), value, /*append=*/true));
-    BL_RETURN_IF_ERROR(t_.stream_index.put(txn, stream_index_key(e.stream, ev.version),
-                                           encode_stream_index_value({ev.position, ev.occurred_at})));
+    ev.prev_hash = log_head_->hash;
+    const Sha256Digest hash = encode_event_value(ev, &value_);
+    BL_RETURN_IF_ERROR(t_.events.put(txn_, position_key(ev.position), value_, /*append=*/true));
+    *log_head_ = {ev.position, hash};
+    head->version = ev.version;
+    head->position = ev.position;
   }
-  out->last_position = head.position;
+  out->last_position = log_head_->position;
 
   for (const NewEvent& e : req.events) {
-    auto seen = std::find_if(out->streams.begin(), out->streams.end(),
-                             [&](const StreamHead& h) { return h.stream == e.stream; });
-    if (seen != out->streams.end()) continue;
-    BL_ASSIGN_OR_RETURN(std::uint64_t * version, heads.find(txn, e.stream));
-    out->streams.push_back({e.stream, *version});
-    BL_RETURN_IF_ERROR(t_.streams.put(txn, e.stream, encode_u64(*version)));
+    if (std::any_of(out->streams.begin(), out->streams.end(),
+                    [&](const StreamHead& h) { return h.stream == e.stream; }))
+      continue;
+    BL_ASSIGN_OR_RETURN(Head * head, stream_head(e.stream));
+    out->streams.push_back({e.stream, head->version});
+    BL_RETURN_IF_ERROR(t_.streams.put(txn_, e.stream, encode_stream_head({head->version, head->position})));
   }
   if (!req.command_id.empty())
-    BL_RETURN_IF_ERROR(t_.commands.put(txn, req.command_id, encode_append_result(*out)));
+    BL_RETURN_IF_ERROR(t_.commands.put(txn_, req.command_id, encode_append_result(*out)));
   return Status::Ok();
 }
 
-Result<LogHead> EventLog::head(const Txn& txn) const {
-  BL_ASSIGN_OR_RETURN(auto last, t_.events.last(txn));
+Result<LogHead> EventLog::read_head(const LogTables& t, const Txn& txn) {
+  BL_ASSIGN_OR_RETURN(auto last, t.events.last(txn));
   LogHead head;
   if (!last) return head;
   auto position = decode_position_key(last->key);
@@ -125,15 +122,28 @@ Result<LogHead> EventLog::head(const Txn& txn) const {
   return head;
 }
 
-Result<std::uint64_t> EventLog::stream_version(const Txn& txn, std::string_view stream) const {
-  BL_ASSIGN_OR_RETURN(auto stored, t_.streams.get(txn, stream));
-  if (!stored) return std::uint64_t{0};
-  auto v = decode_u64(*stored);
-  if (!v) return Status::Corruption("unreadable head of stream " + std::string(stream));
-  return *v;
+Result<std::optional<AppendResult>> EventLog::find_command(const LogTables& t, const Txn& txn,
+                                                           std::string_view command_id) {
+  BL_ASSIGN_OR_RETURN(auto stored, t.commands.get(txn, command_id));
+  if (!stored) return std::optional<AppendResult>();
+  auto result = decode_append_result(*stored);
+  if (!result) return Status::Corruption("unreadable result of command " + std::string(command_id));
+  return std::optional<AppendResult>(std::move(*result));
 }
 
-Result<std::optional<Event>> EventLog::get_at(const Txn& txn, std::uint64_t position) const {
+Result<LogHead> EventLog::head(const Txn& txn) const { return read_head(t_, txn); }
+
+Result<std::optional<AppendResult>> EventLog::find_command(const Txn& txn,
+                                                           std::string_view command_id) const {
+  return find_command(t_, txn, command_id);
+}
+
+Result<std::uint64_t> EventLog::stream_version(const Txn& txn, std::string_view stream) const {
+  BL_ASSIGN_OR_RETURN(StreamHeadEntry head, read_stream_head(t_, txn, stream));
+  return head.version;
+}
+
+Result<std::optional<Event>> EventLog::get(const Txn& txn, std::uint64_t position) const {
   BL_ASSIGN_OR_RETURN(auto value, t_.events.get(txn, position_key(position)));
   if (!value) return std::optional<Event>();
   auto view = decode_event_value(*value);
@@ -141,65 +151,40 @@ Result<std::optional<Event>> EventLog::get_at(const Txn& txn, std::uint64_t posi
   return std::optional<Event>(to_owned(*view));
 }
 
-Result<std::optional<Event>> EventLog::get(const Txn& txn, std::uint64_t position) const {
-  return get_at(txn, position);
+Result<std::vector<Event>> EventLog::walk_back(const Txn& txn, std::string_view stream,
+                                               std::uint64_t from) const {
+  BL_ASSIGN_OR_RETURN(StreamHeadEntry head, read_stream_head(t_, txn, stream));
+  std::vector<Event> newest_first;
+  std::uint64_t position = head.position;
+  std::uint64_t expected_version = head.version;
+  while (position != 0 && expected_version >= std::max<std::uint64_t>(from, 1)) {
+    BL_ASSIGN_OR_RETURN(auto event, get(txn, position));
+    if (!event || event->stream != stream || event->version != expected_version)
+      return Status::Corruption("stream " + std::string(stream) + " breaks at position " +
+                                std::to_string(position));
+    position = event->stream_prev;
+    --expected_version;
+    newest_first.push_back(std::move(*event));
+  }
+  return newest_first;
 }
 
 Result<std::vector<Event>> EventLog::read_stream(const Txn& txn, std::string_view stream,
                                                  std::uint64_t from, std::uint64_t to) const {
-  std::vector<Event> out;
-  std::vector<std::uint64_t> positions;
-  const std::string prefix = std::string(stream) + '\0';
-  Status bad;
-  BL_RETURN_IF_ERROR(t_.stream_index.scan(
-      txn, stream_index_key(stream, std::max<std::uint64_t>(from, 1)),
-      [&](std::string_view key, std::string_view value) {
-        if (!key.starts_with(prefix)) return false;
-        auto version = decode_u64be(key.substr(prefix.size()));
-        auto entry = decode_stream_index_value(value);
-        if (!version || !entry) {
-          bad = Status::Corruption("unreadable stream index entry of " + std::string(stream));
-          return false;
-        }
-        if (*version > to) return false;
-        positions.push_back(entry->position);
-        return true;
-      }));
-  BL_RETURN_IF_ERROR(bad);
-  out.reserve(positions.size());
-  for (std::uint64_t p : positions) {
-    BL_ASSIGN_OR_RETURN(auto event, get_at(txn, p));
-    if (!event) return Status::Corruption("stream index points at missing position " + std::to_string(p));
-    out.push_back(std::move(*event));
-  }
-  return out;
+  BL_ASSIGN_OR_RETURN(std::vector<Event> events, walk_back(txn, stream, from));
+  std::reverse(events.begin(), events.end());
+  auto past = std::find_if(events.begin(), events.end(), [&](const Event& e) { return e.version > to; });
+  events.erase(past, events.end());
+  return events;
 }
 
 Result<std::vector<Event>> EventLog::read_stream_until(const Txn& txn, std::string_view stream,
                                                        Timestamp until) const {
-  std::vector<std::uint64_t> positions;
-  const std::string prefix = std::string(stream) + '\0';
-  Status bad;
-  BL_RETURN_IF_ERROR(t_.stream_index.scan(txn, prefix, [&](std::string_view key, std::string_view value) {
-    if (!key.starts_with(prefix)) return false;
-    auto entry = decode_stream_index_value(value);
-    if (!entry) {
-      bad = Status::Corruption("unreadable stream index entry of " + std::string(stream));
-      return false;
-    }
-    if (entry->occurred_at > until) return false;
-    positions.push_back(entry->position);
-    return true;
-  }));
-  BL_RETURN_IF_ERROR(bad);
-  std::vector<Event> out;
-  out.reserve(positions.size());
-  for (std::uint64_t p : positions) {
-    BL_ASSIGN_OR_RETURN(auto event, get_at(txn, p));
-    if (!event) return Status::Corruption("stream index points at missing position " + std::to_string(p));
-    out.push_back(std::move(*event));
-  }
-  return out;
+  BL_ASSIGN_OR_RETURN(std::vector<Event> events, read_stream(txn, stream));
+  auto past = std::find_if(events.begin(), events.end(),
+                           [&](const Event& e) { return e.occurred_at > until; });
+  events.erase(past, events.end());
+  return events;
 }
 
 Status EventLog::for_each(const Txn& txn, std::uint64_t after,
@@ -233,23 +218,14 @@ Status EventLog::for_each_stream(
     const std::function<bool(std::string_view, std::uint64_t)>& visit) const {
   Status bad;
   BL_RETURN_IF_ERROR(t_.streams.scan_prefix(txn, prefix, [&](std::string_view name, std::string_view value) {
-    auto version = decode_u64(value);
-    if (!version) {
+    auto head = decode_stream_head(value);
+    if (!head) {
       bad = Status::Corruption("unreadable head of stream " + std::string(name));
       return false;
     }
-    return visit(name, *version);
+    return visit(name, head->version);
   }));
   return bad;
-}
-
-Result<std::optional<AppendResult>> EventLog::find_command(const Txn& txn,
-                                                           std::string_view command_id) const {
-  BL_ASSIGN_OR_RETURN(auto stored, t_.commands.get(txn, command_id));
-  if (!stored) return std::optional<AppendResult>();
-  auto result = decode_append_result(*stored);
-  if (!result) return Status::Corruption("unreadable result of command " + std::string(command_id));
-  return std::optional<AppendResult>(std::move(*result));
 }
 
 Result<VerifyReport> EventLog::verify(const Txn& txn) const {
@@ -260,7 +236,8 @@ Result<VerifyReport> EventLog::verify(const Txn& txn) const {
     report.problem = std::move(problem);
     return false;
   };
-  Status lookup;
+  // Each stream's last event seen so far, to check the stream chains in the same pass.
+  std::unordered_map<std::string, StreamHeadEntry> streams;
   BL_RETURN_IF_ERROR(t_.events.scan(txn, "", [&](std::string_view key, std::string_view value) {
     const std::uint64_t expected = report.head.position + 1;
     auto position = decode_position_key(key);
@@ -272,25 +249,30 @@ Result<VerifyReport> EventLog::verify(const Txn& txn) const {
       return fail(expected, "record says position " + std::to_string(ev->position));
     if (ev->prev_hash != report.head.hash) return fail(expected, "prev_hash is not the previous event's hash");
     if (sha256(hashed_part(value)) != ev->hash) return fail(expected, "hash does not match the event's bytes");
-    auto indexed = t_.stream_index.get(txn, stream_index_key(ev->stream, ev->version));
-    if (!indexed.ok()) {
-      lookup = indexed.status();
-      return false;
-    }
-    auto entry = *indexed ? decode_stream_index_value(**indexed) : std::nullopt;
-    if (!entry || entry->position != expected)
-      return fail(expected, "the stream index does not point at this event");
+    StreamHeadEntry& seen = streams[std::string(ev->stream)];
+    if (ev->version != seen.version + 1 || ev->stream_prev != seen.position)
+      return fail(expected, "does not follow its stream's previous event");
+    seen = {ev->version, expected};
     report.head = {expected, ev->hash};
     ++report.events;
     return true;
   }));
-  BL_RETURN_IF_ERROR(lookup);
-  if (report.ok) {
-    BL_ASSIGN_OR_RETURN(std::uint64_t indexed, t_.stream_index.count(txn));
-    if (indexed != report.events)
-      fail(0, "the stream index has " + std::to_string(indexed) + " entries for " +
-                  std::to_string(report.events) + " events");
-  }
+  if (!report.ok) return report;
+
+  std::uint64_t heads = 0;
+  Status bad;
+  BL_RETURN_IF_ERROR(t_.streams.scan(txn, "", [&](std::string_view name, std::string_view value) {
+    ++heads;
+    auto head = decode_stream_head(value);
+    auto it = streams.find(std::string(name));
+    if (!head || it == streams.end() || it->second.version != head->version ||
+        it->second.position != head->position)
+      return fail(0, "the head of stream " + std::string(name) + " disagrees with the log");
+    return true;
+  }));
+  if (report.ok && heads != streams.size())
+    fail(0, "the streams table has " + std::to_string(heads) + " heads for " +
+                std::to_string(streams.size()) + " streams");
   return report;
 }
 

@@ -6,6 +6,12 @@
 // every event to the one before by SHA-256 (storage/codec.h has the exact bytes), so that
 // verify() finds the first event altered behind the log's back.
 //
+// A stream is a second chain through the same records: each event names the position of
+// its stream's previous event, and the streams table holds each stream's head. Reading a
+// stream walks back from its head. A separate (stream, version) index would cost one
+// B-tree page per stream touched in every commit, which measured at a third of the
+// append throughput (docs/PERFORMANCE.md); the chain costs nothing extra to write.
+//
 // Every method takes the caller's transaction, so that the engine commits a command's events
 // and its view updates together.
 //
@@ -19,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -49,12 +56,48 @@ class EventLog {
   // REQUIRES: env outlives the EventLog.
   explicit EventLog(const Environment& env) : t_(env.log_tables()) {}
 
-  // Appends request.events in order. On success fills *out (positions, stream heads).
-  // With a command id seen before: writes nothing, *out is the first result with
-  // duplicate = true, returns ok. When an expected version does not hold: writes nothing,
-  // sets out->conflict and returns Conflict. Malformed requests (no events, a bad stream
-  // name) return InvalidArgument. MapFull must be passed up to Environment::write.
-  Status append(WriteTxn& txn, const AppendRequest& request, AppendResult* out) const;
+  // Appends many commands inside one write transaction (the engine's group commit),
+  // remembering the log head and the stream heads it has seen instead of reading them
+  // again for every append. Create it after the transaction's last write by other means
+  // to the log, use it only with that transaction, and drop it with the transaction.
+  class Writer {
+   public:
+    // Appends request.events in order. On success fills *out (positions, stream heads).
+    // With a command id seen before: writes nothing, *out is the first result with
+    // duplicate = true, returns ok. When an expected version does not hold: writes
+    // nothing, sets out->conflict and returns Conflict. A malformed request (no events, a
+    // bad stream name) writes nothing and returns InvalidArgument. Any other failure
+    // (MapFull, I/O) leaves the transaction half-written: abort it (Environment::write
+    // does, and grows the map for MapFull).
+    Status append(const AppendRequest& request, AppendResult* out);
+
+   private:
+    friend class EventLog;
+    struct Head {
+      std::uint64_t version = 0;
+      std::uint64_t position = 0;
+    };
+    struct StringHash {
+      using is_transparent = void;
+      std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    Writer(const LogTables& tables, WriteTxn& txn) : t_(tables), txn_(txn) {}
+    Result<Head*> stream_head(std::string_view stream);
+
+    const LogTables& t_;
+    WriteTxn& txn_;
+    std::optional<LogHead> log_head_;
+    // The streams seen in this transaction (node-based: Head pointers stay valid).
+    std::unordered_map<std::string, Head, StringHash, std::equal_to<>> heads_;
+    std::string value_;        // reused encoding buffer
+  };
+
+  Writer writer(WriteTxn& txn) const { return Writer(t_, txn); }
+
+  // One append in its own Writer.
+  Status append(WriteTxn& txn, const AppendRequest& request, AppendResult* out) const {
+    return writer(txn).append(request, out);
+  }
 
   Result<LogHead> head(const Txn& txn) const;
 
@@ -89,13 +132,19 @@ class EventLog {
   Result<std::optional<AppendResult>> find_command(const Txn& txn,
                                                    std::string_view command_id) const;
 
-  // Walks the whole chain: positions gapless from 1, records readable, each prev_hash
-  // equal to the hash before it, each hash equal to SHA-256 of its bytes, and each event
-  // where the stream index says it is. Reports the first bad position.
+  // Walks the whole log: positions gapless from 1, records readable, each prev_hash equal
+  // to the hash before it, each hash equal to SHA-256 of its bytes, each event's version
+  // and stream_prev following its stream's previous event; then every stream head.
+  // Reports the first bad position (0 when only a stream head is wrong).
   Result<VerifyReport> verify(const Txn& txn) const;
 
  private:
-  Result<std::optional<Event>> get_at(const Txn& txn, std::uint64_t position) const;
+  static Result<LogHead> read_head(const LogTables& t, const Txn& txn);
+  static Result<std::optional<AppendResult>> find_command(const LogTables& t, const Txn& txn,
+                                                          std::string_view command_id);
+  // The stream's events from its head back to (not below) version `from`, newest first.
+  Result<std::vector<Event>> walk_back(const Txn& txn, std::string_view stream,
+                                       std::uint64_t from) const;
 
   LogTables t_;
 };

@@ -10,6 +10,7 @@ TEST_CASE("an event value round-trips every field and its hash covers the record
   e.position = 42;
   e.stream = "brand-b1";
   e.version = 7;
+  e.stream_prev = 40;
   e.type = "BrandNamed";
   e.schema_version = 2;
   e.occurred_at = *parse_rfc3339("2026-11-22T10:00:00Z");
@@ -29,6 +30,7 @@ TEST_CASE("an event value round-trips every field and its hash covers the record
   CHECK(back->position == 42);
   CHECK(back->stream == "brand-b1");
   CHECK(back->version == 7);
+  CHECK(back->stream_prev == 40);
   CHECK(back->type == "BrandNamed");
   CHECK(back->schema_version == 2);
   CHECK(back->occurred_at == e.occurred_at);
@@ -56,12 +58,20 @@ TEST_CASE("a truncated or padded event value is refused") {
   CHECK_FALSE(decode_event_value(""));
 }
 
-TEST_CASE("stream index keys sort by stream, then numerically by version") {
-  CHECK(stream_index_key("brand-a", 2) < stream_index_key("brand-a", 10));
-  CHECK(stream_index_key("brand-a", 255) < stream_index_key("brand-a", 256));
-  CHECK(stream_index_key("brand-a", 99) < stream_index_key("brand-a-1", 1));
-  std::string key = stream_index_key("brand-a", 300);
-  CHECK(decode_u64be(std::string_view(key).substr(8)) == 300u);
+TEST_CASE("stream heads round-trip and refuse the wrong length") {
+  auto back = decode_stream_head(encode_stream_head({12, 3456}));
+  REQUIRE(back);
+  CHECK(back->version == 12);
+  CHECK(back->position == 3456);
+  CHECK_FALSE(decode_stream_head(encode_u64(12)));
+}
+
+TEST_CASE("big-endian keys sort in numeric order") {
+  std::string a, b;
+  append_u64be(&a, 255);
+  append_u64be(&b, 256);
+  CHECK(a < b);
+  CHECK(decode_u64be(b) == 256u);
 }
 
 TEST_CASE("append results round-trip for the idempotency table") {

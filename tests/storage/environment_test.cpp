@@ -181,5 +181,5 @@ TEST_CASE("stats count events, streams and tables") {
   CHECK(stats->map_used > 0);
   CHECK(stats->map_used <= stats->map_size);
   CHECK(stats->file_bytes > 0);
-  CHECK(stats->tables.size() == 5);
+  CHECK(stats->tables.size() == 4);
 }

@@ -317,6 +317,31 @@ TEST_CASE("verify names exactly the event whose bytes were altered") {
   }
 }
 
+TEST_CASE("each event points at its stream's previous event") {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  append_ok(*env, request({event("brand-a"), event("brand-b")}));
+  append_ok(*env, request({event("brand-b"), event("brand-a")}));
+  auto a = read_stream(*env, "brand-a");
+  REQUIRE(a.size() == 2);
+  CHECK(a[0].stream_prev == 0);
+  CHECK(a[1].stream_prev == a[0].position);
+  CHECK(a[1].position == 4);
+}
+
+TEST_CASE("verify notices a stream head that disagrees with the log") {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  append_ok(*env, request({event("brand-a"), event("brand-a")}));
+  REQUIRE(env->write([&](WriteTxn& txn) {
+                return env->log_tables().streams.put(txn, "brand-a", encode_stream_head({1, 1}));
+              }).ok());
+  auto report = verify(*env);
+  CHECK_FALSE(report.ok);
+  CHECK(report.first_bad_position == 0);
+  CHECK_THAT(report.problem, Catch::Contains("brand-a"));
+}
+
 TEST_CASE("verify notices a missing event") {
   TempDir dir;
   {
