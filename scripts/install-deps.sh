@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what BrandLedger needs to build, run and test, from Debian's archive.
+# Idempotent: installs only what is missing, so a second run is quick and offline.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config
+  libboost1.81-all-dev libboost-json1.81-dev   # Beast, Asio, JSON, MSM, program_options
+  liblmdb-dev lmdb-utils                        # the event log's storage; mdb_stat/mdb_dump
+  libspdlog-dev                                 # structured logs
+  libssl-dev                                    # SHA-256, TLS
+  catch2                                        # tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "installing: ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
