@@ -34,7 +34,8 @@ int run_stats(const std::filesystem::path& data_dir) {
     return 1;
   }
   auto txn = env->begin_read();
-  auto head = txn.ok() ? storage::EventLog(*env).head(*txn) : Result<storage::LogHead>(txn.status());
+  auto head =
+      txn.ok() ? storage::EventLog(*env).head(*txn) : Result<storage::LogHead>(txn.status());
   if (!head.ok()) {
     std::cerr << "brandledger: " << head.status().to_string() << "\n";
     return 1;
@@ -62,16 +63,16 @@ int run_verify(const std::filesystem::path& data_dir) {
   auto env = open_or_report(data_dir, /*read_only=*/false);
   if (!env) return 1;
   auto txn = env->begin_read();
-  auto report = txn.ok() ? storage::EventLog(*env).verify(*txn)
-                         : Result<storage::VerifyReport>(txn.status());
+  auto report =
+      txn.ok() ? storage::EventLog(*env).verify(*txn) : Result<storage::VerifyReport>(txn.status());
   if (!report.ok()) {
     std::cerr << "brandledger: " << report.status().to_string() << "\n";
     return 1;
   }
   if (!report->ok) {
     std::printf("FAILED at position %llu: %s (%llu events verified before it)\n",
-                static_cast<unsigned long long>(report->first_bad_position), report->problem.c_str(),
-                static_cast<unsigned long long>(report->events));
+                static_cast<unsigned long long>(report->first_bad_position),
+                report->problem.c_str(), static_cast<unsigned long long>(report->events));
     return 2;
   }
   std::printf("ok: %llu events, head %s\n", static_cast<unsigned long long>(report->events),

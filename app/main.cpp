@@ -29,7 +29,10 @@ int run(int argc, char** argv) {
   options.add_options()("data", po::value<std::string>(), "data dir")(
       "out", po::value<std::string>(), "output dir (backup)");
   po::variables_map vm;
-  po::store(po::command_line_parser(std::vector<std::string>(argv + 2, argv + argc)).options(options).run(), vm);
+  po::store(po::command_line_parser(std::vector<std::string>(argv + 2, argv + argc))
+                .options(options)
+                .run(),
+            vm);
   po::notify(vm);
 
   auto required = [&](const char* name) -> std::string {

@@ -5,8 +5,8 @@
 // For 1, 10, 100 and 1000 events per commit it measures, each for S seconds (default 2):
 //   raw  mdb_put with MDB_APPEND into one MDB_INTEGERKEY table, ~300-byte values;
 //   log  EventLog::Writer::append, one single-event command per event (the engine's
-//        group-commit shape: one Writer per transaction), over 1,000 streams, each with a command id: hash chain,
-//        stream chain and heads, and the idempotency table all paid for.
+//        group-commit shape: one Writer per transaction), over 1,000 streams, each with a command
+//        id: hash chain, stream chain and heads, and the idempotency table all paid for.
 // Both commit with LMDB's default durability (fsync at every commit).
 #include <lmdb.h>
 
@@ -28,8 +28,9 @@ namespace {
 
 const std::string kPayload = [] {
   // A ~300-byte JSON document, like a brand event's data.
-  std::string s = R"({"name":"红蓝融 税先锋","branch":"b-tax","slogan":"税收为民 党旗领航","theme":"党建引领税收服务",)"
-                  R"("connotation":"以红色铸魂、以蓝色立业","comment":")";
+  std::string s =
+      R"({"name":"红蓝融 税先锋","branch":"b-tax","slogan":"税收为民 党旗领航","theme":"党建引领税收服务",)"
+      R"("connotation":"以红色铸魂、以蓝色立业","comment":")";
   while (s.size() < 290) s += 'x';
   return s + "\"}";
 }();
@@ -120,9 +121,12 @@ int main(int argc, char** argv) {
   fs::path root = fs::temp_directory_path() / "brandledger-storage-bench";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
-    else if (flag == "--dir") root = argv[i + 1];
-    else if (flag == "--batch") only_batch = std::atoi(argv[i + 1]);
+    if (flag == "--seconds")
+      seconds = std::atof(argv[i + 1]);
+    else if (flag == "--dir")
+      root = argv[i + 1];
+    else if (flag == "--batch")
+      only_batch = std::atoi(argv[i + 1]);
   }
   std::printf("durable appends, %zu-byte payloads, %.1f s per row, data in %s\n", kPayload.size(),
               seconds, root.c_str());

@@ -34,7 +34,9 @@ class Status {
   static Status Ok() { return {}; }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status IoError(std::string msg) { return {Code::kIoError, std::move(msg)}; }
   static Status Conflict(std::string msg) { return {Code::kConflict, std::move(msg)}; }
   static Status MapFull(std::string msg) { return {Code::kMapFull, std::move(msg)}; }
@@ -61,7 +63,7 @@ std::string_view code_name(Status::Code code);
 template <class T>
 class Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}         // NOLINT: implicit
   Result(Status status) : state_(std::in_place_index<1>, std::move(status)) {}  // NOLINT
 
   bool ok() const { return state_.index() == 0; }
@@ -86,10 +88,10 @@ class Result {
 #define BL_CONCAT(a, b) BL_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function when `expr` is not ok.
-#define BL_RETURN_IF_ERROR(expr)                        \
-  do {                                                  \
-    ::brandledger::Status bl_status_ = (expr);          \
-    if (!bl_status_.ok()) return bl_status_;            \
+#define BL_RETURN_IF_ERROR(expr)               \
+  do {                                         \
+    ::brandledger::Status bl_status_ = (expr); \
+    if (!bl_status_.ok()) return bl_status_;   \
   } while (0)
 
 // `BL_ASSIGN_OR_RETURN(auto x, f());` declares x from the Result's value, or returns its Status.

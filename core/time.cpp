@@ -28,17 +28,20 @@ bool take_char(std::string_view& s, char a, char b = '\0') {
 
 }  // namespace
 
-Timestamp system_now() { return floor<microseconds>(system_clock::now()); }
+Timestamp system_now() {
+  return floor<microseconds>(system_clock::now());
+}
 
 std::string format_rfc3339(Timestamp t) {
   const sys_days day = floor<days>(t);
   const year_month_day ymd{day};
   const hh_mm_ss<microseconds> tod{t - day};
   char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
-                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                        static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
-                        static_cast<int>(tod.seconds().count()));
+  int n =
+      std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+                    static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                    static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
+                    static_cast<int>(tod.seconds().count()));
   std::string out(buf, static_cast<std::size_t>(n));
   if (auto frac = tod.subseconds().count(); frac != 0) {
     char f[8];
@@ -57,7 +60,8 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s) {
   if (!take_digits(s, 4, &y) || !take_char(s, '-') || !take_digits(s, 2, &mo) ||
       !take_char(s, '-') || !take_digits(s, 2, &d))
     return std::nullopt;
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
+                           day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return std::nullopt;
   const Timestamp midnight = time_point_cast<microseconds>(sys_days{ymd});
   if (s.empty()) return midnight;
@@ -97,7 +101,9 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s) {
   return midnight + hours{h} + minutes{mi} + seconds{sec} + microseconds{micros} - offset;
 }
 
-int utc_year(Timestamp t) { return static_cast<int>(year_month_day{floor<days>(t)}.year()); }
+int utc_year(Timestamp t) {
+  return static_cast<int>(year_month_day{floor<days>(t)}.year());
+}
 
 Timestamp add_years(Timestamp t, int n) {
   const sys_days day = floor<days>(t);

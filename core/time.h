@@ -14,7 +14,9 @@ namespace brandledger {
 
 using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
 
-inline std::int64_t to_micros(Timestamp t) { return t.time_since_epoch().count(); }
+inline std::int64_t to_micros(Timestamp t) {
+  return t.time_since_epoch().count();
+}
 inline Timestamp from_micros(std::int64_t micros) {
   return Timestamp(std::chrono::microseconds(micros));
 }
@@ -37,6 +39,8 @@ int utc_year(Timestamp t);
 // The same wall-clock instant `years` later (Feb 29 falls back to Feb 28).
 Timestamp add_years(Timestamp t, int years);
 
-inline Timestamp add_days(Timestamp t, int days) { return t + std::chrono::days(days); }
+inline Timestamp add_days(Timestamp t, int days) {
+  return t + std::chrono::days(days);
+}
 
 }  // namespace brandledger

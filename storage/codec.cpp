@@ -84,28 +84,35 @@ Event to_owned(const EventView& v) {
   return e;
 }
 
+namespace {
+
+template <class Int>
+std::string encode_fixed(Int v) {
+  std::string out;
+  put_le(&out, v);
+  return out;
+}
+
+template <class Int>
+std::optional<Int> decode_fixed(std::string_view bytes) {
+  Reader r(bytes);
+  auto v = r.le<Int>();
+  return r.at_end() ? std::optional(v) : std::nullopt;
+}
+
+}  // namespace
+
 std::string encode_u32(std::uint32_t v) {
-  std::string out;
-  put_le(&out, v);
-  return out;
+  return encode_fixed(v);
 }
-
 std::optional<std::uint32_t> decode_u32(std::string_view bytes) {
-  Reader r(bytes);
-  auto v = r.le<std::uint32_t>();
-  return r.at_end() ? std::optional(v) : std::nullopt;
+  return decode_fixed<std::uint32_t>(bytes);
 }
-
 std::string encode_u64(std::uint64_t v) {
-  std::string out;
-  put_le(&out, v);
-  return out;
+  return encode_fixed(v);
 }
-
 std::optional<std::uint64_t> decode_u64(std::string_view bytes) {
-  Reader r(bytes);
-  auto v = r.le<std::uint64_t>();
-  return r.at_end() ? std::optional(v) : std::nullopt;
+  return decode_fixed<std::uint64_t>(bytes);
 }
 
 void append_u64be(std::string* out, std::uint64_t v) {

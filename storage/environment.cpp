@@ -114,8 +114,7 @@ Status Environment::open_tables(const EnvironmentOptions& options) {
       } else if (*found > kSchemaVersion) {
         s = Status::Unsupported("the data in " + dir_.string() + " has format version " +
                                 std::to_string(*found) + ", newer than this build's " +
-                                std::to_string(kSchemaVersion) +
-                                "; run a newer brandledger on it");
+                                std::to_string(kSchemaVersion) + "; run a newer brandledger on it");
       } else if (*found < kSchemaVersion) {
         s = Status::Unsupported("the data in " + dir_.string() + " has format version " +
                                 std::to_string(*found) + ", which this build cannot upgrade");

@@ -48,10 +48,10 @@ struct EnvironmentOptions {
 
 // The event log's own tables. Their layout is written down in storage/codec.h.
 struct LogTables {
-  Table events;        // position -> event record
-  Table streams;       // stream -> head version and position
-  Table commands;      // command id -> the first append's result
-  Table meta;          // "schema_version", and small settings of the layers above
+  Table events;    // position -> event record
+  Table streams;   // stream -> head version and position
+  Table commands;  // command id -> the first append's result
+  Table meta;      // "schema_version", and small settings of the layers above
 };
 
 struct TableStats {
@@ -63,11 +63,11 @@ struct TableStats {
 struct EnvironmentStats {
   std::uint64_t events = 0;
   std::uint64_t streams = 0;
-  std::uint64_t map_size = 0;   // bytes reserved for the map
-  std::uint64_t map_used = 0;   // bytes up to the last page in use
-  std::uint64_t file_bytes = 0; // size of data.mdb
+  std::uint64_t map_size = 0;    // bytes reserved for the map
+  std::uint64_t map_used = 0;    // bytes up to the last page in use
+  std::uint64_t file_bytes = 0;  // size of data.mdb
   std::uint32_t page_size = 0;
-  std::uint32_t readers = 0;    // reader slots in use, across processes
+  std::uint32_t readers = 0;  // reader slots in use, across processes
   std::uint32_t schema_version = 0;
   std::vector<TableStats> tables;
 };

@@ -24,15 +24,15 @@ template <class Text>
 struct BasicEvent {
   std::uint64_t position = 0;  // global, gapless from 1
   Text stream;
-  std::uint64_t version = 0;   // within the stream, gapless from 1
+  std::uint64_t version = 0;      // within the stream, gapless from 1
   std::uint64_t stream_prev = 0;  // position of the stream's previous event; 0 at version 1
   Text type;
   std::uint32_t schema_version = 1;  // of `data`, for upcasting
-  Timestamp occurred_at{};     // when it happened on the business clock
-  Timestamp recorded_at{};     // when it was written, on the system clock
+  Timestamp occurred_at{};           // when it happened on the business clock
+  Timestamp recorded_at{};           // when it was written, on the system clock
   BasicActor<Text> actor;
   Text command_id, correlation_id, comment;
-  Text data;                   // JSON text, stored byte for byte
+  Text data;  // JSON text, stored byte for byte
   Sha256Digest prev_hash{}, hash{};
 };
 
@@ -85,8 +85,8 @@ struct VersionConflict {
 struct AppendResult {
   std::uint64_t first_position = 0;
   std::uint64_t last_position = 0;
-  std::vector<StreamHead> streams;  // each touched stream's head after the append
-  bool duplicate = false;           // the command id was seen before; nothing was written
+  std::vector<StreamHead> streams;          // each touched stream's head after the append
+  bool duplicate = false;                   // the command id was seen before; nothing was written
   std::optional<VersionConflict> conflict;  // set when the append failed on an expectation
 };
 

@@ -29,7 +29,8 @@ Status check_request(const AppendRequest& req) {
   return Status::Ok();
 }
 
-Result<StreamHeadEntry> read_stream_head(const LogTables& t, const Txn& txn, std::string_view stream) {
+Result<StreamHeadEntry> read_stream_head(const LogTables& t, const Txn& txn,
+                                         std::string_view stream) {
   BL_ASSIGN_OR_RETURN(auto stored, t.streams.get(txn, stream));
   if (!stored) return StreamHeadEntry{};
   auto head = decode_stream_head(*stored);
@@ -103,7 +104,8 @@ Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out) {
       continue;
     BL_ASSIGN_OR_RETURN(Head * head, stream_head(e.stream));
     out->streams.push_back({e.stream, head->version});
-    BL_RETURN_IF_ERROR(t_.streams.put(txn_, e.stream, encode_stream_head({head->version, head->position})));
+    BL_RETURN_IF_ERROR(
+        t_.streams.put(txn_, e.stream, encode_stream_head({head->version, head->position})));
   }
   if (!req.command_id.empty())
     BL_RETURN_IF_ERROR(t_.commands.put(txn_, req.command_id, encode_append_result(*out)));
@@ -131,7 +133,9 @@ Result<std::optional<AppendResult>> EventLog::find_command(const LogTables& t, c
   return std::optional<AppendResult>(std::move(*result));
 }
 
-Result<LogHead> EventLog::head(const Txn& txn) const { return read_head(t_, txn); }
+Result<LogHead> EventLog::head(const Txn& txn) const {
+  return read_head(t_, txn);
+}
 
 Result<std::optional<AppendResult>> EventLog::find_command(const Txn& txn,
                                                            std::string_view command_id) const {
@@ -173,7 +177,8 @@ Result<std::vector<Event>> EventLog::read_stream(const Txn& txn, std::string_vie
                                                  std::uint64_t from, std::uint64_t to) const {
   BL_ASSIGN_OR_RETURN(std::vector<Event> events, walk_back(txn, stream, from));
   std::reverse(events.begin(), events.end());
-  auto past = std::find_if(events.begin(), events.end(), [&](const Event& e) { return e.version > to; });
+  auto past =
+      std::find_if(events.begin(), events.end(), [&](const Event& e) { return e.version > to; });
   events.erase(past, events.end());
   return events;
 }
@@ -190,15 +195,16 @@ Result<std::vector<Event>> EventLog::read_stream_until(const Txn& txn, std::stri
 Status EventLog::for_each(const Txn& txn, std::uint64_t after,
                           const std::function<bool(const EventView&)>& visit) const {
   Status bad;
-  BL_RETURN_IF_ERROR(t_.events.scan(txn, position_key(after + 1), [&](std::string_view, std::string_view value) {
-    auto view = decode_event_value(value);
-    if (!view) {
-      bad = Status::Corruption("unreadable event after position " + std::to_string(after));
-      return false;
-    }
-    after = view->position;
-    return visit(*view);
-  }));
+  BL_RETURN_IF_ERROR(
+      t_.events.scan(txn, position_key(after + 1), [&](std::string_view, std::string_view value) {
+        auto view = decode_event_value(value);
+        if (!view) {
+          bad = Status::Corruption("unreadable event after position " + std::to_string(after));
+          return false;
+        }
+        after = view->position;
+        return visit(*view);
+      }));
   return bad;
 }
 
@@ -217,14 +223,15 @@ Status EventLog::for_each_stream(
     const Txn& txn, std::string_view prefix,
     const std::function<bool(std::string_view, std::uint64_t)>& visit) const {
   Status bad;
-  BL_RETURN_IF_ERROR(t_.streams.scan_prefix(txn, prefix, [&](std::string_view name, std::string_view value) {
-    auto head = decode_stream_head(value);
-    if (!head) {
-      bad = Status::Corruption("unreadable head of stream " + std::string(name));
-      return false;
-    }
-    return visit(name, head->version);
-  }));
+  BL_RETURN_IF_ERROR(
+      t_.streams.scan_prefix(txn, prefix, [&](std::string_view name, std::string_view value) {
+        auto head = decode_stream_head(value);
+        if (!head) {
+          bad = Status::Corruption("unreadable head of stream " + std::string(name));
+          return false;
+        }
+        return visit(name, head->version);
+      }));
   return bad;
 }
 
@@ -242,13 +249,16 @@ Result<VerifyReport> EventLog::verify(const Txn& txn) const {
     const std::uint64_t expected = report.head.position + 1;
     auto position = decode_position_key(key);
     if (!position) return fail(expected, "unreadable key");
-    if (*position != expected) return fail(expected, "position " + std::to_string(expected) + " is missing");
+    if (*position != expected)
+      return fail(expected, "position " + std::to_string(expected) + " is missing");
     auto ev = decode_event_value(value);
     if (!ev) return fail(expected, "unreadable record");
     if (ev->position != expected)
       return fail(expected, "record says position " + std::to_string(ev->position));
-    if (ev->prev_hash != report.head.hash) return fail(expected, "prev_hash is not the previous event's hash");
-    if (sha256(hashed_part(value)) != ev->hash) return fail(expected, "hash does not match the event's bytes");
+    if (ev->prev_hash != report.head.hash)
+      return fail(expected, "prev_hash is not the previous event's hash");
+    if (sha256(hashed_part(value)) != ev->hash)
+      return fail(expected, "hash does not match the event's bytes");
     StreamHeadEntry& seen = streams[std::string(ev->stream)];
     if (ev->version != seen.version + 1 || ev->stream_prev != seen.position)
       return fail(expected, "does not follow its stream's previous event");

@@ -41,10 +41,10 @@ struct LogHead {
 
 struct VerifyReport {
   bool ok = true;
-  std::uint64_t events = 0;            // events checked
-  LogHead head;                        // the last good event
+  std::uint64_t events = 0;              // events checked
+  LogHead head;                          // the last good event
   std::uint64_t first_bad_position = 0;  // set when !ok
-  std::string problem;                 // what was wrong there
+  std::string problem;                   // what was wrong there
 };
 
 // Stream names and command ids are stored as LMDB keys.
@@ -89,7 +89,7 @@ class EventLog {
     std::optional<LogHead> log_head_;
     // The streams seen in this transaction (node-based: Head pointers stay valid).
     std::unordered_map<std::string, Head, StringHash, std::equal_to<>> heads_;
-    std::string value_;        // reused encoding buffer
+    std::string value_;  // reused encoding buffer
   };
 
   Writer writer(WriteTxn& txn) const { return Writer(t_, txn); }
@@ -116,8 +116,7 @@ class EventLog {
                                                Timestamp until) const;
 
   // Up to `limit` events with position > after, in order.
-  Result<std::vector<Event>> read_all(const Txn& txn, std::uint64_t after,
-                                      std::size_t limit) const;
+  Result<std::vector<Event>> read_all(const Txn& txn, std::uint64_t after, std::size_t limit) const;
 
   // Visits every event with position > after, in order, while visit returns true; the view
   // is valid only during the call. An unreadable record stops the walk with Corruption.

@@ -7,7 +7,9 @@
 namespace brandledger::storage {
 namespace {
 
-MDB_val to_val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+MDB_val to_val(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
 std::string_view from_val(const MDB_val& v) {
   return {static_cast<const char*>(v.mv_data), v.mv_size};
 }
@@ -26,7 +28,9 @@ class Cursor {
     return rc == MDB_SUCCESS ? Status::Ok() : status_from_lmdb(rc, "mdb_cursor_open " + table);
   }
   // MDB_SUCCESS, MDB_NOTFOUND, or an error.
-  int get(MDB_val* key, MDB_val* value, MDB_cursor_op op) { return mdb_cursor_get(cursor_, key, value, op); }
+  int get(MDB_val* key, MDB_val* value, MDB_cursor_op op) {
+    return mdb_cursor_get(cursor_, key, value, op);
+  }
 
  private:
   MDB_cursor* cursor_ = nullptr;

@@ -40,7 +40,8 @@ class Table {
 
   // `append`: the caller promises the key sorts after every key present (MDB_APPEND): cheaper,
   // and a broken promise is refused rather than written out of order.
-  Status put(WriteTxn& txn, std::string_view key, std::string_view value, bool append = false) const;
+  Status put(WriteTxn& txn, std::string_view key, std::string_view value,
+             bool append = false) const;
 
   // True when the key was there.
   Result<bool> erase(WriteTxn& txn, std::string_view key) const;

@@ -20,7 +20,9 @@ Txn& Txn::operator=(Txn&& other) noexcept {
   return *this;
 }
 
-Txn::~Txn() { abort(); }
+Txn::~Txn() {
+  abort();
+}
 
 void Txn::abort() {
   if (txn_ != nullptr) mdb_txn_abort(std::exchange(txn_, nullptr));

@@ -26,14 +26,16 @@ struct Ack {
 
 // Runs in the child: appends forever, one command at a time, writing (position, seq) to
 // `ack_fd` only after the command's transaction committed.
-[[noreturn]] void append_forever(const std::filesystem::path& dir, int ack_fd, std::uint64_t first_seq) {
+[[noreturn]] void append_forever(const std::filesystem::path& dir, int ack_fd,
+                                 std::uint64_t first_seq) {
   auto env = Environment::open(dir);
   if (!env.ok()) _exit(3);
   EventLog log(**env);
   const std::string pad(200, 'p');
   for (std::uint64_t seq = first_seq;; ++seq) {
     AppendRequest req = testing::request(
-        {{"brand-" + std::to_string(seq % 13), "Step", R"({"seq":)" + std::to_string(seq) + R"(,"pad":")" + pad + "\"}"},
+        {{"brand-" + std::to_string(seq % 13), "Step",
+          R"({"seq":)" + std::to_string(seq) + R"(,"pad":")" + pad + "\"}"},
          {"round-" + std::to_string(seq % 3), "Step", R"({"seq":)" + std::to_string(seq) + "}"}},
         "cmd-" + std::to_string(seq));
     AppendResult result;
@@ -71,7 +73,8 @@ void read_acks(int fd, std::vector<Ack>* acks, std::chrono::steady_clock::time_p
   for (;;) {
     int timeout_ms = -1;
     if (until != std::chrono::steady_clock::time_point::max()) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
       if (left.count() <= 0 || acks->size() >= stop_after) return;
       timeout_ms = static_cast<int>(left.count());
     }
@@ -110,7 +113,8 @@ TEST_CASE("SIGKILL at random moments loses no acknowledged append and keeps the 
     INFO("round " << round);
     Child child = spawn_appender(dir.path(), next_seq);
     std::vector<Ack> acks;
-    read_acks(child.ack_fd, &acks, std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms(rng)));
+    read_acks(child.ack_fd, &acks,
+              std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms(rng)));
     kill_and_reap(child);
     read_acks(child.ack_fd, &acks, std::chrono::steady_clock::time_point::max());
     close(child.ack_fd);

@@ -7,8 +7,8 @@
 
 using namespace brandledger;
 using namespace brandledger::storage;
-using brandledger::testing::TempDir;
 using brandledger::testing::open_env;
+using brandledger::testing::TempDir;
 
 TEST_CASE("a new data dir is stamped with the current format version") {
   TempDir dir;
@@ -28,8 +28,10 @@ TEST_CASE("a data dir written by a newer format is refused with a clear message"
   {
     auto env = open_env(dir.path());
     REQUIRE(env->write([&](WriteTxn& txn) {
-                  return env->log_tables().meta.put(txn, "schema_version", encode_u32(kSchemaVersion + 1));
-                }).ok());
+                 return env->log_tables().meta.put(txn, "schema_version",
+                                                   encode_u32(kSchemaVersion + 1));
+               })
+                .ok());
   }
   auto env = Environment::open(dir.path());
   REQUIRE_FALSE(env.ok());
@@ -46,7 +48,8 @@ TEST_CASE("view tables are opened at start and keep their contents") {
     REQUIRE(env->view_table("brands") != nullptr);
     CHECK(env->view_table("nope") == nullptr);
     const Table& brands = *env->view_table("brands");
-    REQUIRE(env->write([&](WriteTxn& txn) { return brands.put(txn, "b1", "坚强前哨·巩固后院"); }).ok());
+    REQUIRE(
+        env->write([&](WriteTxn& txn) { return brands.put(txn, "b1", "坚强前哨·巩固后院"); }).ok());
   }
   auto env = open_env(dir.path(), options);
   auto txn = env->begin_read();
@@ -59,9 +62,7 @@ TEST_CASE("view tables are opened at start and keep their contents") {
 
 TEST_CASE("a write whose body fails leaves nothing behind") {
   TempDir dir;
-  EnvironmentOptions options;
-  options.view_tables = {"v"};
-  auto env = open_env(dir.path(), options);
+  auto env = testing::open_env_with_view(dir.path());
   const Table& v = *env->view_table("v");
   Status s = env->write([&](WriteTxn& txn) {
     BL_RETURN_IF_ERROR(v.put(txn, "k", "value"));
@@ -74,14 +75,14 @@ TEST_CASE("a write whose body fails leaves nothing behind") {
 
 TEST_CASE("tables scan forward, by prefix and backward in key order") {
   TempDir dir;
-  EnvironmentOptions options;
-  options.view_tables = {"v"};
-  auto env = open_env(dir.path(), options);
+  auto env = testing::open_env_with_view(dir.path());
   const Table& v = *env->view_table("v");
   REQUIRE(env->write([&](WriteTxn& txn) {
-                for (const char* k : {"a/1", "a/2", "a/3", "b/1", "c/1"}) BL_RETURN_IF_ERROR(v.put(txn, k, k));
-                return Status::Ok();
-              }).ok());
+               for (const char* k : {"a/1", "a/2", "a/3", "b/1", "c/1"})
+                 BL_RETURN_IF_ERROR(v.put(txn, k, k));
+               return Status::Ok();
+             })
+              .ok());
   auto txn = env->begin_read();
   REQUIRE(txn.ok());
   std::vector<std::string> seen;
@@ -99,21 +100,22 @@ TEST_CASE("tables scan forward, by prefix and backward in key order") {
   CHECK(seen.front() == "b/1");
   seen.clear();
   REQUIRE(v.scan_backward(*txn, "", [&](std::string_view k, std::string_view) {
-                seen.emplace_back(k);
-                return seen.size() < 2;
-              }).ok());
+             seen.emplace_back(k);
+             return seen.size() < 2;
+           }).ok());
   CHECK(seen == std::vector<std::string>{"c/1", "b/1"});
   CHECK((*v.last(*txn))->key == "c/1");
   CHECK(*v.count(*txn) == 5);
   txn->abort();
 
   REQUIRE(env->write([&](WriteTxn& w) {
-                auto erased = v.erase(w, "a/2");
-                REQUIRE(erased.ok());
-                CHECK(*erased);
-                CHECK_FALSE(*v.erase(w, "a/2"));
-                return Status::Ok();
-              }).ok());
+               auto erased = v.erase(w, "a/2");
+               REQUIRE(erased.ok());
+               CHECK(*erased);
+               CHECK_FALSE(*v.erase(w, "a/2"));
+               return Status::Ok();
+             })
+              .ok());
   CHECK(*v.count(*env->begin_read()) == 4);
   REQUIRE(env->write([&](WriteTxn& w) { return v.clear(w); }).ok());
   CHECK(*v.count(*env->begin_read()) == 0);
@@ -121,9 +123,7 @@ TEST_CASE("tables scan forward, by prefix and backward in key order") {
 
 TEST_CASE("appending out of key order with the append flag is refused") {
   TempDir dir;
-  EnvironmentOptions options;
-  options.view_tables = {"v"};
-  auto env = open_env(dir.path(), options);
+  auto env = testing::open_env_with_view(dir.path());
   const Table& v = *env->view_table("v");
   Status s = env->write([&](WriteTxn& txn) {
     BL_RETURN_IF_ERROR(v.put(txn, "b", "1", true));
@@ -143,7 +143,8 @@ TEST_CASE("a read-only open needs an existing data dir and refuses writes") {
 
   { open_env(dir.path()); }
   auto env = open_env(dir.path(), ro);
-  CHECK(env->write([](WriteTxn&) { return Status::Ok(); }).code() == Status::Code::kInvalidArgument);
+  CHECK(env->write([](WriteTxn&) { return Status::Ok(); }).code() ==
+        Status::Code::kInvalidArgument);
   CHECK(env->stats()->schema_version == kSchemaVersion);
 }
 
@@ -173,7 +174,8 @@ TEST_CASE("a tiny map grows to take a large batch in one append") {
 TEST_CASE("stats count events, streams and tables") {
   TempDir dir;
   auto env = open_env(dir.path());
-  testing::append_ok(*env, testing::request({testing::event("brand-1"), testing::event("round-1")}));
+  testing::append_ok(*env,
+                     testing::request({testing::event("brand-1"), testing::event("round-1")}));
   auto stats = env->stats();
   REQUIRE(stats.ok());
   CHECK(stats->events == 2);

@@ -42,7 +42,8 @@ Status try_append(Environment& env, const AppendRequest& req, AppendResult* out)
 TEST_CASE("appends get gapless global positions and per-stream versions") {
   TempDir dir;
   auto env = open_env(dir.path());
-  auto r1 = append_ok(*env, request({event("brand-a"), event("brand-b"), event("brand-a", "BrandEdited")}));
+  auto r1 = append_ok(
+      *env, request({event("brand-a"), event("brand-b"), event("brand-a", "BrandEdited")}));
   CHECK(r1.first_position == 1);
   CHECK(r1.last_position == 3);
   CHECK(r1.streams == std::vector<StreamHead>{{"brand-a", 2}, {"brand-b", 1}});
@@ -216,19 +217,28 @@ TEST_CASE("the whole log reads from a position, with a limit") {
   CHECK((*page)[2].position == 7);
   CHECK(log.read_all(*txn, 10, 5)->empty());
   std::vector<std::string> streams;
-  REQUIRE(log.for_each_stream(*txn, "s-", [&](std::string_view name, std::uint64_t version) {
-                CHECK(version == 1);
-                streams.emplace_back(name);
-                return true;
-              }).ok());
+  REQUIRE(log.for_each_stream(*txn, "s-",
+                              [&](std::string_view name, std::uint64_t version) {
+                                CHECK(version == 1);
+                                streams.emplace_back(name);
+                                return true;
+                              })
+              .ok());
   CHECK(streams.size() == 10);
 }
 
 TEST_CASE("Chinese brand names and payloads round-trip byte for byte") {
-  const std::vector<std::string> names = {
-      "坚强前哨·巩固后院", "宣报党旗分外红", "三色青春·党建有Young", "党建+‘四精’后勤",
-      "12319市民好帮手",   "天地人和·亮赛比", "红蓝融 税先锋",         "萱姐姐",
-      "三元融合铸金盾",    "‘宣’锋引领·‘州’到服务", "忠诚奉献尽责 铸就‘四最’机关"};
+  const std::vector<std::string> names = {"坚强前哨·巩固后院",
+                                          "宣报党旗分外红",
+                                          "三色青春·党建有Young",
+                                          "党建+‘四精’后勤",
+                                          "12319市民好帮手",
+                                          "天地人和·亮赛比",
+                                          "红蓝融 税先锋",
+                                          "萱姐姐",
+                                          "三元融合铸金盾",
+                                          "‘宣’锋引领·‘州’到服务",
+                                          "忠诚奉献尽责 铸就‘四最’机关"};
   TempDir dir;
   auto env = open_env(dir.path());
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -334,8 +344,9 @@ TEST_CASE("verify notices a stream head that disagrees with the log") {
   auto env = open_env(dir.path());
   append_ok(*env, request({event("brand-a"), event("brand-a")}));
   REQUIRE(env->write([&](WriteTxn& txn) {
-                return env->log_tables().streams.put(txn, "brand-a", encode_stream_head({1, 1}));
-              }).ok());
+               return env->log_tables().streams.put(txn, "brand-a", encode_stream_head({1, 1}));
+             })
+              .ok());
   auto report = verify(*env);
   CHECK_FALSE(report.ok);
   CHECK(report.first_bad_position == 0);

@@ -21,6 +21,13 @@ inline std::unique_ptr<storage::Environment> open_env(const std::filesystem::pat
   return std::move(env).value();
 }
 
+// An environment with one view table named "v".
+inline std::unique_ptr<storage::Environment> open_env_with_view(const std::filesystem::path& dir) {
+  storage::EnvironmentOptions options;
+  options.view_tables = {"v"};
+  return open_env(dir, std::move(options));
+}
+
 inline storage::AppendRequest request(std::vector<storage::NewEvent> events,
                                       std::string command_id = "") {
   storage::AppendRequest req;
@@ -40,7 +47,8 @@ inline storage::NewEvent event(std::string stream, std::string type = "BrandCrea
 }
 
 // Appends in its own transaction; REQUIREs success.
-inline storage::AppendResult append_ok(storage::Environment& env, const storage::AppendRequest& req) {
+inline storage::AppendResult append_ok(storage::Environment& env,
+                                       const storage::AppendRequest& req) {
   storage::EventLog log(env);
   storage::AppendResult result;
   Status s = env.write([&](storage::WriteTxn& txn) { return log.append(txn, req, &result); });
