@@ -88,10 +88,11 @@ class Result {
 #define BL_CONCAT(a, b) BL_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function when `expr` is not ok.
-#define BL_RETURN_IF_ERROR(expr)               \
-  do {                                         \
-    ::brandledger::Status bl_status_ = (expr); \
-    if (!bl_status_.ok()) return bl_status_;   \
+#define BL_RETURN_IF_ERROR(expr) BL_RETURN_IF_ERROR_IMPL(BL_CONCAT(bl_status_, __LINE__), expr)
+#define BL_RETURN_IF_ERROR_IMPL(tmp, expr) \
+  do {                                     \
+    ::brandledger::Status tmp = (expr);    \
+    if (!tmp.ok()) return tmp;             \
   } while (0)
 
 // `BL_ASSIGN_OR_RETURN(auto x, f());` declares x from the Result's value, or returns its Status.

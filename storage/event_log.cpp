@@ -46,8 +46,10 @@ Result<EventLog::Writer::Head*> EventLog::Writer::stream_head(std::string_view s
   return &heads_.emplace(std::string(stream), Head{stored.version, stored.position}).first->second;
 }
 
-Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out) {
+Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out,
+                                std::vector<EventView>* written) {
   *out = AppendResult{};
+  if (written != nullptr) written->clear();
   BL_RETURN_IF_ERROR(check_request(req));
   if (!req.command_id.empty()) {
     BL_ASSIGN_OR_RETURN(auto earlier, EventLog::find_command(t_, txn_, req.command_id));
@@ -93,6 +95,10 @@ Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out) {
     const Sha256Digest hash = encode_event_value(ev, &value_);
     BL_RETURN_IF_ERROR(t_.events.put(txn_, position_key(ev.position), value_, /*append=*/true));
     *log_head_ = {ev.position, hash};
+    if (written != nullptr) {
+      written->push_back(ev);
+      written->back().hash = hash;
+    }
     head->version = ev.version;
     head->position = ev.position;
   }

@@ -69,7 +69,10 @@ class EventLog {
     // bad stream name) writes nothing and returns InvalidArgument. Any other failure
     // (MapFull, I/O) leaves the transaction half-written: abort it (Environment::write
     // does, and grows the map for MapFull).
-    Status append(const AppendRequest& request, AppendResult* out);
+    // `written`, when given, receives the appended events; their text points into
+    // `request`, so they live as long as it does. Left empty for a duplicate.
+    Status append(const AppendRequest& request, AppendResult* out,
+                  std::vector<EventView>* written = nullptr);
 
    private:
     friend class EventLog;

@@ -1,0 +1,103 @@
+// What a domain plugs into the engine: command handlers that decide, aggregate states that
+// events rebuild, projections that keep views, and upcasters that bring old event data to
+// the current schema. The workflows provide the BrandLedger domain; tests provide small ones.
+//
+// Thread safety: a Domain is built before the engine starts and never changed after; the
+// engine calls handlers and projections from its single writer thread only, and upcasters
+// and aggregates from any thread.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "engine/command.h"
+#include "engine/views.h"
+#include "storage/event.h"
+
+namespace brandledger::engine {
+
+// An event as projections and aggregates see it: the stored envelope, and its data parsed
+// and upcast to the current schema.
+struct RecordedEvent {
+  const storage::EventView& envelope;
+  const boost::json::object& data;
+};
+
+// The state of one stream, rebuilt by applying its events in order. apply() must be a pure
+// function of the state and the event: replay has no side effects.
+class AggregateState {
+ public:
+  virtual ~AggregateState() = default;
+  virtual std::unique_ptr<AggregateState> clone() const = 0;
+  virtual void apply(const RecordedEvent& event) = 0;
+};
+
+using AggregateFactory = std::function<std::unique_ptr<AggregateState>()>;
+
+// A stream's state with the version it reflects (0: no events yet).
+struct StreamState {
+  std::uint64_t version = 0;
+  std::shared_ptr<const AggregateState> state;
+
+  template <class T>
+  const T* as() const {
+    return dynamic_cast<const T*>(state.get());
+  }
+};
+
+// Keeps views: a deterministic function of the events, so that a rebuild from the log
+// writes byte for byte what was written inline.
+class Projection {
+ public:
+  virtual ~Projection() = default;
+  virtual std::vector<std::string> tables() const = 0;
+  virtual Status apply(const RecordedEvent& event, ViewWriter& views) = 0;
+};
+
+// Old event data to current, one schema step at a time.
+class Upcasters {
+ public:
+  // `step` turns data of `type` at schema `from` into schema `from + 1`.
+  void add(std::string type, std::uint32_t from, std::function<void(boost::json::object&)> step);
+  // The schema new events of this type are written with.
+  std::uint32_t current(std::string_view type) const;
+  // REQUIRES: schema <= current(type).
+  void upcast(std::string_view type, std::uint32_t schema, boost::json::object& data) const;
+
+ private:
+  std::map<std::pair<std::string, std::uint32_t>, std::function<void(boost::json::object&)>, std::less<>> steps_;
+  std::map<std::string, std::uint32_t, std::less<>> current_;
+};
+
+class DecideContext {
+ public:
+  virtual ~DecideContext() = default;
+  virtual Timestamp now() const = 0;
+  // The stream as every command accepted before this one left it.
+  virtual Result<StreamState> load(std::string_view stream) = 0;
+  virtual const ViewReader& views() const = 0;
+};
+
+using CommandHandler = std::function<Decision(const Command&, DecideContext&)>;
+
+struct Domain {
+  std::map<std::string, CommandHandler, std::less<>> handlers;
+  // By stream-name prefix ("brand-"); the longest matching prefix wins.
+  std::vector<std::pair<std::string, AggregateFactory>> aggregates;
+  std::vector<std::shared_ptr<Projection>> projections;
+  Upcasters upcasters;
+
+  // Every view table the projections (and the engine's timers) use.
+  std::vector<std::string> view_tables() const;
+};
+
+}  // namespace brandledger::engine

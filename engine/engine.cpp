@@ -1,0 +1,572 @@
+#include "engine/engine.h"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "storage/codec.h"
+
+namespace brandledger::engine {
+namespace {
+
+using Clock_ = std::chrono::steady_clock;
+constexpr std::string_view kManualClockKey = "engine.manual_clock";
+constexpr std::string_view kRebuildMarkerKey = "engine.rebuild_in_progress";
+
+// Ignores every event: the state of a stream no aggregate claims.
+class NoState final : public AggregateState {
+ public:
+  std::unique_ptr<AggregateState> clone() const override { return std::make_unique<NoState>(); }
+  void apply(const RecordedEvent&) override {}
+};
+
+// Drops a timer when the engine records that it fired.
+class TimerFiredProjection final : public Projection {
+ public:
+  std::vector<std::string> tables() const override { return {}; }
+  Status apply(const RecordedEvent& event, ViewWriter& views) override {
+    if (event.envelope.type != kTimerFired) return Status::Ok();
+    const auto* id = event.data.if_contains("timer");
+    if (id == nullptr || !id->is_string()) return Status::Corruption("TimerFired without a timer id");
+    return views.cancel_timer(id->as_string());
+  }
+};
+
+storage::EventView view_of(const storage::Event& e) {
+  storage::EventView v;
+  v.position = e.position;
+  v.stream = e.stream;
+  v.version = e.version;
+  v.stream_prev = e.stream_prev;
+  v.type = e.type;
+  v.schema_version = e.schema_version;
+  v.occurred_at = e.occurred_at;
+  v.recorded_at = e.recorded_at;
+  v.actor = {e.actor.id, e.actor.name, e.actor.role, e.actor.org};
+  v.command_id = e.command_id;
+  v.correlation_id = e.correlation_id;
+  v.comment = e.comment;
+  v.data = e.data;
+  v.prev_hash = e.prev_hash;
+  v.hash = e.hash;
+  return v;
+}
+
+std::string_view outcome_name(const CommandOutcome& o) {
+  if (!o.error.ok()) return "failed";
+  if (o.rejection) return o.rejection->code;
+  if (o.append.duplicate) return "duplicate";
+  return "accepted";
+}
+
+}  // namespace
+
+// The state of one batch attempt: its transaction, and the streams it changed so far.
+class Engine::BatchContext {
+ public:
+  BatchContext(const storage::Environment& env, storage::WriteTxn& write_txn,
+               storage::EventLog::Writer log_writer, Timestamp last_committed)
+      : txn(write_txn), writer(std::move(log_writer)), views(env, write_txn), last_occurred(last_committed) {}
+
+  storage::WriteTxn& txn;
+  storage::EventLog::Writer writer;
+  ViewWriter views;
+  std::unordered_map<std::string, StreamState> changed;
+  Timestamp last_occurred;
+};
+
+namespace {
+
+class CommandContext final : public DecideContext {
+ public:
+  CommandContext(std::function<Result<StreamState>(std::string_view)> load, const ViewReader& views,
+                 Timestamp now)
+      : load_(std::move(load)), views_(views), now_(now) {}
+  Timestamp now() const override { return now_; }
+  Result<StreamState> load(std::string_view stream) override { return load_(stream); }
+  const ViewReader& views() const override { return views_; }
+
+ private:
+  std::function<Result<StreamState>(std::string_view)> load_;
+  const ViewReader& views_;
+  Timestamp now_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domain) {
+  std::unique_ptr<Engine> engine(new Engine());
+  engine->options_ = std::move(options);
+  engine->domain_ = std::move(domain);
+  engine->domain_.projections.insert(engine->domain_.projections.begin(),
+                                     std::make_shared<TimerFiredProjection>());
+
+  storage::EnvironmentOptions env_options;
+  env_options.initial_map_size = engine->options_.initial_map_size;
+  env_options.view_tables = engine->domain_.view_tables();
+  env_options.read_only = engine->options_.read_only;
+  BL_ASSIGN_OR_RETURN(engine->env_, storage::Environment::open(engine->options_.data_dir, env_options));
+  engine->log_.emplace(*engine->env_);
+
+  BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, engine->env_->begin_read());
+  const auto& meta = engine->env_->log_tables().meta;
+  BL_ASSIGN_OR_RETURN(auto rebuilding, meta.get(txn, kRebuildMarkerKey));
+  if (rebuilding && !engine->options_.read_only)
+    return Status::Corruption("a rebuild of the views was interrupted; run `brandledger rebuild` again");
+  BL_ASSIGN_OR_RETURN(storage::LogHead head, engine->log_->head(txn));
+  if (head.position != 0) {
+    BL_ASSIGN_OR_RETURN(auto last, engine->log_->get(txn, head.position));
+    if (last) engine->last_occurred_ = last->occurred_at;
+  }
+  if (engine->options_.manual_clock) {
+    Timestamp start = system_now();
+    BL_ASSIGN_OR_RETURN(auto stored, meta.get(txn, kManualClockKey));
+    if (stored) {
+      auto micros = storage::decode_u64(*stored);
+      if (micros) start = std::max(start, from_micros(static_cast<std::int64_t>(*micros)));
+    }
+    auto manual = std::make_shared<ManualClock>(start);
+    engine->manual_clock_ = manual.get();
+    engine->clock_ = std::move(manual);
+  } else {
+    engine->clock_ = std::make_shared<SystemClock>();
+  }
+  txn.abort();
+
+  if (!engine->options_.read_only) {
+    engine->writer_ = std::thread([e = engine.get()] { e->writer_loop(); });
+    // Catch up with timers that fell due while nothing ran.
+    BL_RETURN_IF_ERROR(engine->fire_due_timers().status());
+    if (!engine->manual_clock()) engine->timer_thread_ = std::thread([e = engine.get()] { e->timer_loop(); });
+  }
+  return engine;
+}
+
+Engine::~Engine() { stop(); }
+
+void Engine::stop() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (stopping_ && !writer_.joinable() && !timer_thread_.joinable()) return;
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  timer_cv_.notify_all();
+  if (timer_thread_.joinable()) timer_thread_.join();
+  if (writer_.joinable()) writer_.join();
+}
+
+std::future<CommandOutcome> Engine::submit(Command command) {
+  Pending pending{std::move(command), {}, Clock_::now()};
+  auto future = pending.promise.get_future();
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (stopping_ || options_.read_only) {
+      CommandOutcome refused;
+      refused.error = Status::Unsupported("the engine is not taking commands");
+      pending.promise.set_value(std::move(refused));
+      return future;
+    }
+    queue_.push_back(std::move(pending));
+  }
+  queue_cv_.notify_one();
+  return future;
+}
+
+void Engine::writer_loop() {
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything answered
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    process(batch);
+    batch.clear();
+  }
+}
+
+void Engine::process(std::vector<Pending>& batch) {
+  std::vector<CommandOutcome> outcomes(batch.size());
+  std::vector<bool> excluded(batch.size(), false);
+  std::unordered_map<std::string, StreamState> changed;
+  Timestamp last_occurred = last_occurred_;
+  bool committed = false;
+
+  for (;;) {
+    std::optional<std::size_t> failing;
+    const auto commit_start = Clock_::now();
+    Status s = env_->write([&](storage::WriteTxn& txn) -> Status {
+      // Runs again from here after the map grows: start from the committed state.
+      BatchContext ctx(*env_, txn, log_->writer(txn), last_occurred_);
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (excluded[i]) continue;
+        outcomes[i] = CommandOutcome{};
+        Status st = run_command(batch[i].command, ctx, &outcomes[i]);
+        if (!st.ok()) {
+          failing = i;
+          return st;
+        }
+      }
+      changed = std::move(ctx.changed);
+      last_occurred = ctx.last_occurred;
+      return Status::Ok();
+    });
+    if (s.ok()) {
+      committed = true;
+      metrics_.commit_seconds.observe(std::chrono::duration<double>(Clock_::now() - commit_start).count());
+      break;
+    }
+    if (failing && s.code() != Status::Code::kMapFull) {
+      // One command broke the transaction: answer it with the error, redo the others.
+      excluded[*failing] = true;
+      outcomes[*failing] = CommandOutcome{};
+      outcomes[*failing].error = s;
+      continue;
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      if (!excluded[i]) {
+        outcomes[i] = CommandOutcome{};
+        outcomes[i].error = s;
+      }
+    break;
+  }
+
+  if (committed) {
+    if (cache_.size() + changed.size() > options_.state_cache_limit) cache_.clear();
+    for (auto& [stream, state] : changed) cache_[stream] = std::move(state);
+    last_occurred_ = last_occurred;
+  }
+  metrics_.batches.add();
+  metrics_.batch_size.observe(static_cast<double>(batch.size()));
+  const auto done = Clock_::now();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    CommandOutcome& o = outcomes[i];
+    if (!o.error.ok()) metrics_.commands_failed.add();
+    else if (o.rejection) metrics_.commands_rejected.add();
+    else if (o.append.duplicate) metrics_.commands_duplicate.add();
+    else metrics_.commands_accepted.add();
+    if (o.error.ok() && !o.append.duplicate && o.append.last_position != 0)
+      metrics_.events_appended.add(o.append.last_position - o.append.first_position + 1);
+    const double seconds = std::chrono::duration<double>(done - batch[i].queued).count();
+    metrics_.command_seconds.observe(seconds);
+    const Command& c = batch[i].command;
+    spdlog::info("command actor={} role={} command={} stream={} outcome={} positions={}-{} latency_ms={:.3f}{}",
+                 c.actor.id, c.actor.role, c.type, c.stream, outcome_name(o), o.append.first_position,
+                 o.append.last_position, seconds * 1000, o.error.ok() ? "" : " error=" + o.error.to_string());
+    batch[i].promise.set_value(std::move(o));
+  }
+}
+
+Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutcome* out) {
+  std::string command_id;
+  if (!cmd.idempotency_key.empty()) {
+    command_id = cmd.actor.id + '\x1f' + cmd.idempotency_key;
+    if (command_id.size() > storage::kMaxCommandId) {
+      out->rejection = Rejection{RejectionKind::kInvalid, "invalid_field", "Idempotency-Key is too long"};
+      return Status::Ok();
+    }
+    BL_ASSIGN_OR_RETURN(auto earlier, log_->find_command(batch.txn, command_id));
+    if (earlier) {
+      out->append = std::move(*earlier);
+      out->append.duplicate = true;
+      return Status::Ok();
+    }
+  }
+
+  const Timestamp occurred = std::max(cmd.occurred_at.value_or(clock_->now()), batch.last_occurred);
+  Decision decision;
+  if (cmd.expected_version) {
+    BL_ASSIGN_OR_RETURN(StreamState current, load_for_write(batch, cmd.stream, UINT64_MAX));
+    if (current.version != *cmd.expected_version)
+      decision = Decision::reject(RejectionKind::kVersionMismatch, "version_mismatch",
+                                  cmd.stream + " is at version " + std::to_string(current.version) +
+                                      ", not " + std::to_string(*cmd.expected_version));
+  }
+  if (!decision.rejection) {
+    auto handler = domain_.handlers.find(cmd.type);
+    if (handler == domain_.handlers.end()) {
+      decision = Decision::reject(RejectionKind::kInvalid, "unknown_command", "no command " + cmd.type);
+    } else {
+      Status load_error;
+      CommandContext ctx(
+          [&](std::string_view stream) -> Result<StreamState> {
+            auto state = load_for_write(batch, stream, UINT64_MAX);
+            if (!state.ok()) load_error = state.status();
+            return state;
+          },
+          batch.views, occurred);
+      try {
+        decision = handler->second(cmd, ctx);
+      } catch (const std::exception& e) {
+        decision = Decision::reject(RejectionKind::kInvalid, "bad_request", e.what());
+      }
+      BL_RETURN_IF_ERROR(load_error);
+    }
+  }
+
+  storage::AppendRequest req;
+  req.actor = cmd.actor;
+  req.command_id = command_id;
+  req.correlation_id = cmd.correlation_id;
+  req.comment = cmd.comment;
+  req.occurred_at = occurred;
+  req.recorded_at = system_now();
+  const bool timer = cmd.actor.id == kSystemActor && cmd.args.contains("timer");
+  if (timer) {
+    // The record that this timer fired; the timers view drops it on this event.
+    boost::json::object fired;
+    fired["timer"] = cmd.args.at("timer");
+    fired["command"] = cmd.type;
+    fired["outcome"] = decision.rejection ? decision.rejection->code : "accepted";
+    req.events.push_back({cmd.stream, std::string(kTimerFired), boost::json::serialize(fired),
+                          domain_.upcasters.current(kTimerFired)});
+  }
+  if (decision.rejection) {
+    out->rejection = std::move(decision.rejection);
+    if (!timer) return Status::Ok();
+  } else {
+    for (EventDraft& draft : decision.events)
+      req.events.push_back({std::move(draft.stream), draft.type, boost::json::serialize(draft.data),
+                            domain_.upcasters.current(draft.type)});
+    for (StreamGuard& guard : decision.guards) req.expected.push_back({std::move(guard.stream), guard.version});
+  }
+  out->reply = std::move(decision.reply);
+  out->occurred_at = occurred;
+  if (req.events.empty()) return Status::Ok();  // accepted, nothing to record
+
+  std::vector<storage::EventView> written;
+  Status st = batch.writer.append(req, &out->append, &written);
+  if (st.code() == Status::Code::kConflict) {
+    out->rejection = Rejection{RejectionKind::kVersionMismatch, "version_mismatch", st.message()};
+    return Status::Ok();
+  }
+  if (st.code() == Status::Code::kInvalidArgument) {
+    out->rejection = Rejection{RejectionKind::kInvalid, "invalid_field", st.message()};
+    return Status::Ok();
+  }
+  BL_RETURN_IF_ERROR(st);
+  batch.last_occurred = occurred;
+
+  for (const storage::EventView& ev : written) {
+    BL_ASSIGN_OR_RETURN(StreamState before, load_for_write(batch, ev.stream, ev.version - 1));
+    BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(ev));
+    const RecordedEvent recorded{ev, data};
+    std::unique_ptr<AggregateState> next = before.state->clone();
+    next->apply(recorded);
+    batch.changed[std::string(ev.stream)] = StreamState{ev.version, std::move(next)};
+    for (const auto& projection : domain_.projections) BL_RETURN_IF_ERROR(projection->apply(recorded, batch.views));
+  }
+  return Status::Ok();
+}
+
+// The stream's state for a decision inside the batch: changed earlier in the batch, or
+// committed (cached, else replayed from the log up to max_version).
+Result<StreamState> Engine::load_for_write(BatchContext& batch, std::string_view stream, std::uint64_t max_version) {
+  if (auto it = batch.changed.find(std::string(stream)); it != batch.changed.end()) return it->second;
+  if (auto it = cache_.find(std::string(stream)); it != cache_.end() && it->second.version <= max_version)
+    return it->second;
+  StreamState state;
+  BL_RETURN_IF_ERROR(apply_events(batch.txn, stream, max_version, &state));
+  return state;
+}
+
+std::unique_ptr<AggregateState> Engine::make_state(std::string_view stream) const {
+  const std::pair<std::string, AggregateFactory>* best = nullptr;
+  for (const auto& entry : domain_.aggregates)
+    if (stream.starts_with(entry.first) && (best == nullptr || entry.first.size() > best->first.size()))
+      best = &entry;
+  return best != nullptr ? best->second() : std::make_unique<NoState>();
+}
+
+Status Engine::apply_events(const storage::Txn& txn, std::string_view stream, std::uint64_t to_version,
+                            StreamState* state) const {
+  BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events, log_->read_stream(txn, stream, 1, to_version));
+  std::unique_ptr<AggregateState> aggregate = make_state(stream);
+  for (const storage::Event& e : events) {
+    const storage::EventView view = view_of(e);
+    BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(view));
+    aggregate->apply(RecordedEvent{view, data});
+    state->version = e.version;
+  }
+  state->state = std::move(aggregate);
+  return Status::Ok();
+}
+
+Result<StreamState> Engine::replay(const storage::Txn& txn, std::string_view stream,
+                                   std::optional<std::uint64_t> to_version) const {
+  StreamState state;
+  BL_RETURN_IF_ERROR(apply_events(txn, stream, to_version.value_or(UINT64_MAX), &state));
+  return state;
+}
+
+Result<StreamState> Engine::replay_as_of(const storage::Txn& txn, std::string_view stream, Timestamp at) const {
+  BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events, log_->read_stream_until(txn, stream, at));
+  StreamState state;
+  std::unique_ptr<AggregateState> aggregate = make_state(stream);
+  for (const storage::Event& e : events) {
+    const storage::EventView view = view_of(e);
+    BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(view));
+    aggregate->apply(RecordedEvent{view, data});
+    state.version = e.version;
+  }
+  state.state = std::move(aggregate);
+  return state;
+}
+
+Result<boost::json::object> Engine::event_data(const storage::EventView& event) const {
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(event.data, ec);
+  if (ec || !parsed.is_object())
+    return Status::Corruption("event " + std::to_string(event.position) + " has data that is not a JSON object");
+  boost::json::object data = std::move(parsed.as_object());
+  domain_.upcasters.upcast(event.type, event.schema_version, data);
+  return data;
+}
+
+Result<Timestamp> Engine::advance_clock(Timestamp to) {
+  if (manual_clock_ == nullptr) return Status::Unsupported("the clock is not manual");
+  if (to < manual_clock_->now())
+    return Status::InvalidArgument("the clock cannot go back from " + format_rfc3339(manual_clock_->now()));
+  BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) {
+    return env_->log_tables().meta.put(txn, kManualClockKey, storage::encode_u64(static_cast<std::uint64_t>(to_micros(to))));
+  }));
+  BL_RETURN_IF_ERROR(manual_clock_->set(to));
+  BL_RETURN_IF_ERROR(fire_due_timers().status());
+  return manual_clock_->now();
+}
+
+Result<std::size_t> Engine::fire_due_timers() {
+  // Each round fires what is due; a timer's command may schedule another one already due.
+  std::size_t fired = 0;
+  for (int round = 0; round < 100; ++round) {
+    const Timestamp now = clock_->now();
+    std::vector<TimerSpec> due;
+    {
+      BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env_->begin_read());
+      ViewReader views(*env_, txn);
+      Status bad;
+      BL_RETURN_IF_ERROR(views.scan(kTimersTable, "", [&](std::string_view, std::string_view value) {
+        auto timer = decode_timer(value);
+        if (!timer) {
+          bad = Status::Corruption("unreadable timer");
+          return false;
+        }
+        if (timer->due > now) return false;
+        due.push_back(std::move(*timer));
+        return true;
+      }));
+      BL_RETURN_IF_ERROR(bad);
+    }
+    if (due.empty()) return fired;
+    std::vector<std::future<CommandOutcome>> answers;
+    for (TimerSpec& t : due) {
+      Command c;
+      c.type = t.command;
+      c.stream = t.stream;
+      c.actor = {std::string(kSystemActor), "系统", std::string(kSystemActor), ""};
+      c.idempotency_key = "timer:" + t.id + "@" + std::to_string(to_micros(t.due));
+      c.occurred_at = t.due;
+      c.comment = "timer " + t.id;
+      boost::system::error_code ec;
+      auto args = boost::json::parse(t.args_json, ec);
+      if (!ec && args.is_object()) c.args = std::move(args.as_object());
+      c.args["timer"] = t.id;
+      answers.push_back(submit(std::move(c)));
+    }
+    for (auto& answer : answers) {
+      CommandOutcome o = answer.get();
+      if (!o.error.ok()) return o.error;
+      ++fired;
+      metrics_.timers_fired.add();
+    }
+  }
+  return fired;
+}
+
+void Engine::timer_loop() {
+  std::unique_lock lock(timer_mutex_);
+  for (;;) {
+    timer_cv_.wait_for(lock, options_.timer_poll);
+    {
+      std::lock_guard queue_lock(queue_mutex_);
+      if (stopping_) return;
+    }
+    lock.unlock();
+    auto fired = fire_due_timers();
+    if (!fired.ok()) spdlog::error("firing timers: {}", fired.status().to_string());
+    lock.lock();
+  }
+}
+
+Status Engine::rebuild() {
+  const auto& meta = env_->log_tables().meta;
+  BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) -> Status {
+    BL_RETURN_IF_ERROR(meta.put(txn, kRebuildMarkerKey, "1"));
+    for (const storage::Table& t : env_->view_tables()) BL_RETURN_IF_ERROR(t.clear(txn));
+    return Status::Ok();
+  }));
+  // Chunks keep each transaction's dirty pages well inside LMDB's limit.
+  constexpr std::uint64_t kChunk = 20'000;
+  std::uint64_t after = 0;
+  for (;;) {
+    std::uint64_t last = after;
+    BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) -> Status {
+      ViewWriter views(*env_, txn);
+      Status bad;
+      last = after;
+      BL_RETURN_IF_ERROR(log_->for_each(txn, after, [&](const storage::EventView& ev) {
+        auto data = event_data(ev);
+        if (!data.ok()) {
+          bad = data.status();
+          return false;
+        }
+        const RecordedEvent recorded{ev, *data};
+        for (const auto& projection : domain_.projections) {
+          bad = projection->apply(recorded, views);
+          if (!bad.ok()) return false;
+        }
+        last = ev.position;
+        return last - after < kChunk;
+      }));
+      return bad;
+    }));
+    if (last == after) break;
+    after = last;
+  }
+  cache_.clear();
+  return env_->write([&](storage::WriteTxn& txn) { return meta.erase(txn, kRebuildMarkerKey).status(); });
+}
+
+void Upcasters::add(std::string type, std::uint32_t from, std::function<void(boost::json::object&)> step) {
+  auto& current = current_[type];
+  current = std::max({current, from + 1, std::uint32_t{1}});
+  steps_[{std::move(type), from}] = std::move(step);
+}
+
+std::uint32_t Upcasters::current(std::string_view type) const {
+  auto it = current_.find(type);
+  return it == current_.end() ? 1 : it->second;
+}
+
+void Upcasters::upcast(std::string_view type, std::uint32_t schema, boost::json::object& data) const {
+  for (std::uint32_t v = schema; v < current(type); ++v) {
+    auto it = steps_.find(std::pair<std::string, std::uint32_t>(std::string(type), v));
+    if (it != steps_.end()) it->second(data);
+  }
+}
+
+std::vector<std::string> Domain::view_tables() const {
+  std::vector<std::string> tables = {std::string(kTimersTable), std::string(kTimerIdsTable)};
+  for (const auto& p : projections)
+    for (std::string& t : p->tables())
+      if (std::find(tables.begin(), tables.end(), t) == tables.end()) tables.push_back(std::move(t));
+  return tables;
+}
+
+}  // namespace brandledger::engine

@@ -1,0 +1,145 @@
+// Engine: turns commands into events, durably, and keeps every view in step with the log.
+//
+// Commands queue for exactly one writer thread. Whatever queued while a commit was in
+// flight forms the next batch: one LMDB write transaction, one fsync, and an answer per
+// command. Each command is decided on the state the commands before it left (its
+// streams' aggregates and the views), then its events are appended and projected in the
+// same transaction. A rejection appends nothing and never fails the rest of the batch; a
+// command whose append or projection fails is taken out and the batch run again without
+// it. A command is answered only after its transaction committed.
+//
+// Timers are view entries that projections schedule; when the clock passes one, the
+// engine issues its command as actor `system` with an idempotency key of its own, and
+// appends a TimerFired event with it, which removes the timer: each fires exactly once,
+// across restarts and crashes.
+//
+// Thread safety: submit/execute, reads, now(), advance_clock() and fire_due_timers() are
+// safe from any thread. rebuild() needs the engine to be the only writer (no server).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+#include "engine/clock.h"
+#include "engine/command.h"
+#include "engine/domain.h"
+#include "engine/metrics.h"
+#include "storage/environment.h"
+#include "storage/event_log.h"
+
+namespace brandledger::engine {
+
+struct EngineOptions {
+  std::filesystem::path data_dir;
+  std::size_t initial_map_size = std::size_t{1} << 30;
+  // Stand the clock still (it starts at the later of the system time and the last value
+  // it was set to) and move it only by advance_clock().
+  bool manual_clock = false;
+  std::size_t max_batch = 1024;
+  // How often a system clock is checked for due timers.
+  std::chrono::milliseconds timer_poll{1000};
+  // Streams whose state the writer keeps in memory before it starts again from empty.
+  std::size_t state_cache_limit = 200'000;
+  // Open without a writer thread or timers (the CLI's read-only subcommands).
+  bool read_only = false;
+};
+
+// The event type the engine appends when a timer fires.
+inline constexpr std::string_view kTimerFired = "TimerFired";
+inline constexpr std::string_view kSystemActor = "system";
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> open(EngineOptions options, Domain domain);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Queues a command; the future is ready once it is committed (or refused).
+  std::future<CommandOutcome> submit(Command command);
+  CommandOutcome execute(Command command) { return submit(std::move(command)).get(); }
+
+  Timestamp now() const { return clock_->now(); }
+  bool manual_clock() const { return manual_clock_ != nullptr; }
+  // Manual clock only: moves it to `to` (never back: InvalidArgument), durably, and fires
+  // every timer due by then before returning.
+  Result<Timestamp> advance_clock(Timestamp to);
+  // Issues the command of every timer due by now(); returns how many fired.
+  Result<std::size_t> fire_due_timers();
+
+  Result<storage::ReadTxn> begin_read() const { return env_->begin_read(); }
+  const storage::Environment& environment() const { return *env_; }
+  const storage::EventLog& log() const { return *log_; }
+  const Domain& domain() const { return domain_; }
+  EngineMetrics& metrics() { return metrics_; }
+
+  // A stream's state from its events: all of them, up to `version`, or as of an instant.
+  Result<StreamState> replay(const storage::Txn& txn, std::string_view stream,
+                             std::optional<std::uint64_t> to_version = std::nullopt) const;
+  Result<StreamState> replay_as_of(const storage::Txn& txn, std::string_view stream, Timestamp at) const;
+
+  // Parses an event's data and brings it to the current schema.
+  Result<boost::json::object> event_data(const storage::EventView& event) const;
+
+  // Drops every view and recomputes it from the log. REQUIRES: no other writer.
+  Status rebuild();
+
+  // Stops taking commands, answers every queued one, and joins the threads.
+  void stop();
+
+ private:
+  struct Pending {
+    Command command;
+    std::promise<CommandOutcome> promise;
+    std::chrono::steady_clock::time_point queued;
+  };
+  class BatchContext;
+
+  Engine() = default;
+  void writer_loop();
+  void timer_loop();
+  void process(std::vector<Pending>& batch);
+  Status run_command(const Command& command, BatchContext& batch, CommandOutcome* out);
+  Result<StreamState> load_for_write(BatchContext& batch, std::string_view stream,
+                                     std::uint64_t max_version);
+  std::unique_ptr<AggregateState> make_state(std::string_view stream) const;
+  Status apply_events(const storage::Txn& txn, std::string_view stream, std::uint64_t to_version,
+                      StreamState* state) const;
+
+  EngineOptions options_;
+  Domain domain_;
+  std::unique_ptr<storage::Environment> env_;
+  std::optional<storage::EventLog> log_;  // set once env_ is open
+  std::shared_ptr<Clock> clock_;
+  ManualClock* manual_clock_ = nullptr;
+  EngineMetrics metrics_;
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+
+  std::mutex timer_mutex_;
+  std::condition_variable timer_cv_;
+  std::thread timer_thread_;
+
+  // Writer thread only: committed stream states, and the latest occurred_at in the log
+  // (business time never runs backwards through the log).
+  std::unordered_map<std::string, StreamState> cache_;
+  Timestamp last_occurred_{};
+};
+
+}  // namespace brandledger::engine

@@ -1,0 +1,17 @@
+// Process-wide logging through spdlog: human-readable text, or one JSON object per line
+// for log collectors. Tokens and request bodies are never logged.
+#pragma once
+
+#include <string_view>
+
+namespace brandledger::engine {
+
+enum class LogFormat { kText, kJson };
+
+// REQUIRES: called once, before other threads log.
+void configure_logging(LogFormat format);
+
+// "text" or "json"; false for anything else.
+bool parse_log_format(std::string_view text, LogFormat* out);
+
+}  // namespace brandledger::engine

@@ -1,0 +1,105 @@
+#include "engine/views.h"
+
+#include <boost/json.hpp>
+
+#include "storage/codec.h"
+
+namespace brandledger::engine {
+namespace {
+
+std::string timer_key(Timestamp due, std::string_view id) {
+  std::string key;
+  // Offset so that instants before 1970 still sort below later ones.
+  storage::append_u64be(&key, static_cast<std::uint64_t>(to_micros(due)) ^ (1ULL << 63));
+  key.append(id);
+  return key;
+}
+
+}  // namespace
+
+Result<const storage::Table*> ViewReader::table(std::string_view name) const {
+  const storage::Table* t = env_.view_table(name);
+  if (t == nullptr) return Status::InvalidArgument("no view table " + std::string(name));
+  return t;
+}
+
+Result<std::optional<std::string>> ViewReader::get(std::string_view name, std::string_view key) const {
+  BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
+  BL_ASSIGN_OR_RETURN(auto value, t->get(txn_, key));
+  if (!value) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(*value));
+}
+
+Status ViewReader::scan_prefix(std::string_view name, std::string_view prefix,
+                               const storage::Visitor& visit) const {
+  BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
+  return t->scan_prefix(txn_, prefix, visit);
+}
+
+Status ViewReader::scan(std::string_view name, std::string_view from, const storage::Visitor& visit) const {
+  BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
+  return t->scan(txn_, from, visit);
+}
+
+Status ViewReader::scan_backward(std::string_view name, std::string_view from,
+                                 const storage::Visitor& visit) const {
+  BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
+  return t->scan_backward(txn_, from, visit);
+}
+
+Status ViewWriter::put(std::string_view name, std::string_view key, std::string_view value) {
+  BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
+  return t->put(write_txn_, key, value);
+}
+
+Status ViewWriter::erase(std::string_view name, std::string_view key) {
+  BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
+  return t->erase(write_txn_, key).status();
+}
+
+Status ViewWriter::schedule_timer(const TimerSpec& timer) {
+  BL_RETURN_IF_ERROR(cancel_timer(timer.id));
+  const std::string key = timer_key(timer.due, timer.id);
+  BL_RETURN_IF_ERROR(put(kTimersTable, key, encode_timer(timer)));
+  return put(kTimerIdsTable, timer.id, key);
+}
+
+Status ViewWriter::cancel_timer(std::string_view id) {
+  BL_ASSIGN_OR_RETURN(auto key, get(kTimerIdsTable, id));
+  if (!key) return Status::Ok();
+  BL_RETURN_IF_ERROR(erase(kTimersTable, *key));
+  return erase(kTimerIdsTable, id);
+}
+
+std::string encode_timer(const TimerSpec& timer) {
+  boost::json::object o;
+  o["id"] = timer.id;
+  o["due"] = to_micros(timer.due);
+  o["command"] = timer.command;
+  o["stream"] = timer.stream;
+  o["args"] = boost::json::parse(timer.args_json);
+  return boost::json::serialize(o);
+}
+
+std::optional<TimerSpec> decode_timer(std::string_view value) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(value, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  TimerSpec t;
+  auto str = [&](const char* k) -> std::string {
+    auto* p = o.if_contains(k);
+    return p && p->is_string() ? std::string(p->as_string()) : std::string();
+  };
+  t.id = str("id");
+  t.command = str("command");
+  t.stream = str("stream");
+  auto* due = o.if_contains("due");
+  auto* args = o.if_contains("args");
+  if (t.id.empty() || !due || !due->is_int64() || !args) return std::nullopt;
+  t.due = from_micros(due->as_int64());
+  t.args_json = boost::json::serialize(*args);
+  return t;
+}
+
+}  // namespace brandledger::engine

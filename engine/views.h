@@ -1,0 +1,70 @@
+// Access to the view tables inside the current transaction: read-only for decisions,
+// read-write for projections. Both see every write made earlier in the same transaction,
+// so the second command of a group commit decides on the views the first one left.
+//
+// Thread safety: used by one thread, for the life of one transaction.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "storage/environment.h"
+
+namespace brandledger::engine {
+
+class ViewReader {
+ public:
+  ViewReader(const storage::Environment& env, const storage::Txn& txn) : env_(env), txn_(txn) {}
+
+  // REQUIRES: `table` is a registered view table (an unknown name is InvalidArgument).
+  Result<std::optional<std::string>> get(std::string_view table, std::string_view key) const;
+  Status scan_prefix(std::string_view table, std::string_view prefix, const storage::Visitor& visit) const;
+  Status scan(std::string_view table, std::string_view from, const storage::Visitor& visit) const;
+  Status scan_backward(std::string_view table, std::string_view from,
+                       const storage::Visitor& visit) const;
+
+ protected:
+  Result<const storage::Table*> table(std::string_view name) const;
+
+  const storage::Environment& env_;
+  const storage::Txn& txn_;
+};
+
+// A timer: at `due`, the engine issues `command` on `stream` as actor `system`.
+struct TimerSpec {
+  std::string id;  // unique; scheduling the same id again moves it
+  Timestamp due{};
+  std::string command;
+  std::string stream;
+  std::string args_json = "{}";
+};
+
+class ViewWriter : public ViewReader {
+ public:
+  ViewWriter(const storage::Environment& env, storage::WriteTxn& txn)
+      : ViewReader(env, txn), write_txn_(txn) {}
+
+  Status put(std::string_view table, std::string_view key, std::string_view value);
+  Status erase(std::string_view table, std::string_view key);
+
+  // Timers are views too: scheduled and cancelled by projections, so a rebuild recreates
+  // exactly the pending ones.
+  Status schedule_timer(const TimerSpec& timer);
+  Status cancel_timer(std::string_view id);
+
+ private:
+  storage::WriteTxn& write_txn_;
+};
+
+// The tables behind timers: "timers" (due, id -> spec) and "timer_ids" (id -> due).
+inline constexpr std::string_view kTimersTable = "timers";
+inline constexpr std::string_view kTimerIdsTable = "timer_ids";
+
+std::string encode_timer(const TimerSpec& timer);
+std::optional<TimerSpec> decode_timer(std::string_view value);
+
+}  // namespace brandledger::engine
