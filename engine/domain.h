@@ -74,7 +74,9 @@ class Upcasters {
   void upcast(std::string_view type, std::uint32_t schema, boost::json::object& data) const;
 
  private:
-  std::map<std::pair<std::string, std::uint32_t>, std::function<void(boost::json::object&)>, std::less<>> steps_;
+  std::map<std::pair<std::string, std::uint32_t>, std::function<void(boost::json::object&)>,
+           std::less<>>
+      steps_;
   std::map<std::string, std::uint32_t, std::less<>> current_;
 };
 

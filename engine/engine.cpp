@@ -1,7 +1,7 @@
 #include "engine/engine.h"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include <algorithm>
 
@@ -28,7 +28,8 @@ class TimerFiredProjection final : public Projection {
   Status apply(const RecordedEvent& event, ViewWriter& views) override {
     if (event.envelope.type != kTimerFired) return Status::Ok();
     const auto* id = event.data.if_contains("timer");
-    if (id == nullptr || !id->is_string()) return Status::Corruption("TimerFired without a timer id");
+    if (id == nullptr || !id->is_string())
+      return Status::Corruption("TimerFired without a timer id");
     return views.cancel_timer(id->as_string());
   }
 };
@@ -67,7 +68,10 @@ class Engine::BatchContext {
  public:
   BatchContext(const storage::Environment& env, storage::WriteTxn& write_txn,
                storage::EventLog::Writer log_writer, Timestamp last_committed)
-      : txn(write_txn), writer(std::move(log_writer)), views(env, write_txn), last_occurred(last_committed) {}
+      : txn(write_txn),
+        writer(std::move(log_writer)),
+        views(env, write_txn),
+        last_occurred(last_committed) {}
 
   storage::WriteTxn& txn;
   storage::EventLog::Writer writer;
@@ -106,14 +110,16 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
   env_options.initial_map_size = engine->options_.initial_map_size;
   env_options.view_tables = engine->domain_.view_tables();
   env_options.read_only = engine->options_.read_only;
-  BL_ASSIGN_OR_RETURN(engine->env_, storage::Environment::open(engine->options_.data_dir, env_options));
+  BL_ASSIGN_OR_RETURN(engine->env_,
+                      storage::Environment::open(engine->options_.data_dir, env_options));
   engine->log_.emplace(*engine->env_);
 
   BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, engine->env_->begin_read());
   const auto& meta = engine->env_->log_tables().meta;
   BL_ASSIGN_OR_RETURN(auto rebuilding, meta.get(txn, kRebuildMarkerKey));
   if (rebuilding && !engine->options_.read_only)
-    return Status::Corruption("a rebuild of the views was interrupted; run `brandledger rebuild` again");
+    return Status::Corruption(
+        "a rebuild of the views was interrupted; run `brandledger rebuild` again");
   BL_ASSIGN_OR_RETURN(storage::LogHead head, engine->log_->head(txn));
   if (head.position != 0) {
     BL_ASSIGN_OR_RETURN(auto last, engine->log_->get(txn, head.position));
@@ -138,12 +144,15 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
     engine->writer_ = std::thread([e = engine.get()] { e->writer_loop(); });
     // Catch up with timers that fell due while nothing ran.
     BL_RETURN_IF_ERROR(engine->fire_due_timers().status());
-    if (!engine->manual_clock()) engine->timer_thread_ = std::thread([e = engine.get()] { e->timer_loop(); });
+    if (!engine->manual_clock())
+      engine->timer_thread_ = std::thread([e = engine.get()] { e->timer_loop(); });
   }
   return engine;
 }
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+  stop();
+}
 
 void Engine::stop() {
   {
@@ -152,6 +161,10 @@ void Engine::stop() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
+  {
+    std::lock_guard lock(timer_mutex_);
+    timers_stopping_ = true;
+  }
   timer_cv_.notify_all();
   if (timer_thread_.joinable()) timer_thread_.join();
   if (writer_.joinable()) writer_.join();
@@ -219,7 +232,8 @@ void Engine::process(std::vector<Pending>& batch) {
     });
     if (s.ok()) {
       committed = true;
-      metrics_.commit_seconds.observe(std::chrono::duration<double>(Clock_::now() - commit_start).count());
+      metrics_.commit_seconds.observe(
+          std::chrono::duration<double>(Clock_::now() - commit_start).count());
       break;
     }
     if (failing && s.code() != Status::Code::kMapFull) {
@@ -247,18 +261,25 @@ void Engine::process(std::vector<Pending>& batch) {
   const auto done = Clock_::now();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     CommandOutcome& o = outcomes[i];
-    if (!o.error.ok()) metrics_.commands_failed.add();
-    else if (o.rejection) metrics_.commands_rejected.add();
-    else if (o.append.duplicate) metrics_.commands_duplicate.add();
-    else metrics_.commands_accepted.add();
+    if (!o.error.ok())
+      metrics_.commands_failed.add();
+    else if (o.rejection)
+      metrics_.commands_rejected.add();
+    else if (o.append.duplicate)
+      metrics_.commands_duplicate.add();
+    else
+      metrics_.commands_accepted.add();
     if (o.error.ok() && !o.append.duplicate && o.append.last_position != 0)
       metrics_.events_appended.add(o.append.last_position - o.append.first_position + 1);
     const double seconds = std::chrono::duration<double>(done - batch[i].queued).count();
     metrics_.command_seconds.observe(seconds);
     const Command& c = batch[i].command;
-    spdlog::info("command actor={} role={} command={} stream={} outcome={} positions={}-{} latency_ms={:.3f}{}",
-                 c.actor.id, c.actor.role, c.type, c.stream, outcome_name(o), o.append.first_position,
-                 o.append.last_position, seconds * 1000, o.error.ok() ? "" : " error=" + o.error.to_string());
+    spdlog::info(
+        "command actor={} role={} command={} stream={} outcome={} positions={}-{} "
+        "latency_ms={:.3f}{}",
+        c.actor.id, c.actor.role, c.type, c.stream, outcome_name(o), o.append.first_position,
+        o.append.last_position, seconds * 1000,
+        o.error.ok() ? "" : " error=" + o.error.to_string());
     batch[i].promise.set_value(std::move(o));
   }
 }
@@ -268,7 +289,8 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
   if (!cmd.idempotency_key.empty()) {
     command_id = cmd.actor.id + '\x1f' + cmd.idempotency_key;
     if (command_id.size() > storage::kMaxCommandId) {
-      out->rejection = Rejection{RejectionKind::kInvalid, "invalid_field", "Idempotency-Key is too long"};
+      out->rejection =
+          Rejection{RejectionKind::kInvalid, "invalid_field", "Idempotency-Key is too long"};
       return Status::Ok();
     }
     BL_ASSIGN_OR_RETURN(auto earlier, log_->find_command(batch.txn, command_id));
@@ -291,7 +313,8 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
   if (!decision.rejection) {
     auto handler = domain_.handlers.find(cmd.type);
     if (handler == domain_.handlers.end()) {
-      decision = Decision::reject(RejectionKind::kInvalid, "unknown_command", "no command " + cmd.type);
+      decision =
+          Decision::reject(RejectionKind::kInvalid, "unknown_command", "no command " + cmd.type);
     } else {
       Status load_error;
       CommandContext ctx(
@@ -334,7 +357,8 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
     for (EventDraft& draft : decision.events)
       req.events.push_back({std::move(draft.stream), draft.type, boost::json::serialize(draft.data),
                             domain_.upcasters.current(draft.type)});
-    for (StreamGuard& guard : decision.guards) req.expected.push_back({std::move(guard.stream), guard.version});
+    for (StreamGuard& guard : decision.guards)
+      req.expected.push_back({std::move(guard.stream), guard.version});
   }
   out->reply = std::move(decision.reply);
   out->occurred_at = occurred;
@@ -360,16 +384,20 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
     std::unique_ptr<AggregateState> next = before.state->clone();
     next->apply(recorded);
     batch.changed[std::string(ev.stream)] = StreamState{ev.version, std::move(next)};
-    for (const auto& projection : domain_.projections) BL_RETURN_IF_ERROR(projection->apply(recorded, batch.views));
+    for (const auto& projection : domain_.projections)
+      BL_RETURN_IF_ERROR(projection->apply(recorded, batch.views));
   }
   return Status::Ok();
 }
 
 // The stream's state for a decision inside the batch: changed earlier in the batch, or
 // committed (cached, else replayed from the log up to max_version).
-Result<StreamState> Engine::load_for_write(BatchContext& batch, std::string_view stream, std::uint64_t max_version) {
-  if (auto it = batch.changed.find(std::string(stream)); it != batch.changed.end()) return it->second;
-  if (auto it = cache_.find(std::string(stream)); it != cache_.end() && it->second.version <= max_version)
+Result<StreamState> Engine::load_for_write(BatchContext& batch, std::string_view stream,
+                                           std::uint64_t max_version) {
+  if (auto it = batch.changed.find(std::string(stream)); it != batch.changed.end())
+    return it->second;
+  if (auto it = cache_.find(std::string(stream));
+      it != cache_.end() && it->second.version <= max_version)
     return it->second;
   StreamState state;
   BL_RETURN_IF_ERROR(apply_events(batch.txn, stream, max_version, &state));
@@ -379,14 +407,16 @@ Result<StreamState> Engine::load_for_write(BatchContext& batch, std::string_view
 std::unique_ptr<AggregateState> Engine::make_state(std::string_view stream) const {
   const std::pair<std::string, AggregateFactory>* best = nullptr;
   for (const auto& entry : domain_.aggregates)
-    if (stream.starts_with(entry.first) && (best == nullptr || entry.first.size() > best->first.size()))
+    if (stream.starts_with(entry.first) &&
+        (best == nullptr || entry.first.size() > best->first.size()))
       best = &entry;
   return best != nullptr ? best->second() : std::make_unique<NoState>();
 }
 
-Status Engine::apply_events(const storage::Txn& txn, std::string_view stream, std::uint64_t to_version,
-                            StreamState* state) const {
-  BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events, log_->read_stream(txn, stream, 1, to_version));
+Status Engine::apply_events(const storage::Txn& txn, std::string_view stream,
+                            std::uint64_t to_version, StreamState* state) const {
+  BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events,
+                      log_->read_stream(txn, stream, 1, to_version));
   std::unique_ptr<AggregateState> aggregate = make_state(stream);
   for (const storage::Event& e : events) {
     const storage::EventView view = view_of(e);
@@ -405,7 +435,8 @@ Result<StreamState> Engine::replay(const storage::Txn& txn, std::string_view str
   return state;
 }
 
-Result<StreamState> Engine::replay_as_of(const storage::Txn& txn, std::string_view stream, Timestamp at) const {
+Result<StreamState> Engine::replay_as_of(const storage::Txn& txn, std::string_view stream,
+                                         Timestamp at) const {
   BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events, log_->read_stream_until(txn, stream, at));
   StreamState state;
   std::unique_ptr<AggregateState> aggregate = make_state(stream);
@@ -423,7 +454,8 @@ Result<boost::json::object> Engine::event_data(const storage::EventView& event) 
   boost::system::error_code ec;
   boost::json::value parsed = boost::json::parse(event.data, ec);
   if (ec || !parsed.is_object())
-    return Status::Corruption("event " + std::to_string(event.position) + " has data that is not a JSON object");
+    return Status::Corruption("event " + std::to_string(event.position) +
+                              " has data that is not a JSON object");
   boost::json::object data = std::move(parsed.as_object());
   domain_.upcasters.upcast(event.type, event.schema_version, data);
   return data;
@@ -432,9 +464,11 @@ Result<boost::json::object> Engine::event_data(const storage::EventView& event) 
 Result<Timestamp> Engine::advance_clock(Timestamp to) {
   if (manual_clock_ == nullptr) return Status::Unsupported("the clock is not manual");
   if (to < manual_clock_->now())
-    return Status::InvalidArgument("the clock cannot go back from " + format_rfc3339(manual_clock_->now()));
+    return Status::InvalidArgument("the clock cannot go back from " +
+                                   format_rfc3339(manual_clock_->now()));
   BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) {
-    return env_->log_tables().meta.put(txn, kManualClockKey, storage::encode_u64(static_cast<std::uint64_t>(to_micros(to))));
+    return env_->log_tables().meta.put(
+        txn, kManualClockKey, storage::encode_u64(static_cast<std::uint64_t>(to_micros(to))));
   }));
   BL_RETURN_IF_ERROR(manual_clock_->set(to));
   BL_RETURN_IF_ERROR(fire_due_timers().status());
@@ -451,16 +485,17 @@ Result<std::size_t> Engine::fire_due_timers() {
       BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env_->begin_read());
       ViewReader views(*env_, txn);
       Status bad;
-      BL_RETURN_IF_ERROR(views.scan(kTimersTable, "", [&](std::string_view, std::string_view value) {
-        auto timer = decode_timer(value);
-        if (!timer) {
-          bad = Status::Corruption("unreadable timer");
-          return false;
-        }
-        if (timer->due > now) return false;
-        due.push_back(std::move(*timer));
-        return true;
-      }));
+      BL_RETURN_IF_ERROR(
+          views.scan(kTimersTable, "", [&](std::string_view, std::string_view value) {
+            auto timer = decode_timer(value);
+            if (!timer) {
+              bad = Status::Corruption("unreadable timer");
+              return false;
+            }
+            if (timer->due > now) return false;
+            due.push_back(std::move(*timer));
+            return true;
+          }));
       BL_RETURN_IF_ERROR(bad);
     }
     if (due.empty()) return fired;
@@ -492,11 +527,7 @@ Result<std::size_t> Engine::fire_due_timers() {
 void Engine::timer_loop() {
   std::unique_lock lock(timer_mutex_);
   for (;;) {
-    timer_cv_.wait_for(lock, options_.timer_poll);
-    {
-      std::lock_guard queue_lock(queue_mutex_);
-      if (stopping_) return;
-    }
+    if (timer_cv_.wait_for(lock, options_.timer_poll, [&] { return timers_stopping_; })) return;
     lock.unlock();
     auto fired = fire_due_timers();
     if (!fired.ok()) spdlog::error("firing timers: {}", fired.status().to_string());
@@ -540,10 +571,12 @@ Status Engine::rebuild() {
     after = last;
   }
   cache_.clear();
-  return env_->write([&](storage::WriteTxn& txn) { return meta.erase(txn, kRebuildMarkerKey).status(); });
+  return env_->write(
+      [&](storage::WriteTxn& txn) { return meta.erase(txn, kRebuildMarkerKey).status(); });
 }
 
-void Upcasters::add(std::string type, std::uint32_t from, std::function<void(boost::json::object&)> step) {
+void Upcasters::add(std::string type, std::uint32_t from,
+                    std::function<void(boost::json::object&)> step) {
   auto& current = current_[type];
   current = std::max({current, from + 1, std::uint32_t{1}});
   steps_[{std::move(type), from}] = std::move(step);
@@ -554,7 +587,8 @@ std::uint32_t Upcasters::current(std::string_view type) const {
   return it == current_.end() ? 1 : it->second;
 }
 
-void Upcasters::upcast(std::string_view type, std::uint32_t schema, boost::json::object& data) const {
+void Upcasters::upcast(std::string_view type, std::uint32_t schema,
+                       boost::json::object& data) const {
   for (std::uint32_t v = schema; v < current(type); ++v) {
     auto it = steps_.find(std::pair<std::string, std::uint32_t>(std::string(type), v));
     if (it != steps_.end()) it->second(data);
@@ -565,7 +599,8 @@ std::vector<std::string> Domain::view_tables() const {
   std::vector<std::string> tables = {std::string(kTimersTable), std::string(kTimerIdsTable)};
   for (const auto& p : projections)
     for (std::string& t : p->tables())
-      if (std::find(tables.begin(), tables.end(), t) == tables.end()) tables.push_back(std::move(t));
+      if (std::find(tables.begin(), tables.end(), t) == tables.end())
+        tables.push_back(std::move(t));
   return tables;
 }
 

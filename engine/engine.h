@@ -88,7 +88,8 @@ class Engine {
   // A stream's state from its events: all of them, up to `version`, or as of an instant.
   Result<StreamState> replay(const storage::Txn& txn, std::string_view stream,
                              std::optional<std::uint64_t> to_version = std::nullopt) const;
-  Result<StreamState> replay_as_of(const storage::Txn& txn, std::string_view stream, Timestamp at) const;
+  Result<StreamState> replay_as_of(const storage::Txn& txn, std::string_view stream,
+                                   Timestamp at) const;
 
   // Parses an event's data and brings it to the current schema.
   Result<boost::json::object> event_data(const storage::EventView& event) const;
@@ -134,6 +135,7 @@ class Engine {
 
   std::mutex timer_mutex_;
   std::condition_variable timer_cv_;
+  bool timers_stopping_ = false;  // guarded by timer_mutex_
   std::thread timer_thread_;
 
   // Writer thread only: committed stream states, and the latest occurred_at in the log

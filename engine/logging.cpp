@@ -12,7 +12,8 @@ namespace {
 // %j: the message as the body of a JSON string.
 class JsonMessage final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     static constexpr char kHex[] = "0123456789abcdef";
     for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
       switch (c) {
@@ -30,28 +31,35 @@ class JsonMessage final : public spdlog::custom_flag_formatter {
       }
     }
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonMessage>(); }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonMessage>();
+  }
 };
 
 }  // namespace
 
 void configure_logging(LogFormat format) {
-  auto logger = std::make_shared<spdlog::logger>("brandledger", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("brandledger",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (format == LogFormat::kJson) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-    formatter->add_flag<JsonMessage>('j').set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%j"})");
+    formatter->add_flag<JsonMessage>('j').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%j"})");
     logger->set_formatter(std::move(formatter));
   } else {
-    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%fZ %l %v",
-                                                                      spdlog::pattern_time_type::utc));
+    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+        "%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc));
   }
   spdlog::set_default_logger(std::move(logger));
 }
 
 bool parse_log_format(std::string_view text, LogFormat* out) {
-  if (text == "text") *out = LogFormat::kText;
-  else if (text == "json") *out = LogFormat::kJson;
-  else return false;
+  if (text == "text")
+    *out = LogFormat::kText;
+  else if (text == "json")
+    *out = LogFormat::kJson;
+  else
+    return false;
   return true;
 }
 

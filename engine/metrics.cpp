@@ -7,7 +7,8 @@
 
 namespace brandledger::engine {
 
-Histogram::Histogram(std::vector<double> bounds) : bounds_(std::move(bounds)), buckets_(bounds_.size() + 1) {}
+Histogram::Histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), buckets_(bounds_.size() + 1) {}
 
 void Histogram::observe(double value) {
   auto it = std::lower_bound(bounds_.begin(), bounds_.end(), value);
@@ -27,7 +28,8 @@ void Histogram::render(std::string* out, std::string_view name, std::string_view
   cumulative += buckets_.back().load(std::memory_order_relaxed);
   *out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n", name, cumulative);
   *out += fmt::format("{}_sum {}\n{}_count {}\n", name,
-                      static_cast<double>(sum_micro_.load(std::memory_order_relaxed)) / 1e6, name, cumulative);
+                      static_cast<double>(sum_micro_.load(std::memory_order_relaxed)) / 1e6, name,
+                      cumulative);
 }
 
 double Histogram::quantile_bound(double q) const {
@@ -41,22 +43,33 @@ double Histogram::quantile_bound(double q) const {
 }
 
 void EngineMetrics::render(std::string* out) const {
-  *out += "# HELP brandledger_commands_total Commands answered, by outcome.\n"
-          "# TYPE brandledger_commands_total counter\n";
-  *out += fmt::format("brandledger_commands_total{{outcome=\"accepted\"}} {}\n", commands_accepted.value());
-  *out += fmt::format("brandledger_commands_total{{outcome=\"rejected\"}} {}\n", commands_rejected.value());
-  *out += fmt::format("brandledger_commands_total{{outcome=\"failed\"}} {}\n", commands_failed.value());
-  *out += fmt::format("brandledger_commands_total{{outcome=\"duplicate\"}} {}\n", commands_duplicate.value());
-  *out += fmt::format("# HELP brandledger_events_appended_total Events appended to the log.\n"
-                      "# TYPE brandledger_events_appended_total counter\n"
-                      "brandledger_events_appended_total {}\n", events_appended.value());
-  *out += fmt::format("# HELP brandledger_batches_total Group commits.\n"
-                      "# TYPE brandledger_batches_total counter\nbrandledger_batches_total {}\n", batches.value());
-  *out += fmt::format("# HELP brandledger_timers_fired_total Timers whose command was issued.\n"
-                      "# TYPE brandledger_timers_fired_total counter\nbrandledger_timers_fired_total {}\n",
-                      timers_fired.value());
+  *out +=
+      "# HELP brandledger_commands_total Commands answered, by outcome.\n"
+      "# TYPE brandledger_commands_total counter\n";
+  *out += fmt::format("brandledger_commands_total{{outcome=\"accepted\"}} {}\n",
+                      commands_accepted.value());
+  *out += fmt::format("brandledger_commands_total{{outcome=\"rejected\"}} {}\n",
+                      commands_rejected.value());
+  *out +=
+      fmt::format("brandledger_commands_total{{outcome=\"failed\"}} {}\n", commands_failed.value());
+  *out += fmt::format("brandledger_commands_total{{outcome=\"duplicate\"}} {}\n",
+                      commands_duplicate.value());
+  *out += fmt::format(
+      "# HELP brandledger_events_appended_total Events appended to the log.\n"
+      "# TYPE brandledger_events_appended_total counter\n"
+      "brandledger_events_appended_total {}\n",
+      events_appended.value());
+  *out += fmt::format(
+      "# HELP brandledger_batches_total Group commits.\n"
+      "# TYPE brandledger_batches_total counter\nbrandledger_batches_total {}\n",
+      batches.value());
+  *out += fmt::format(
+      "# HELP brandledger_timers_fired_total Timers whose command was issued.\n"
+      "# TYPE brandledger_timers_fired_total counter\nbrandledger_timers_fired_total {}\n",
+      timers_fired.value());
   batch_size.render(out, "brandledger_batch_size", "Commands per group commit.");
-  commit_seconds.render(out, "brandledger_commit_seconds", "One LMDB commit, page writes and fsync.");
+  commit_seconds.render(out, "brandledger_commit_seconds",
+                        "One LMDB commit, page writes and fsync.");
   command_seconds.render(out, "brandledger_command_seconds", "Submit to answer.");
 }
 

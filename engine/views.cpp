@@ -23,7 +23,8 @@ Result<const storage::Table*> ViewReader::table(std::string_view name) const {
   return t;
 }
 
-Result<std::optional<std::string>> ViewReader::get(std::string_view name, std::string_view key) const {
+Result<std::optional<std::string>> ViewReader::get(std::string_view name,
+                                                   std::string_view key) const {
   BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
   BL_ASSIGN_OR_RETURN(auto value, t->get(txn_, key));
   if (!value) return std::optional<std::string>();
@@ -36,7 +37,8 @@ Status ViewReader::scan_prefix(std::string_view name, std::string_view prefix,
   return t->scan_prefix(txn_, prefix, visit);
 }
 
-Status ViewReader::scan(std::string_view name, std::string_view from, const storage::Visitor& visit) const {
+Status ViewReader::scan(std::string_view name, std::string_view from,
+                        const storage::Visitor& visit) const {
   BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
   return t->scan(txn_, from, visit);
 }

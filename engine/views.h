@@ -22,7 +22,8 @@ class ViewReader {
 
   // REQUIRES: `table` is a registered view table (an unknown name is InvalidArgument).
   Result<std::optional<std::string>> get(std::string_view table, std::string_view key) const;
-  Status scan_prefix(std::string_view table, std::string_view prefix, const storage::Visitor& visit) const;
+  Status scan_prefix(std::string_view table, std::string_view prefix,
+                     const storage::Visitor& visit) const;
   Status scan(std::string_view table, std::string_view from, const storage::Visitor& visit) const;
   Status scan_backward(std::string_view table, std::string_view from,
                        const storage::Visitor& visit) const;
