@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/data_commands.h"
+#include "workflows/lifecycle_diagram.h"
 
 namespace po = boost::program_options;
 
@@ -17,6 +18,9 @@ commands on a data dir (safe while a server runs on it):
   stats   --data DIR             what the data dir holds: events, streams, map use, tables
   verify  --data DIR             walk the hash chain; names the first bad position
   backup  --data DIR --out DIR   a consistent, compacted copy taken while writers go on
+
+documentation:
+  lifecycle [--format mermaid|dot]   the brand lifecycle, drawn from the state machine's table
 )";
 
 int run(int argc, char** argv) {
@@ -27,7 +31,8 @@ int run(int argc, char** argv) {
   const std::string command = argv[1];
   po::options_description options("options");
   options.add_options()("data", po::value<std::string>(), "data dir")(
-      "out", po::value<std::string>(), "output dir (backup)");
+      "out", po::value<std::string>(), "output dir (backup)")(
+      "format", po::value<std::string>()->default_value("mermaid"), "mermaid or dot (lifecycle)");
   po::variables_map vm;
   po::store(po::command_line_parser(std::vector<std::string>(argv + 2, argv + argc))
                 .options(options)
@@ -42,6 +47,16 @@ int run(int argc, char** argv) {
   if (command == "stats") return brandledger::app::run_stats(required("data"));
   if (command == "verify") return brandledger::app::run_verify(required("data"));
   if (command == "backup") return brandledger::app::run_backup(required("data"), required("out"));
+  if (command == "lifecycle") {
+    const std::string format = vm["format"].as<std::string>();
+    if (format == "mermaid")
+      std::cout << brandledger::workflows::lifecycle_mermaid();
+    else if (format == "dot")
+      std::cout << brandledger::workflows::lifecycle_dot();
+    else
+      throw po::error("--format is mermaid or dot");
+    return 0;
+  }
   std::cerr << "brandledger: unknown command '" << command << "'\n" << kUsage;
   return 64;
 }
