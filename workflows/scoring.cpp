@@ -1,0 +1,139 @@
+#include "workflows/scoring.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+namespace brandledger::workflows {
+namespace {
+
+constexpr std::array<std::string_view, 3> kTitleCodes = {"top10", "demonstration", "excellent"};
+constexpr std::array<std::string_view, 3> kTitleLabels = {"十佳党建品牌", "示范党建品牌",
+                                                          "优秀党建品牌"};
+constexpr std::array<std::string_view, 7> kOutcomeCodes = {
+    "selected", "not_selected", "promoted", "retained", "demoted", "rectifying", "revoked"};
+
+// Final score descending; ties to the earlier filing, then the id, so the order is total.
+void rank(std::vector<Candidate>& candidates) {
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.final.has_value() != b.final.has_value()) return a.final.has_value();
+    if (a.final && *a.final != *b.final) return *a.final > *b.final;
+    if (a.filed_at != b.filed_at) return a.filed_at < b.filed_at;
+    return a.brand < b.brand;
+  });
+}
+
+class QuotaLedger {
+ public:
+  explicit QuotaLedger(const Quotas& q) : quotas_(q) {}
+  bool available(Title t) const {
+    auto limit = quotas_.of(t);
+    auto it = used_.find(t);
+    return !limit || (it == used_.end() ? 0 : it->second) < *limit;
+  }
+  void use(Title t) { ++used_[t]; }
+
+ private:
+  Quotas quotas_;
+  std::map<Title, int> used_;
+};
+
+}  // namespace
+
+std::string_view title_code(Title t) {
+  return kTitleCodes[static_cast<std::size_t>(t)];
+}
+std::string_view title_label(Title t) {
+  return kTitleLabels[static_cast<std::size_t>(t)];
+}
+std::optional<Title> parse_title(std::string_view code) {
+  for (std::size_t i = 0; i < kTitleCodes.size(); ++i)
+    if (kTitleCodes[i] == code) return static_cast<Title>(i);
+  return std::nullopt;
+}
+std::string_view outcome_code(Outcome o) {
+  return kOutcomeCodes[static_cast<std::size_t>(o)];
+}
+
+std::vector<Criterion> default_rubric() {
+  return {{"identity", "品牌识别", 10},    {"connotation", "内涵与定位", 20},
+          {"mechanism", "载体与机制", 20}, {"effects", "工作成效", 30},
+          {"influence", "示范辐射", 10},   {"presentation", "现场讲述", 10}};
+}
+
+std::optional<double> final_score(std::vector<double> totals, bool drop_extremes) {
+  if (totals.empty()) return std::nullopt;
+  std::sort(totals.begin(), totals.end());
+  auto first = totals.begin(), last = totals.end();
+  if (drop_extremes && totals.size() >= 5) {
+    ++first;
+    --last;
+  }
+  const long double sum = std::accumulate(first, last, 0.0L);
+  const long double mean = sum / static_cast<long double>(last - first);
+  // Round half away from zero at the hundredths; the epsilon absorbs binary noise such
+  // as 89.995 being stored as 89.99499999.
+  return static_cast<double>(std::round(mean * 100.0L + 1e-9L) / 100.0L);
+}
+
+std::vector<Placement> place_selection(std::vector<Candidate> candidates,
+                                       const Thresholds& thresholds, const Quotas& quotas) {
+  rank(candidates);
+  QuotaLedger ledger(quotas);
+  std::vector<Placement> out;
+  int position = 0;
+  for (const Candidate& c : candidates) {
+    Placement p{c.brand, ++position, c.final, Outcome::kNotSelected, std::nullopt};
+    if (c.final)
+      for (Title t : kTitlesHighestFirst)
+        if (*c.final >= thresholds.of(t) && ledger.available(t)) {
+          ledger.use(t);
+          p.outcome = Outcome::kSelected;
+          p.title = t;
+          break;
+        }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<Placement> place_re_review(std::vector<Candidate> candidates,
+                                       const Thresholds& thresholds, const Quotas& quotas) {
+  rank(candidates);
+  QuotaLedger ledger(quotas);
+  std::vector<Placement> out;
+  int position = 0;
+  for (const Candidate& c : candidates) {
+    Placement p{c.brand, ++position, c.final, Outcome::kNotSelected, c.current_title};
+    if (c.final) {
+      std::optional<Title> best;
+      for (Title t : kTitlesHighestFirst) {
+        if (*c.final < thresholds.of(t)) continue;
+        const bool promotion = !c.current_title || higher(t, *c.current_title);
+        if (promotion && !ledger.available(t)) continue;
+        if (promotion) ledger.use(t);
+        best = t;
+        break;
+      }
+      if (best) {
+        p.title = best;
+        if (!c.current_title || higher(*best, *c.current_title))
+          p.outcome = Outcome::kPromoted;
+        else if (*best == *c.current_title)
+          p.outcome = Outcome::kRetained;
+        else
+          p.outcome = Outcome::kDemoted;
+      } else if (*c.final >= thresholds.rectify) {
+        p.outcome = Outcome::kRectifying;
+      } else {
+        p.outcome = Outcome::kRevoked;
+        p.title.reset();
+      }
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace brandledger::workflows
