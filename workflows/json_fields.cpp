@@ -1,0 +1,90 @@
+#include "workflows/json_fields.h"
+
+#include <cmath>
+
+namespace brandledger::workflows {
+
+std::string str(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+double num(const boost::json::object& o, std::string_view key, double fallback) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr) return fallback;
+  if (v->is_double()) return v->as_double();
+  if (v->is_int64()) return static_cast<double>(v->as_int64());
+  if (v->is_uint64()) return static_cast<double>(v->as_uint64());
+  return fallback;
+}
+
+bool flag(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_bool() && v->as_bool();
+}
+
+std::optional<Timestamp> time_field(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  return parse_rfc3339(v->as_string());
+}
+
+boost::json::value time_json(std::optional<Timestamp> t) {
+  if (!t) return nullptr;
+  return boost::json::string(format_rfc3339(*t));
+}
+
+std::optional<std::string> arg_string(const boost::json::object& args, std::string_view key) {
+  const auto* v = args.if_contains(key);
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (!v->is_string()) throw ArgumentError(std::string(key), "must be a string");
+  return std::string(v->as_string());
+}
+
+std::string arg_required(const boost::json::object& args, std::string_view key) {
+  auto s = arg_string(args, key);
+  if (!s || is_blank(*s)) throw ArgumentError(std::string(key), "is required");
+  return *s;
+}
+
+std::optional<bool> arg_bool(const boost::json::object& args, std::string_view key) {
+  const auto* v = args.if_contains(key);
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (!v->is_bool()) throw ArgumentError(std::string(key), "must be true or false");
+  return v->as_bool();
+}
+
+std::optional<double> arg_number(const boost::json::object& args, std::string_view key) {
+  const auto* v = args.if_contains(key);
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  double d;
+  if (v->is_double()) d = v->as_double();
+  else if (v->is_int64()) d = static_cast<double>(v->as_int64());
+  else if (v->is_uint64()) d = static_cast<double>(v->as_uint64());
+  else throw ArgumentError(std::string(key), "must be a number");
+  if (!std::isfinite(d)) throw ArgumentError(std::string(key), "must be a finite number");
+  return d;
+}
+
+std::optional<std::int64_t> arg_int(const boost::json::object& args, std::string_view key) {
+  auto d = arg_number(args, key);
+  if (!d) return std::nullopt;
+  if (std::trunc(*d) != *d || std::fabs(*d) > 9e15) throw ArgumentError(std::string(key), "must be a whole number");
+  return static_cast<std::int64_t>(*d);
+}
+
+bool is_blank(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      ++i;
+    } else if (s.substr(i, 3) == "\xE3\x80\x80") {  // U+3000, the ideographic space
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace brandledger::workflows

@@ -1,0 +1,47 @@
+// Reading and writing the fields of event data and command arguments.
+//
+// Readers of event data are lenient (a missing field reads as empty: old events may lack
+// fields added later, and upcasters fill what matters). Command arguments are checked with
+// the Arg* readers, which throw ArgumentError naming the field, so that the API can answer
+// 400 invalid_field with it.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "core/time.h"
+
+namespace brandledger::workflows {
+
+class ArgumentError : public std::invalid_argument {
+ public:
+  ArgumentError(std::string field, const std::string& what)
+      : std::invalid_argument(field + ": " + what), field_(std::move(field)) {}
+  const std::string& field() const { return field_; }
+
+ private:
+  std::string field_;
+};
+
+// Event data.
+std::string str(const boost::json::object& o, std::string_view key);
+double num(const boost::json::object& o, std::string_view key, double fallback = 0);
+bool flag(const boost::json::object& o, std::string_view key);
+std::optional<Timestamp> time_field(const boost::json::object& o, std::string_view key);
+boost::json::value time_json(std::optional<Timestamp> t);
+
+// Command arguments.
+// A string (trimmed of nothing; "" allowed) when present; nullopt when absent or null.
+std::optional<std::string> arg_string(const boost::json::object& args, std::string_view key);
+// A required non-blank string.
+std::string arg_required(const boost::json::object& args, std::string_view key);
+std::optional<bool> arg_bool(const boost::json::object& args, std::string_view key);
+std::optional<double> arg_number(const boost::json::object& args, std::string_view key);
+std::optional<std::int64_t> arg_int(const boost::json::object& args, std::string_view key);
+
+bool is_blank(std::string_view s);
+
+}  // namespace brandledger::workflows
