@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -78,6 +79,17 @@ class Upcasters {
            std::less<>>
       steps_;
   std::map<std::string, std::uint32_t, std::less<>> current_;
+};
+
+// Thrown by a handler when reading state or views failed in storage: the engine answers
+// the command with that error instead of refusing it.
+class StorageFailure : public std::runtime_error {
+ public:
+  explicit StorageFailure(Status status) : std::runtime_error(status.to_string()), status_(std::move(status)) {}
+  const Status& status() const { return status_; }
+
+ private:
+  Status status_;
 };
 
 class DecideContext {

@@ -326,6 +326,8 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
           batch.views, occurred);
       try {
         decision = handler->second(cmd, ctx);
+      } catch (const StorageFailure& e) {
+        return e.status();
       } catch (const std::exception& e) {
         decision = Decision::reject(RejectionKind::kInvalid, "bad_request", e.what());
       }

@@ -163,6 +163,7 @@ void BrandState::apply(const engine::RecordedEvent& event) {
     round.clear();
   } else if (type == "RectificationOrdered") {
     rectify_by = time_field(d, "deadline");
+    rectify_validity_years = static_cast<int>(num(d, "validity_years", 3));
     round.clear();
   } else if (type == "RectificationPassed") {
     rectify_by.reset();

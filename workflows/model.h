@@ -62,6 +62,7 @@ struct BrandState final : engine::AggregateState {
   std::optional<Title> title;
   std::string filing_no;
   std::optional<Timestamp> filed_at, named_at, valid_until, reapply_after, rectify_by;
+  int rectify_validity_years = 3;  // the validity a passed rectification gives
   Timestamp created_at{}, updated_at{};
   std::string round;  // the round it is in, while in one
   std::optional<Title> proposed_title;

@@ -1,0 +1,77 @@
+// Helpers the command handlers share: loading typed state, typed refusals, registration.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "engine/domain.h"
+#include "workflows/authorization.h"
+#include "workflows/brand_lifecycle.h"
+#include "workflows/json_fields.h"
+#include "workflows/model.h"
+
+namespace brandledger::workflows {
+
+using engine::Decision;
+using engine::DecideContext;
+using engine::RejectionKind;
+
+// A stream's state as its aggregate type. A storage failure throws: the engine then
+// fails the command with the storage error it recorded, rather than refusing it.
+template <class State>
+struct Loaded {
+  engine::StreamState stream;
+  const State& operator*() const { return *stream.as<State>(); }
+  const State* operator->() const { return stream.as<State>(); }
+  std::uint64_t version() const { return stream.version; }
+};
+
+template <class State>
+Loaded<State> load(DecideContext& ctx, std::string_view stream) {
+  auto s = ctx.load(stream);
+  if (!s.ok()) throw engine::StorageFailure(s.status());
+  if (s->as<State>() == nullptr) throw std::logic_error("stream " + std::string(stream) + " has another type");
+  return {std::move(*s)};
+}
+
+inline Decision reject(RejectionKind kind, std::string code, std::string detail) {
+  return Decision::reject(kind, std::move(code), std::move(detail));
+}
+inline Decision refuse(engine::Rejection r) {
+  Decision d;
+  d.rejection = std::move(r);
+  return d;
+}
+inline Decision not_found(std::string what) {
+  return reject(RejectionKind::kNotFound, "not_found", std::move(what) + " does not exist");
+}
+inline Decision illegal(BrandStatus from, BrandTrigger trigger) {
+  return reject(RejectionKind::kIllegalTransition, "illegal_transition",
+                "cannot " + std::string(trigger_name(trigger)) + " a brand that is " + std::string(status_code(from)));
+}
+inline Decision rule(std::string code, std::string detail) {
+  return reject(RejectionKind::kRule, std::move(code), std::move(detail));
+}
+
+// The id inside a stream name: "brand-b1" -> "b1".
+inline std::string_view stream_id(std::string_view stream) {
+  auto dash = stream.find('-');
+  return dash == std::string_view::npos ? std::string_view() : stream.substr(dash + 1);
+}
+
+// Registers `handler` under `type`, turning a malformed argument into 400 invalid_field.
+void add_handler(engine::Domain& domain, std::string type, engine::CommandHandler handler);
+
+// The domain's command handlers, by area.
+void add_org_commands(engine::Domain& domain);
+void add_brand_commands(engine::Domain& domain);
+void add_round_commands(engine::Domain& domain);
+
+// Cooling-off after a revocation, the appeal window, rectification, expiry (DOMAIN.md).
+inline constexpr int kCoolingOffYears = 2;
+inline constexpr int kAppealWindowDays = 10;
+inline constexpr int kRectificationDays = 90;
+inline constexpr int kExpiryGraceDays = 90;
+
+}  // namespace brandledger::workflows

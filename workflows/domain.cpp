@@ -1,0 +1,32 @@
+#include "workflows/domain.h"
+
+#include "workflows/decide.h"
+#include "workflows/lookups.h"
+
+namespace brandledger::workflows {
+
+void add_handler(engine::Domain& domain, std::string type, engine::CommandHandler handler) {
+  domain.handlers[std::move(type)] = [h = std::move(handler)](const engine::Command& c, DecideContext& ctx) {
+    try {
+      return h(c, ctx);
+    } catch (const ArgumentError& e) {
+      return reject(RejectionKind::kInvalid, "invalid_field", e.what());
+    }
+  };
+}
+
+engine::Domain make_domain() {
+  engine::Domain d;
+  d.aggregates.push_back({"org-", [] { return std::make_unique<OrgState>(); }});
+  d.aggregates.push_back({"user-", [] { return std::make_unique<UserState>(); }});
+  d.aggregates.push_back({"brand-", [] { return std::make_unique<BrandState>(); }});
+  d.aggregates.push_back({"round-", [] { return std::make_unique<RoundState>(); }});
+  d.aggregates.push_back({std::string(kSettingsStream), [] { return std::make_unique<SettingsState>(); }});
+  d.projections.push_back(make_lookup_views());
+  add_org_commands(d);
+  add_brand_commands(d);
+  add_round_commands(d);
+  return d;
+}
+
+}  // namespace brandledger::workflows
