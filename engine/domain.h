@@ -85,7 +85,8 @@ class Upcasters {
 // the command with that error instead of refusing it.
 class StorageFailure : public std::runtime_error {
  public:
-  explicit StorageFailure(Status status) : std::runtime_error(status.to_string()), status_(std::move(status)) {}
+  explicit StorageFailure(Status status)
+      : std::runtime_error(status.to_string()), status_(std::move(status)) {}
   const Status& status() const { return status_; }
 
  private:

@@ -7,13 +7,14 @@
 namespace brandledger::workflows {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Role>, 7> kRoles = {{{"admin", Role::kAdmin},
-                                                                      {"committee", Role::kCommittee},
-                                                                      {"unit", Role::kUnit},
-                                                                      {"branch", Role::kBranch},
-                                                                      {"expert", Role::kExpert},
-                                                                      {"auditor", Role::kAuditor},
-                                                                      {"system", Role::kSystem}}};
+constexpr std::array<std::pair<std::string_view, Role>, 7> kRoles = {
+    {{"admin", Role::kAdmin},
+     {"committee", Role::kCommittee},
+     {"unit", Role::kUnit},
+     {"branch", Role::kBranch},
+     {"expert", Role::kExpert},
+     {"auditor", Role::kAuditor},
+     {"system", Role::kSystem}}};
 
 }  // namespace
 
@@ -28,18 +29,23 @@ bool is_user_role(std::string_view code) {
   return r && *r != Role::kSystem;
 }
 
-Role role_of(const engine::Actor& actor) { return parse_role(actor.role).value_or(Role::kUnknown); }
+Role role_of(const engine::Actor& actor) {
+  return parse_role(actor.role).value_or(Role::kUnknown);
+}
 
 engine::Rejection forbidden(std::string detail) {
   return {engine::RejectionKind::kForbidden, "forbidden", std::move(detail)};
 }
 
-std::optional<engine::Rejection> require_role(const engine::Actor& actor, std::initializer_list<Role> allowed) {
-  if (std::find(allowed.begin(), allowed.end(), role_of(actor)) != allowed.end()) return std::nullopt;
+std::optional<engine::Rejection> require_role(const engine::Actor& actor,
+                                              std::initializer_list<Role> allowed) {
+  if (std::find(allowed.begin(), allowed.end(), role_of(actor)) != allowed.end())
+    return std::nullopt;
   return forbidden("role " + actor.role + " may not do this");
 }
 
-std::optional<engine::Rejection> require_scope(const engine::Actor& actor, const BrandScope& scope) {
+std::optional<engine::Rejection> require_scope(const engine::Actor& actor,
+                                               const BrandScope& scope) {
   switch (role_of(actor)) {
     case Role::kCommittee:
     case Role::kAdmin:

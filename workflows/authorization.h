@@ -16,7 +16,8 @@ std::optional<Role> parse_role(std::string_view code);
 bool is_user_role(std::string_view code);  // one of the six a user may have
 
 // 403 forbidden unless the actor's role is among `allowed`.
-std::optional<engine::Rejection> require_role(const engine::Actor& actor, std::initializer_list<Role> allowed);
+std::optional<engine::Rejection> require_role(const engine::Actor& actor,
+                                              std::initializer_list<Role> allowed);
 
 // The org subtree a brand sits in.
 struct BrandScope {

@@ -1,7 +1,7 @@
 // The brand's own commands: 培育, 备案, progress, revocation, rectification decisions,
 // appeals, objections, cancellation, and the timers of rectification and expiry.
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "workflows/decide.h"
 #include "workflows/lookups.h"
@@ -9,8 +9,9 @@
 namespace brandledger::workflows {
 namespace {
 
-constexpr std::string_view kContentFields[] = {"name",   "slogan",        "theme", "connotation", "features",
-                                               "effects", "business_link", "plan",  "logo",        "attachments"};
+constexpr std::string_view kContentFields[] = {
+    "name",    "slogan",        "theme", "connotation", "features",
+    "effects", "business_link", "plan",  "logo",        "attachments"};
 
 // The content fields present in args, checked: text fields are strings, plan any JSON,
 // attachments an array of {name, sha256, url}.
@@ -29,7 +30,8 @@ boost::json::object content_args(const boost::json::object& args) {
       }
       out[key] = *v;
     } else {
-      if (!v->is_string() && !v->is_null()) throw ArgumentError(std::string(key), "must be a string");
+      if (!v->is_string() && !v->is_null())
+        throw ArgumentError(std::string(key), "must be a string");
       out[key] = v->is_null() ? boost::json::string() : v->as_string();
     }
   }
@@ -51,7 +53,8 @@ struct BrandCheck {
   BrandTrigger trigger;
 };
 
-std::optional<Decision> check(const engine::Command& c, const Loaded<BrandState>& brand, const BrandCheck& rules) {
+std::optional<Decision> check(const engine::Command& c, const Loaded<BrandState>& brand,
+                              const BrandCheck& rules) {
   if (auto r = require_role(c.actor, rules.roles)) return refuse(*r);
   if (!brand->exists()) return not_found("brand " + std::string(stream_id(c.stream)));
   if (auto r = require_scope(c.actor, {brand->branch, brand->unit})) return refuse(*r);
@@ -74,7 +77,8 @@ Decision create(const engine::Command& c, DecideContext& ctx) {
   if (!org->exists || org->kind != "branch") return not_found("branch " + branch);
   if (org->dissolved) return rule("org_dissolved", "branch " + branch + " was dissolved");
   auto brand = load<BrandState>(ctx, c.stream);
-  if (brand->exists()) return reject(RejectionKind::kDuplicate, "duplicate", std::string(c.stream) + " exists");
+  if (brand->exists())
+    return reject(RejectionKind::kDuplicate, "duplicate", std::string(c.stream) + " exists");
   if (auto active = active_brand_of(ctx.views(), branch))
     return rule("one_brand_per_branch", "branch " + branch + " already has brand " + *active);
 
@@ -90,7 +94,8 @@ Decision edit(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kBranch}, BrandTrigger::kEdit})) return *refused;
   boost::json::object data = content_args(c.args);
-  if (data.empty()) throw ArgumentError("name", "nothing to change: send at least one content field");
+  if (data.empty())
+    throw ArgumentError("name", "nothing to change: send at least one content field");
   return one_event(c.stream, "BrandEdited", std::move(data));
 }
 
@@ -104,11 +109,13 @@ Decision submit(const engine::Command& c, DecideContext& ctx) {
   if (is_blank(brand->features)) missing.emplace_back("features");
   if (is_blank(brand->effects)) missing.emplace_back("effects");
   if (!missing.empty())
-    return rule("incomplete_four_haves", fmt::format("四有 incomplete, missing: {}", fmt::join(missing, ", ")));
+    return rule("incomplete_four_haves",
+                fmt::format("四有 incomplete, missing: {}", fmt::join(missing, ", ")));
   return one_event(c.stream, "BrandSubmitted");
 }
 
-Decision simple(const engine::Command& c, DecideContext& ctx, Role role, BrandTrigger trigger, std::string type) {
+Decision simple(const engine::Command& c, DecideContext& ctx, Role role, BrandTrigger trigger,
+                std::string type) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{role}, trigger})) return *refused;
   return one_event(c.stream, std::move(type), {{"branch", brand->branch}});
@@ -118,7 +125,8 @@ Decision reopen(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kBranch}, BrandTrigger::kReopen})) return *refused;
   if (auto active = active_brand_of(ctx.views(), brand->branch); active && *active != brand->id)
-    return rule("one_brand_per_branch", "branch " + brand->branch + " already has brand " + *active);
+    return rule("one_brand_per_branch",
+                "branch " + brand->branch + " already has brand " + *active);
   return one_event(c.stream, "BrandReopened", {{"branch", brand->branch}});
 }
 
@@ -130,9 +138,11 @@ Decision return_brand(const engine::Command& c, DecideContext& ctx) {
   const std::string reason = arg_required(c.args, "reason");
   // The unit returns what it has to review; the committee what it has to file.
   const Role expected = brand->status() == BrandStatus::kSubmitted ? Role::kUnit : Role::kCommittee;
-  if (!brand_target(brand->status(), BrandTrigger::kReturn)) return illegal(brand->status(), BrandTrigger::kReturn);
+  if (!brand_target(brand->status(), BrandTrigger::kReturn))
+    return illegal(brand->status(), BrandTrigger::kReturn);
   if (role_of(c.actor) != expected)
-    return refuse(forbidden(std::string(status_code(brand->status())) + " brands are returned by the " +
+    return refuse(forbidden(std::string(status_code(brand->status())) +
+                            " brands are returned by the " +
                             (expected == Role::kUnit ? "unit" : "committee")));
   return one_event(c.stream, "BrandReturned", {{"reason", reason}, {"by", c.actor.role}});
 }
@@ -142,15 +152,19 @@ Decision file(const engine::Command& c, DecideContext& ctx) {
   if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kFile})) return *refused;
   const int year = utc_year(ctx.now());
   const std::int64_t seq = counter(ctx.views(), filing_counter(year)) + 1;
-  return one_event(c.stream, "BrandFiled", {{"filing_no", fmt::format("备-{}-{:04}", year, seq)}, {"year", year}});
+  return one_event(c.stream, "BrandFiled",
+                   {{"filing_no", fmt::format("备-{}-{:04}", year, seq)}, {"year", year}});
 }
 
 Decision progress(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
-  if (auto refused = check(c, brand, {{Role::kBranch}, BrandTrigger::kReportProgress})) return *refused;
+  if (auto refused = check(c, brand, {{Role::kBranch}, BrandTrigger::kReportProgress}))
+    return *refused;
   auto year = arg_int(c.args, "year");
-  if (!year || *year < 2000 || *year > 2100) throw ArgumentError("year", "is required, a year like 2026");
-  return one_event(c.stream, "ProgressReported", {{"year", *year}, {"summary", arg_required(c.args, "summary")}});
+  if (!year || *year < 2000 || *year > 2100)
+    throw ArgumentError("year", "is required, a year like 2026");
+  return one_event(c.stream, "ProgressReported",
+                   {{"year", *year}, {"summary", arg_required(c.args, "summary")}});
 }
 
 Decision revoke(const engine::Command& c, DecideContext& ctx) {
@@ -168,18 +182,21 @@ Decision rectification(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   auto passed = arg_bool(c.args, "passed");
   if (!passed) throw ArgumentError("passed", "is required: true or false");
-  const BrandTrigger trigger = *passed ? BrandTrigger::kPassRectification : BrandTrigger::kFailRectification;
+  const BrandTrigger trigger =
+      *passed ? BrandTrigger::kPassRectification : BrandTrigger::kFailRectification;
   if (auto refused = check(c, brand, {{Role::kCommittee}, trigger})) return *refused;
   if (*passed)
-    return one_event(c.stream, "RectificationPassed",
-                     {{"valid_until", time_json(add_years(ctx.now(), brand->rectify_validity_years))}});
+    return one_event(
+        c.stream, "RectificationPassed",
+        {{"valid_until", time_json(add_years(ctx.now(), brand->rectify_validity_years))}});
   return one_event(c.stream, "RectificationFailed",
                    {{"cooling_off_until", time_json(add_years(ctx.now(), kCoolingOffYears))}});
 }
 
 Decision rectification_deadline(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
-  if (auto refused = check(c, brand, {{Role::kSystem}, BrandTrigger::kMissRectificationDeadline})) return *refused;
+  if (auto refused = check(c, brand, {{Role::kSystem}, BrandTrigger::kMissRectificationDeadline}))
+    return *refused;
   if (!brand->rectify_by || ctx.now() < *brand->rectify_by)
     return rule("deadline_not_passed", "the rectification deadline has not passed");
   return one_event(c.stream, "RectificationDeadlineMissed",
@@ -201,22 +218,26 @@ Decision appeal(const engine::Command& c, DecideContext& ctx) {
   const std::string reason = arg_required(c.args, "reason");
   if (!brand->adverse) return rule("nothing_to_appeal", "no demotion or revocation to appeal");
   if (ctx.now() > add_days(brand->adverse->at, kAppealWindowDays))
-    return rule("appeal_window_closed", fmt::format("appeals are taken within {} days of the decision", kAppealWindowDays));
-  return one_event(c.stream, "AppealFiled", {{"reason", reason}, {"revoked", brand->adverse->revoked}});
+    return rule("appeal_window_closed",
+                fmt::format("appeals are taken within {} days of the decision", kAppealWindowDays));
+  return one_event(c.stream, "AppealFiled",
+                   {{"reason", reason}, {"revoked", brand->adverse->revoked}});
 }
 
 Decision appeal_decision(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   auto granted = arg_bool(c.args, "granted");
   if (!granted) throw ArgumentError("granted", "is required: true or false");
-  if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kGrantAppealToNamed})) return *refused;
+  if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kGrantAppealToNamed}))
+    return *refused;
   const AdverseDecision adverse = brand->adverse.value_or(AdverseDecision{});
   if (*granted) {
     // The previous title and state come back.
     const bool to_rectifying = adverse.previous_status == BrandStatus::kRectifying;
-    boost::json::object data{{"to", to_rectifying ? "rectifying" : "named"},
-                             {"title", adverse.previous_title ? title_code(*adverse.previous_title) : ""},
-                             {"valid_until", time_json(adverse.previous_valid_until)}};
+    boost::json::object data{
+        {"to", to_rectifying ? "rectifying" : "named"},
+        {"title", adverse.previous_title ? title_code(*adverse.previous_title) : ""},
+        {"valid_until", time_json(adverse.previous_valid_until)}};
     if (to_rectifying) data["rectify_by"] = time_json(add_days(ctx.now(), kRectificationDays));
     return one_event(c.stream, "AppealGranted", std::move(data));
   }
@@ -226,18 +247,21 @@ Decision appeal_decision(const engine::Command& c, DecideContext& ctx) {
 Decision cancel(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kCancel})) return *refused;
-  return one_event(c.stream, "BrandCancelled", {{"reason", arg_required(c.args, "reason")}, {"branch", brand->branch}});
+  return one_event(c.stream, "BrandCancelled",
+                   {{"reason", arg_required(c.args, "reason")}, {"branch", brand->branch}});
 }
 
 Decision raise_objection(const engine::Command& c, DecideContext& ctx) {
-  if (auto r = require_role(c.actor, {Role::kCommittee, Role::kUnit, Role::kBranch, Role::kExpert})) return refuse(*r);
+  if (auto r = require_role(c.actor, {Role::kCommittee, Role::kUnit, Role::kBranch, Role::kExpert}))
+    return refuse(*r);
   auto brand = load<BrandState>(ctx, c.stream);
   if (!brand->exists()) return not_found("brand " + std::string(stream_id(c.stream)));
   if (!brand_target(brand->status(), BrandTrigger::kRaiseObjection))
     return illegal(brand->status(), BrandTrigger::kRaiseObjection);
   const std::string id = fmt::format("obj-{}", brand->objections.size() + 1);
-  Decision d = one_event(c.stream, "ObjectionRaised",
-                         {{"objection", id}, {"reason", arg_required(c.args, "reason")}, {"round", brand->round}});
+  Decision d = one_event(
+      c.stream, "ObjectionRaised",
+      {{"objection", id}, {"reason", arg_required(c.args, "reason")}, {"round", brand->round}});
   d.reply = {{"id", id}};
   return d;
 }
@@ -249,12 +273,14 @@ Decision decide_objection(const engine::Command& c, DecideContext& ctx) {
   const std::string id = arg_required(c.args, "objection");
   auto upheld = arg_bool(c.args, "upheld");
   if (!upheld) throw ArgumentError("upheld", "is required: true or false");
+  const BrandTrigger trigger =
+      *upheld ? BrandTrigger::kUpholdObjection : BrandTrigger::kDismissObjection;
+  if (!brand_target(brand->status(), trigger)) return illegal(brand->status(), trigger);
   const Objection* objection = brand->objection(id);
   if (objection == nullptr) return not_found("objection " + id);
   if (objection->status != "pending")
-    return reject(RejectionKind::kIllegalTransition, "illegal_transition", "objection " + id + " was decided");
-  const BrandTrigger trigger = *upheld ? BrandTrigger::kUpholdObjection : BrandTrigger::kDismissObjection;
-  if (!brand_target(brand->status(), trigger)) return illegal(brand->status(), trigger);
+    return reject(RejectionKind::kIllegalTransition, "illegal_transition",
+                  "objection " + id + " was decided");
   return one_event(c.stream, *upheld ? "ObjectionUpheld" : "ObjectionDismissed",
                    {{"objection", id}, {"round", brand->round}});
 }

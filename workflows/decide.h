@@ -13,8 +13,8 @@
 
 namespace brandledger::workflows {
 
-using engine::Decision;
 using engine::DecideContext;
+using engine::Decision;
 using engine::RejectionKind;
 
 // A stream's state as its aggregate type. A storage failure throws: the engine then
@@ -31,7 +31,8 @@ template <class State>
 Loaded<State> load(DecideContext& ctx, std::string_view stream) {
   auto s = ctx.load(stream);
   if (!s.ok()) throw engine::StorageFailure(s.status());
-  if (s->as<State>() == nullptr) throw std::logic_error("stream " + std::string(stream) + " has another type");
+  if (s->as<State>() == nullptr)
+    throw std::logic_error("stream " + std::string(stream) + " has another type");
   return {std::move(*s)};
 }
 
@@ -48,7 +49,8 @@ inline Decision not_found(std::string what) {
 }
 inline Decision illegal(BrandStatus from, BrandTrigger trigger) {
   return reject(RejectionKind::kIllegalTransition, "illegal_transition",
-                "cannot " + std::string(trigger_name(trigger)) + " a brand that is " + std::string(status_code(from)));
+                "cannot " + std::string(trigger_name(trigger)) + " a brand that is " +
+                    std::string(status_code(from)));
 }
 inline Decision rule(std::string code, std::string detail) {
   return reject(RejectionKind::kRule, std::move(code), std::move(detail));

@@ -6,7 +6,8 @@
 namespace brandledger::workflows {
 
 void add_handler(engine::Domain& domain, std::string type, engine::CommandHandler handler) {
-  domain.handlers[std::move(type)] = [h = std::move(handler)](const engine::Command& c, DecideContext& ctx) {
+  domain.handlers[std::move(type)] = [h = std::move(handler)](const engine::Command& c,
+                                                              DecideContext& ctx) {
     try {
       return h(c, ctx);
     } catch (const ArgumentError& e) {
@@ -21,7 +22,8 @@ engine::Domain make_domain() {
   d.aggregates.push_back({"user-", [] { return std::make_unique<UserState>(); }});
   d.aggregates.push_back({"brand-", [] { return std::make_unique<BrandState>(); }});
   d.aggregates.push_back({"round-", [] { return std::make_unique<RoundState>(); }});
-  d.aggregates.push_back({std::string(kSettingsStream), [] { return std::make_unique<SettingsState>(); }});
+  d.aggregates.push_back(
+      {std::string(kSettingsStream), [] { return std::make_unique<SettingsState>(); }});
   d.projections.push_back(make_lookup_views());
   add_org_commands(d);
   add_brand_commands(d);

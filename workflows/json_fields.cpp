@@ -58,10 +58,14 @@ std::optional<double> arg_number(const boost::json::object& args, std::string_vi
   const auto* v = args.if_contains(key);
   if (v == nullptr || v->is_null()) return std::nullopt;
   double d;
-  if (v->is_double()) d = v->as_double();
-  else if (v->is_int64()) d = static_cast<double>(v->as_int64());
-  else if (v->is_uint64()) d = static_cast<double>(v->as_uint64());
-  else throw ArgumentError(std::string(key), "must be a number");
+  if (v->is_double())
+    d = v->as_double();
+  else if (v->is_int64())
+    d = static_cast<double>(v->as_int64());
+  else if (v->is_uint64())
+    d = static_cast<double>(v->as_uint64());
+  else
+    throw ArgumentError(std::string(key), "must be a number");
   if (!std::isfinite(d)) throw ArgumentError(std::string(key), "must be a finite number");
   return d;
 }
@@ -69,7 +73,8 @@ std::optional<double> arg_number(const boost::json::object& args, std::string_vi
 std::optional<std::int64_t> arg_int(const boost::json::object& args, std::string_view key) {
   auto d = arg_number(args, key);
   if (!d) return std::nullopt;
-  if (std::trunc(*d) != *d || std::fabs(*d) > 9e15) throw ArgumentError(std::string(key), "must be a whole number");
+  if (std::trunc(*d) != *d || std::fabs(*d) > 9e15)
+    throw ArgumentError(std::string(key), "must be a whole number");
   return static_cast<std::int64_t>(*d);
 }
 

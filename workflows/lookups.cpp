@@ -5,7 +5,8 @@
 namespace brandledger::workflows {
 namespace {
 
-std::optional<std::string> get_or_throw(const engine::ViewReader& views, std::string_view table, std::string_view key) {
+std::optional<std::string> get_or_throw(const engine::ViewReader& views, std::string_view table,
+                                        std::string_view key) {
   auto v = views.get(table, key);
   if (!v.ok()) throw engine::StorageFailure(v.status());
   return *v;
@@ -14,14 +15,16 @@ std::optional<std::string> get_or_throw(const engine::ViewReader& views, std::st
 class LookupViews final : public engine::Projection {
  public:
   std::vector<std::string> tables() const override {
-    return {std::string(kBranchBrandTable), std::string(kCountersTable), std::string(kUsersByTokenTable)};
+    return {std::string(kBranchBrandTable), std::string(kCountersTable),
+            std::string(kUsersByTokenTable)};
   }
 
   Status apply(const engine::RecordedEvent& event, engine::ViewWriter& views) override {
     const std::string_view type = event.envelope.type;
     const auto& d = event.data;
     const std::string brand(stream_id(event.envelope.stream));
-    if (type == "UserCreated") return views.put(kUsersByTokenTable, str(d, "token_sha256"), str(d, "id"));
+    if (type == "UserCreated")
+      return views.put(kUsersByTokenTable, str(d, "token_sha256"), str(d, "id"));
     if (type == "BrandFiled") {
       const std::string key = filing_counter(static_cast<int>(num(d, "year")));
       BL_ASSIGN_OR_RETURN(auto n, views.get(kCountersTable, key));
@@ -40,8 +43,8 @@ class LookupViews final : public engine::Projection {
   }
 
  private:
-  static Status timers(std::string_view type, const boost::json::object& d, const std::string& brand,
-                       engine::ViewWriter& views) {
+  static Status timers(std::string_view type, const boost::json::object& d,
+                       const std::string& brand, engine::ViewWriter& views) {
     auto schedule = [&](std::string id, std::optional<Timestamp> due, std::string command) {
       if (!due) return Status::Ok();
       engine::TimerSpec t;
@@ -63,13 +66,16 @@ class LookupViews final : public engine::Projection {
       return schedule(expiry_timer(brand), expiry_at("valid_until"), "brand.expire");
     }
     if (type == "RectificationOrdered")
-      return schedule(rectify_timer(brand), time_field(d, "deadline"), "brand.rectification_deadline");
+      return schedule(rectify_timer(brand), time_field(d, "deadline"),
+                      "brand.rectification_deadline");
     if (type == "AppealGranted") {
       BL_RETURN_IF_ERROR(schedule(expiry_timer(brand), expiry_at("valid_until"), "brand.expire"));
-      return schedule(rectify_timer(brand), time_field(d, "rectify_by"), "brand.rectification_deadline");
+      return schedule(rectify_timer(brand), time_field(d, "rectify_by"),
+                      "brand.rectification_deadline");
     }
-    if (type == "RevokedByReview" || type == "RectificationFailed" || type == "RectificationDeadlineMissed" ||
-        type == "TitleRevoked" || type == "TitleExpired" || type == "BrandCancelled") {
+    if (type == "RevokedByReview" || type == "RectificationFailed" ||
+        type == "RectificationDeadlineMissed" || type == "TitleRevoked" || type == "TitleExpired" ||
+        type == "BrandCancelled") {
       BL_RETURN_IF_ERROR(views.cancel_timer(rectify_timer(brand)));
       return views.cancel_timer(expiry_timer(brand));
     }
@@ -79,7 +85,8 @@ class LookupViews final : public engine::Projection {
 
 }  // namespace
 
-std::optional<std::string> active_brand_of(const engine::ViewReader& views, std::string_view branch) {
+std::optional<std::string> active_brand_of(const engine::ViewReader& views,
+                                           std::string_view branch) {
   return get_or_throw(views, kBranchBrandTable, branch);
 }
 
@@ -88,14 +95,23 @@ std::int64_t counter(const engine::ViewReader& views, std::string_view key) {
   return v ? std::stoll(*v) : 0;
 }
 
-std::optional<std::string> user_by_token(const engine::ViewReader& views, std::string_view token_sha256_hex) {
+std::optional<std::string> user_by_token(const engine::ViewReader& views,
+                                         std::string_view token_sha256_hex) {
   return get_or_throw(views, kUsersByTokenTable, token_sha256_hex);
 }
 
-std::string filing_counter(int year) { return "filing:" + std::to_string(year); }
-std::string rectify_timer(std::string_view brand) { return "rectify:" + std::string(brand); }
-std::string expiry_timer(std::string_view brand) { return "expire:" + std::string(brand); }
+std::string filing_counter(int year) {
+  return "filing:" + std::to_string(year);
+}
+std::string rectify_timer(std::string_view brand) {
+  return "rectify:" + std::string(brand);
+}
+std::string expiry_timer(std::string_view brand) {
+  return "expire:" + std::string(brand);
+}
 
-std::shared_ptr<engine::Projection> make_lookup_views() { return std::make_shared<LookupViews>(); }
+std::shared_ptr<engine::Projection> make_lookup_views() {
+  return std::make_shared<LookupViews>();
+}
 
 }  // namespace brandledger::workflows

@@ -18,9 +18,11 @@ inline constexpr std::string_view kCountersTable = "counters";
 inline constexpr std::string_view kUsersByTokenTable = "users_by_token";
 
 // Each throws engine::StorageFailure when the view cannot be read.
-std::optional<std::string> active_brand_of(const engine::ViewReader& views, std::string_view branch);
+std::optional<std::string> active_brand_of(const engine::ViewReader& views,
+                                           std::string_view branch);
 std::int64_t counter(const engine::ViewReader& views, std::string_view key);
-std::optional<std::string> user_by_token(const engine::ViewReader& views, std::string_view token_sha256_hex);
+std::optional<std::string> user_by_token(const engine::ViewReader& views,
+                                         std::string_view token_sha256_hex);
 
 std::string filing_counter(int year);
 std::string rectify_timer(std::string_view brand);

@@ -10,7 +10,8 @@ namespace {
 // The content fields a brand's creation and edits carry.
 void apply_content(BrandState& b, const boost::json::object& d) {
   auto take = [&](std::string_view key, std::string& field) {
-    if (const auto* v = d.if_contains(key); v != nullptr && v->is_string()) field = std::string(v->as_string());
+    if (const auto* v = d.if_contains(key); v != nullptr && v->is_string())
+      field = std::string(v->as_string());
   };
   take("name", b.name);
   take("slogan", b.slogan);
@@ -64,7 +65,8 @@ std::optional<BrandTrigger> brand_trigger(std::string_view type, const boost::js
   };
   if (type == "AppealGranted")
     return str(d, "to") == "rectifying" ? T::kGrantAppealToRectifying : T::kGrantAppealToNamed;
-  if (type == "AppealRejected") return str(d, "to") == "filed" ? T::kRejectAppealToFiled : T::kRejectAppealToNamed;
+  if (type == "AppealRejected")
+    return str(d, "to") == "filed" ? T::kRejectAppealToFiled : T::kRejectAppealToNamed;
   auto it = kByType.find(type);
   if (it == kByType.end()) return std::nullopt;
   return it->second;
@@ -104,7 +106,8 @@ const Objection* BrandState::objection(std::string_view oid) const {
 }
 
 bool BrandState::has_pending_objection() const {
-  return std::any_of(objections.begin(), objections.end(), [](const Objection& o) { return o.status == "pending"; });
+  return std::any_of(objections.begin(), objections.end(),
+                     [](const Objection& o) { return o.status == "pending"; });
 }
 
 void BrandState::apply(const engine::RecordedEvent& event) {
@@ -140,10 +143,12 @@ void BrandState::apply(const engine::RecordedEvent& event) {
     round.clear();
     proposed_title.reset();
   } else if (type == "ObjectionRaised") {
-    objections.push_back({str(d, "objection"), str(d, "reason"), std::string(event.envelope.actor.id)});
+    objections.push_back(
+        {str(d, "objection"), str(d, "reason"), std::string(event.envelope.actor.id)});
   } else if (type == "ObjectionUpheld" || type == "ObjectionDismissed") {
     for (Objection& o : objections)
-      if (o.id == str(d, "objection")) o.status = type == "ObjectionUpheld" ? "upheld" : "dismissed";
+      if (o.id == str(d, "objection"))
+        o.status = type == "ObjectionUpheld" ? "upheld" : "dismissed";
     if (type == "ObjectionUpheld") {
       round.clear();
       proposed_title.reset();
@@ -168,8 +173,8 @@ void BrandState::apply(const engine::RecordedEvent& event) {
   } else if (type == "RectificationPassed") {
     rectify_by.reset();
     if (auto v = time_field(d, "valid_until")) valid_until = v;
-  } else if (type == "RevokedByReview" || type == "RectificationFailed" || type == "RectificationDeadlineMissed" ||
-             type == "TitleRevoked") {
+  } else if (type == "RevokedByReview" || type == "RectificationFailed" ||
+             type == "RectificationDeadlineMissed" || type == "TitleRevoked") {
     adverse = AdverseDecision{at, before, title, valid_until, true};
     title.reset();
     valid_until.reset();
@@ -221,7 +226,8 @@ void RoundState::apply(const engine::RecordedEvent& event) {
     machine.fire(RoundTrigger::kScore);
     Score s;
     if (const auto* by = d.if_contains("scores"); by != nullptr && by->is_object())
-      for (const auto& [k, v] : by->as_object()) s.by_criterion[std::string(k)] = v.is_double() ? v.as_double() : v.to_number<double>();
+      for (const auto& [k, v] : by->as_object())
+        s.by_criterion[std::string(k)] = v.is_double() ? v.as_double() : v.to_number<double>();
     s.total = num(d, "total");
     scores[str(d, "brand")][str(d, "expert")] = std::move(s);  // a re-score replaces
   } else if (type == "RoundClosed") {
@@ -233,9 +239,11 @@ void RoundState::apply(const engine::RecordedEvent& event) {
         Placement p;
         p.brand = str(o, "brand");
         p.rank = static_cast<int>(num(o, "rank"));
-        if (const auto* f = o.if_contains("final"); f != nullptr && !f->is_null()) p.final = num(o, "final");
+        if (const auto* f = o.if_contains("final"); f != nullptr && !f->is_null())
+          p.final = num(o, "final");
         for (int i = 0; i < 7; ++i)
-          if (outcome_code(static_cast<Outcome>(i)) == str(o, "outcome")) p.outcome = static_cast<Outcome>(i);
+          if (outcome_code(static_cast<Outcome>(i)) == str(o, "outcome"))
+            p.outcome = static_cast<Outcome>(i);
         p.title = parse_title(str(o, "title"));
         results.push_back(std::move(p));
       }
@@ -252,8 +260,10 @@ void SettingsState::apply(const engine::RecordedEvent& event) {
   const auto* a = event.data.if_contains("assessment");
   if (a == nullptr || !a->is_object()) return;
   filed_points = num(a->as_object(), "filed_points", filed_points);
-  if (const auto* bonus = a->as_object().if_contains("title_bonus"); bonus != nullptr && bonus->is_object())
-    for (const auto& [k, v] : bonus->as_object()) title_bonus[std::string(k)] = v.to_number<double>();
+  if (const auto* bonus = a->as_object().if_contains("title_bonus");
+      bonus != nullptr && bonus->is_object())
+    for (const auto& [k, v] : bonus->as_object())
+      title_bonus[std::string(k)] = v.to_number<double>();
 }
 
 boost::json::object round_config_json(const RoundConfig& c) {
@@ -263,7 +273,8 @@ boost::json::object round_config_json(const RoundConfig& c) {
   o["kind"] = c.kind;
   boost::json::object quotas;
   for (Title t : kTitlesHighestFirst)
-    quotas[title_code(t)] = c.quotas.of(t) ? boost::json::value(*c.quotas.of(t)) : boost::json::value(nullptr);
+    quotas[title_code(t)] =
+        c.quotas.of(t) ? boost::json::value(*c.quotas.of(t)) : boost::json::value(nullptr);
   o["quotas"] = std::move(quotas);
   o["unit_quota"] = c.unit_quota ? boost::json::value(*c.unit_quota) : boost::json::value(nullptr);
   o["thresholds"] = {{"top10", c.thresholds.top10},
@@ -271,7 +282,8 @@ boost::json::object round_config_json(const RoundConfig& c) {
                      {"excellent", c.thresholds.excellent},
                      {"rectify", c.thresholds.rectify}};
   boost::json::array rubric;
-  for (const Criterion& cr : c.rubric) rubric.push_back({{"key", cr.key}, {"name", cr.name}, {"max", cr.max}});
+  for (const Criterion& cr : c.rubric)
+    rubric.push_back({{"key", cr.key}, {"name", cr.name}, {"max", cr.max}});
   o["rubric"] = std::move(rubric);
   o["drop_extremes"] = c.drop_extremes;
   o["min_scores"] = c.min_scores;
@@ -299,12 +311,14 @@ RoundConfig round_config_from_json(const boost::json::object& d) {
     c.unit_quota = static_cast<int>(u->to_number<double>());
   if (const auto* t = d.if_contains("thresholds"); t != nullptr && t->is_object()) {
     const auto& to = t->as_object();
-    c.thresholds = {num(to, "top10", 90), num(to, "demonstration", 85), num(to, "excellent", 80), num(to, "rectify", 60)};
+    c.thresholds = {num(to, "top10", 90), num(to, "demonstration", 85), num(to, "excellent", 80),
+                    num(to, "rectify", 60)};
   }
   if (const auto* r = d.if_contains("rubric"); r != nullptr && r->is_array()) {
     c.rubric.clear();
     for (const auto& item : r->as_array())
-      c.rubric.push_back({str(item.as_object(), "key"), str(item.as_object(), "name"), num(item.as_object(), "max")});
+      c.rubric.push_back({str(item.as_object(), "key"), str(item.as_object(), "name"),
+                          num(item.as_object(), "max")});
   }
   c.drop_extremes = flag(d, "drop_extremes");
   c.min_scores = static_cast<int>(num(d, "min_scores", 3));

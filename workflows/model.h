@@ -19,24 +19,36 @@
 namespace brandledger::workflows {
 
 // Stream names.
-inline std::string org_stream(std::string_view id) { return "org-" + std::string(id); }
-inline std::string user_stream(std::string_view id) { return "user-" + std::string(id); }
-inline std::string brand_stream(std::string_view id) { return "brand-" + std::string(id); }
-inline std::string round_stream(std::string_view id) { return "round-" + std::string(id); }
+inline std::string org_stream(std::string_view id) {
+  return "org-" + std::string(id);
+}
+inline std::string user_stream(std::string_view id) {
+  return "user-" + std::string(id);
+}
+inline std::string brand_stream(std::string_view id) {
+  return "brand-" + std::string(id);
+}
+inline std::string round_stream(std::string_view id) {
+  return "round-" + std::string(id);
+}
 inline constexpr std::string_view kSettingsStream = "settings";
 
 struct OrgState final : engine::AggregateState {
   bool exists = false;
   bool dissolved = false;
   std::string id, name, kind, parent, org_type;  // kind: committee | unit | branch
-  std::unique_ptr<engine::AggregateState> clone() const override { return std::make_unique<OrgState>(*this); }
+  std::unique_ptr<engine::AggregateState> clone() const override {
+    return std::make_unique<OrgState>(*this);
+  }
   void apply(const engine::RecordedEvent& event) override;
 };
 
 struct UserState final : engine::AggregateState {
   bool exists = false;
   std::string id, name, role, org;
-  std::unique_ptr<engine::AggregateState> clone() const override { return std::make_unique<UserState>(*this); }
+  std::unique_ptr<engine::AggregateState> clone() const override {
+    return std::make_unique<UserState>(*this);
+  }
   void apply(const engine::RecordedEvent& event) override;
 };
 
@@ -75,7 +87,9 @@ struct BrandState final : engine::AggregateState {
   const Objection* objection(std::string_view id) const;
   bool has_pending_objection() const;
 
-  std::unique_ptr<engine::AggregateState> clone() const override { return std::make_unique<BrandState>(*this); }
+  std::unique_ptr<engine::AggregateState> clone() const override {
+    return std::make_unique<BrandState>(*this);
+  }
   void apply(const engine::RecordedEvent& event) override;
 };
 
@@ -102,7 +116,7 @@ struct RoundState final : engine::AggregateState {
   RoundMachine machine;
   std::string id;
   RoundConfig config;
-  std::vector<std::string> nominated;              // brand ids, in nomination order
+  std::vector<std::string> nominated;               // brand ids, in nomination order
   std::map<std::string, std::string> nominee_unit;  // brand -> unit
   std::vector<std::string> experts;
   std::map<std::string, std::map<std::string, Score>> scores;  // brand -> expert -> score
@@ -115,15 +129,20 @@ struct RoundState final : engine::AggregateState {
   bool is_nominated(std::string_view brand) const;
   bool is_expert(std::string_view expert) const;
 
-  std::unique_ptr<engine::AggregateState> clone() const override { return std::make_unique<RoundState>(*this); }
+  std::unique_ptr<engine::AggregateState> clone() const override {
+    return std::make_unique<RoundState>(*this);
+  }
   void apply(const engine::RecordedEvent& event) override;
 };
 
 // Settings the committee keeps (assessment points).
 struct SettingsState final : engine::AggregateState {
   double filed_points = 3;
-  std::map<std::string, double> title_bonus = {{"top10", 2}, {"demonstration", 1}, {"excellent", 0.5}};
-  std::unique_ptr<engine::AggregateState> clone() const override { return std::make_unique<SettingsState>(*this); }
+  std::map<std::string, double> title_bonus = {
+      {"top10", 2}, {"demonstration", 1}, {"excellent", 0.5}};
+  std::unique_ptr<engine::AggregateState> clone() const override {
+    return std::make_unique<SettingsState>(*this);
+  }
   void apply(const engine::RecordedEvent& event) override;
 };
 

@@ -10,7 +10,9 @@ namespace {
 // Ids match [A-Za-z0-9][A-Za-z0-9_.-]{0,63} (API.md).
 bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
   if (!alnum(id[0])) return false;
   for (char c : id)
     if (!alnum(c) && c != '_' && c != '.' && c != '-') return false;
@@ -39,7 +41,8 @@ Decision create_org(const engine::Command& c, DecideContext& ctx) {
   } else if (!org_type.empty()) {
     throw ArgumentError("org_type", "is only for branches");
   }
-  if (load<OrgState>(ctx, org_stream(id))->exists) return reject(RejectionKind::kDuplicate, "duplicate", "org " + id + " exists");
+  if (load<OrgState>(ctx, org_stream(id))->exists)
+    return reject(RejectionKind::kDuplicate, "duplicate", "org " + id + " exists");
   if (kind == "committee") {
     if (!parent.empty()) throw ArgumentError("parent", "a committee has no parent");
   } else {
@@ -47,12 +50,15 @@ Decision create_org(const engine::Command& c, DecideContext& ctx) {
     auto p = load<OrgState>(ctx, org_stream(parent));
     if (!p->exists) return not_found("org " + parent);
     const std::string expected = kind == "unit" ? "committee" : "unit";
-    if (p->kind != expected) return rule("invalid_parent", "a " + kind + " hangs under a " + expected);
+    if (p->kind != expected)
+      return rule("invalid_parent", "a " + kind + " hangs under a " + expected);
     if (p->dissolved) return rule("org_dissolved", "org " + parent + " was dissolved");
   }
   Decision d;
-  d.events.push_back({org_stream(id), "OrgCreated",
-                      {{"id", id}, {"name", name}, {"kind", kind}, {"parent", parent}, {"org_type", org_type}}});
+  d.events.push_back(
+      {org_stream(id),
+       "OrgCreated",
+       {{"id", id}, {"name", name}, {"kind", kind}, {"parent", parent}, {"org_type", org_type}}});
   return d;
 }
 
@@ -62,14 +68,16 @@ Decision dissolve_org(const engine::Command& c, DecideContext& ctx) {
   auto org = load<OrgState>(ctx, c.stream);
   if (!org->exists) return not_found("org " + std::string(stream_id(c.stream)));
   if (org->kind != "branch") return rule("unsupported_org_kind", "only branches are dissolved");
-  if (org->dissolved) return reject(RejectionKind::kIllegalTransition, "illegal_transition", "already dissolved");
+  if (org->dissolved)
+    return reject(RejectionKind::kIllegalTransition, "illegal_transition", "already dissolved");
   const std::string reason = arg_string(c.args, "reason").value_or("branch dissolved");
   Decision d;
   d.events.push_back({std::string(c.stream), "OrgDissolved", {{"reason", reason}}});
   if (auto brand_id = active_brand_of(ctx.views(), org->id)) {
     auto brand = load<BrandState>(ctx, brand_stream(*brand_id));
     if (brand_target(brand->status(), BrandTrigger::kCancel))
-      d.events.push_back({brand_stream(*brand_id), "BrandCancelled",
+      d.events.push_back({brand_stream(*brand_id),
+                          "BrandCancelled",
                           {{"reason", reason}, {"branch", org->id}, {"dissolved", true}}});
   }
   return d;
@@ -81,7 +89,8 @@ Decision create_user(const engine::Command& c, DecideContext& ctx) {
   if (id == "system") throw ArgumentError("id", "is reserved");
   const std::string name = arg_required(c.args, "name");
   const std::string role = arg_required(c.args, "role");
-  if (!is_user_role(role)) throw ArgumentError("role", "is admin, committee, unit, branch, expert or auditor");
+  if (!is_user_role(role))
+    throw ArgumentError("role", "is admin, committee, unit, branch, expert or auditor");
   const std::string org = arg_required(c.args, "org");
   const std::string token_sha256 = arg_required(c.args, "token_sha256");
   if (load<UserState>(ctx, user_stream(id))->exists)
@@ -89,11 +98,16 @@ Decision create_user(const engine::Command& c, DecideContext& ctx) {
   auto o = load<OrgState>(ctx, org_stream(org));
   if (!o->exists) return not_found("org " + org);
   // The org is the user's scope; an expert's is its home unit (回避).
-  const std::string expected = role == "unit" || role == "expert" ? "unit" : role == "branch" ? "branch" : "committee";
-  if (o->kind != expected) return rule("invalid_org", "a " + role + " user belongs to a " + expected);
+  const std::string expected = role == "unit" || role == "expert" ? "unit"
+                               : role == "branch"                 ? "branch"
+                                                                  : "committee";
+  if (o->kind != expected)
+    return rule("invalid_org", "a " + role + " user belongs to a " + expected);
   Decision d;
-  d.events.push_back({user_stream(id), "UserCreated",
-                      {{"id", id}, {"name", name}, {"role", role}, {"org", org}, {"token_sha256", token_sha256}}});
+  d.events.push_back(
+      {user_stream(id),
+       "UserCreated",
+       {{"id", id}, {"name", name}, {"role", role}, {"org", org}, {"token_sha256", token_sha256}}});
   return d;
 }
 
@@ -111,15 +125,18 @@ Decision put_settings(const engine::Command& c, DecideContext&) {
     if (!bonus->is_object()) throw ArgumentError("assessment.title_bonus", "must be an object");
     boost::json::object out;
     for (const auto& [k, v] : bonus->as_object()) {
-      if (!parse_title(k)) throw ArgumentError("assessment.title_bonus", "unknown title " + std::string(k));
+      if (!parse_title(k))
+        throw ArgumentError("assessment.title_bonus", "unknown title " + std::string(k));
       auto n = arg_number(bonus->as_object(), k);
-      if (!n || *n < 0) throw ArgumentError("assessment.title_bonus." + std::string(k), "must be a number >= 0");
+      if (!n || *n < 0)
+        throw ArgumentError("assessment.title_bonus." + std::string(k), "must be a number >= 0");
       out[k] = *n;
     }
     assessment["title_bonus"] = std::move(out);
   }
   Decision d;
-  d.events.push_back({std::string(kSettingsStream), "SettingsChanged", {{"assessment", std::move(assessment)}}});
+  d.events.push_back(
+      {std::string(kSettingsStream), "SettingsChanged", {{"assessment", std::move(assessment)}}});
   return d;
 }
 

@@ -1,7 +1,7 @@
 // Review rounds (评审批次): open → nominate → assign experts → start → score → close →
 // publish notice → objections → finalize, for selection and re-review rounds.
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include <set>
 
@@ -28,7 +28,8 @@ std::optional<Decision> check(const engine::Command& c, const Loaded<RoundState>
 int checked_count(const boost::json::object& args, std::string_view key, int fallback, int min) {
   auto v = arg_int(args, key);
   if (!v) return fallback;
-  if (*v < min || *v > 100000) throw ArgumentError(std::string(key), fmt::format("must be at least {}", min));
+  if (*v < min || *v > 100000)
+    throw ArgumentError(std::string(key), fmt::format("must be at least {}", min));
   return static_cast<int>(*v);
 }
 
@@ -36,10 +37,12 @@ RoundConfig config_from_args(const boost::json::object& a) {
   RoundConfig c;
   c.name = arg_required(a, "name");
   auto year = arg_int(a, "year");
-  if (!year || *year < 2000 || *year > 2100) throw ArgumentError("year", "is required, a year like 2026");
+  if (!year || *year < 2000 || *year > 2100)
+    throw ArgumentError("year", "is required, a year like 2026");
   c.year = static_cast<int>(*year);
   c.kind = arg_string(a, "kind").value_or("selection");
-  if (c.kind != "selection" && c.kind != "re_review") throw ArgumentError("kind", "is selection or re_review");
+  if (c.kind != "selection" && c.kind != "re_review")
+    throw ArgumentError("kind", "is selection or re_review");
   if (const auto* q = a.if_contains("quotas")) {
     if (!q->is_object()) throw ArgumentError("quotas", "must be an object");
     for (const auto& [k, v] : q->as_object()) {
@@ -47,8 +50,9 @@ RoundConfig config_from_args(const boost::json::object& a) {
       if (!title) throw ArgumentError("quotas", "unknown title " + std::string(k));
       std::optional<int> n;
       if (!v.is_null()) n = checked_count(q->as_object(), k, 0, 0);
-      (*title == Title::kTop10 ? c.quotas.top10 : *title == Title::kDemonstration ? c.quotas.demonstration
-                                                                                   : c.quotas.excellent) = n;
+      (*title == Title::kTop10           ? c.quotas.top10
+       : *title == Title::kDemonstration ? c.quotas.demonstration
+                                         : c.quotas.excellent) = n;
     }
   }
   if (const auto* u = a.if_contains("unit_quota"); u != nullptr && !u->is_null())
@@ -57,7 +61,8 @@ RoundConfig config_from_args(const boost::json::object& a) {
     if (!t->is_object()) throw ArgumentError("thresholds", "must be an object");
     auto threshold = [&](std::string_view key, double& field) {
       if (auto v = arg_number(t->as_object(), key)) {
-        if (*v < 0 || *v > 100) throw ArgumentError("thresholds." + std::string(key), "must be 0 to 100");
+        if (*v < 0 || *v > 100)
+          throw ArgumentError("thresholds." + std::string(key), "must be 0 to 100");
         field = *v;
       }
     };
@@ -67,12 +72,14 @@ RoundConfig config_from_args(const boost::json::object& a) {
     threshold("rectify", c.thresholds.rectify);
   }
   if (const auto* r = a.if_contains("rubric")) {
-    if (!r->is_array() || r->as_array().empty()) throw ArgumentError("rubric", "must be a non-empty array");
+    if (!r->is_array() || r->as_array().empty())
+      throw ArgumentError("rubric", "must be a non-empty array");
     c.rubric.clear();
     std::set<std::string> keys;
     for (const auto& item : r->as_array()) {
       if (!item.is_object()) throw ArgumentError("rubric", "items are {key, name, max}");
-      Criterion cr{arg_required(item.as_object(), "key"), arg_required(item.as_object(), "name"), 0};
+      Criterion cr{arg_required(item.as_object(), "key"), arg_required(item.as_object(), "name"),
+                   0};
       auto max = arg_number(item.as_object(), "max");
       if (!max || *max <= 0) throw ArgumentError("rubric.max", "must be a positive number");
       cr.max = *max;
@@ -101,34 +108,41 @@ Decision open(const engine::Command& c, DecideContext& ctx) {
 
 Decision nominate(const engine::Command& c, DecideContext& ctx) {
   auto round = load<RoundState>(ctx, c.stream);
-  if (auto refused = check(c, round, {Role::kUnit, Role::kCommittee}, RoundTrigger::kNominate)) return *refused;
+  if (auto refused = check(c, round, {Role::kUnit, Role::kCommittee}, RoundTrigger::kNominate))
+    return *refused;
   const std::string brand_id = arg_required(c.args, "brand");
   auto brand = load<BrandState>(ctx, brand_stream(brand_id));
   if (!brand->exists()) return not_found("brand " + brand_id);
   if (auto r = require_scope(c.actor, {brand->branch, brand->unit})) return refuse(*r);
   if (round->is_nominated(brand_id))
-    return reject(RejectionKind::kDuplicate, "duplicate", "brand " + brand_id + " is nominated already");
+    return reject(RejectionKind::kDuplicate, "duplicate",
+                  "brand " + brand_id + " is nominated already");
   const bool selection = round->config.kind == "selection";
   const BrandTrigger trigger = selection ? BrandTrigger::kNominate : BrandTrigger::kStartReReview;
   if (!brand_target(brand->status(), trigger)) return illegal(brand->status(), trigger);
   if (selection && brand->reapply_after && ctx.now() < *brand->reapply_after)
-    return rule("cooling_off", "brand " + brand_id + " may be nominated again from " + format_rfc3339(*brand->reapply_after));
+    return rule("cooling_off", "brand " + brand_id + " may be nominated again from " +
+                                   format_rfc3339(*brand->reapply_after));
   if (round->config.unit_quota && role_of(c.actor) == Role::kUnit) {
     int used = 0;
     for (const auto& [b, unit] : round->nominee_unit) used += unit == brand->unit;
     if (used >= *round->config.unit_quota)
-      return rule("quota_exceeded", fmt::format("unit {} has used its {} nominations", brand->unit, *round->config.unit_quota));
+      return rule("quota_exceeded", fmt::format("unit {} has used its {} nominations", brand->unit,
+                                                *round->config.unit_quota));
   }
   Decision d;
-  d.events.push_back({std::string(c.stream), "NominationAdded", {{"brand", brand_id}, {"unit", brand->unit}}});
-  d.events.push_back({brand_stream(brand_id), selection ? "BrandNominated" : "ReReviewStarted",
+  d.events.push_back(
+      {std::string(c.stream), "NominationAdded", {{"brand", brand_id}, {"unit", brand->unit}}});
+  d.events.push_back({brand_stream(brand_id),
+                      selection ? "BrandNominated" : "ReReviewStarted",
                       {{"round", std::string(stream_id(c.stream))}}});
   return d;
 }
 
 Decision assign(const engine::Command& c, DecideContext& ctx) {
   auto round = load<RoundState>(ctx, c.stream);
-  if (auto refused = check(c, round, {Role::kCommittee}, RoundTrigger::kAssignExperts)) return *refused;
+  if (auto refused = check(c, round, {Role::kCommittee}, RoundTrigger::kAssignExperts))
+    return *refused;
   const auto* list = c.args.if_contains("experts");
   if (list == nullptr || !list->is_array() || list->as_array().empty())
     throw ArgumentError("experts", "is required, a non-empty array of user ids");
@@ -139,7 +153,8 @@ Decision assign(const engine::Command& c, DecideContext& ctx) {
     auto user = load<UserState>(ctx, user_stream(id));
     if (!user->exists) return not_found("user " + id);
     if (user->role != "expert") return rule("not_an_expert", "user " + id + " is not an expert");
-    if (!round->is_expert(id) && std::find(added.begin(), added.end(), e) == added.end()) added.push_back(e);
+    if (!round->is_expert(id) && std::find(added.begin(), added.end(), e) == added.end())
+      added.push_back(e);
   }
   Decision d;
   d.events.push_back({std::string(c.stream), "ExpertsAssigned", {{"experts", std::move(added)}}});
@@ -147,7 +162,8 @@ Decision assign(const engine::Command& c, DecideContext& ctx) {
 }
 
 // The nominees still taking part: cancelled or withdrawn brands drop out.
-std::vector<Loaded<BrandState>> participants(const RoundState& round, DecideContext& ctx, BrandStatus in) {
+std::vector<Loaded<BrandState>> participants(const RoundState& round, DecideContext& ctx,
+                                             BrandStatus in) {
   std::vector<Loaded<BrandState>> out;
   for (const std::string& id : round.nominated) {
     auto brand = load<BrandState>(ctx, brand_stream(id));
@@ -165,12 +181,14 @@ Decision start(const engine::Command& c, DecideContext& ctx) {
   if (auto refused = check(c, round, {Role::kCommittee}, RoundTrigger::kStart)) return *refused;
   if (round->experts.empty()) return rule("no_experts", "assign experts before scoring starts");
   const bool selection = round->config.kind == "selection";
-  auto nominees = participants(*round, ctx, selection ? BrandStatus::kNominated : BrandStatus::kReReview);
+  auto nominees =
+      participants(*round, ctx, selection ? BrandStatus::kNominated : BrandStatus::kReReview);
   if (nominees.empty()) return rule("no_nominations", "nothing to review");
   Decision d;
   d.events.push_back({std::string(c.stream), "ScoringStarted", {{"brands", nominees.size()}}});
   if (selection)
-    for (const auto& b : nominees) d.events.push_back({brand_stream(b->id), "ReviewStarted", {{"round", round->id}}});
+    for (const auto& b : nominees)
+      d.events.push_back({brand_stream(b->id), "ReviewStarted", {{"round", round->id}}});
   return d;
 }
 
@@ -178,7 +196,8 @@ Decision score(const engine::Command& c, DecideContext& ctx) {
   if (auto r = require_role(c.actor, {Role::kExpert})) return refuse(*r);
   auto round = load<RoundState>(ctx, c.stream);
   if (!round->exists()) return not_found("round " + std::string(stream_id(c.stream)));
-  if (!round->is_expert(c.actor.id)) return refuse(forbidden("expert " + c.actor.id + " is not assigned to this round"));
+  if (!round->is_expert(c.actor.id))
+    return refuse(forbidden("expert " + c.actor.id + " is not assigned to this round"));
   const std::string brand_id = arg_required(c.args, "brand");
   if (!round->is_nominated(brand_id)) return not_found("brand " + brand_id + " in this round");
   auto brand = load<BrandState>(ctx, brand_stream(brand_id));
@@ -186,28 +205,36 @@ Decision score(const engine::Command& c, DecideContext& ctx) {
   if (brand->unit == c.actor.org)
     return reject(RejectionKind::kForbidden, "conflict_of_interest",
                   "expert " + c.actor.id + " belongs to unit " + brand->unit);
-  if (!round_target(round->status(), RoundTrigger::kScore)) return round_illegal(round->status(), RoundTrigger::kScore);
+  if (!round_target(round->status(), RoundTrigger::kScore))
+    return round_illegal(round->status(), RoundTrigger::kScore);
   if (brand->status() != scored_status(*round) || brand->round != round->id)
     return illegal(brand->status(), BrandTrigger::kPropose);
   const auto* given = c.args.if_contains("scores");
-  if (given == nullptr || !given->is_object()) throw ArgumentError("scores", "is required, an object of criterion points");
+  if (given == nullptr || !given->is_object())
+    throw ArgumentError("scores", "is required, an object of criterion points");
   for (const auto& [key, value] : given->as_object())
     if (std::none_of(round->config.rubric.begin(), round->config.rubric.end(),
                      [&](const Criterion& cr) { return cr.key == key; }))
-      return rule("unknown_criterion", "no criterion " + std::string(key) + " in this round's rubric");
+      return rule("unknown_criterion",
+                  "no criterion " + std::string(key) + " in this round's rubric");
   boost::json::object points;
   double total = 0;
   for (const Criterion& cr : round->config.rubric) {
     auto v = arg_number(given->as_object(), cr.key);
     if (!v) return rule("scores_missing", "no points for " + cr.key);
     if (*v < 0 || *v > cr.max)
-      return rule("score_out_of_range", fmt::format("{} takes 0 to {}, not {}", cr.key, cr.max, *v));
+      return rule("score_out_of_range",
+                  fmt::format("{} takes 0 to {}, not {}", cr.key, cr.max, *v));
     points[cr.key] = *v;
     total += *v;
   }
   Decision d;
-  d.events.push_back({std::string(c.stream), "ScoreRecorded",
-                      {{"brand", brand_id}, {"expert", c.actor.id}, {"scores", std::move(points)}, {"total", total}}});
+  d.events.push_back({std::string(c.stream),
+                      "ScoreRecorded",
+                      {{"brand", brand_id},
+                       {"expert", c.actor.id},
+                       {"scores", std::move(points)},
+                       {"total", total}}});
   return d;
 }
 
@@ -218,7 +245,8 @@ Decision close(const engine::Command& c, DecideContext& ctx) {
   const bool selection = round->config.kind == "selection";
 
   std::map<std::string, std::string> expert_unit;
-  for (const std::string& e : round->experts) expert_unit[e] = load<UserState>(ctx, user_stream(e))->org;
+  for (const std::string& e : round->experts)
+    expert_unit[e] = load<UserState>(ctx, user_stream(e))->org;
 
   std::vector<Candidate> candidates;
   std::map<std::string, int> n_scores;
@@ -231,28 +259,36 @@ Decision close(const engine::Command& c, DecideContext& ctx) {
       const Score* s = nullptr;
       if (scored != round->scores.end())
         if (auto it = scored->second.find(expert); it != scored->second.end()) s = &it->second;
-      if (s == nullptr) ++missing;
-      else totals.push_back(s->total);
+      if (s == nullptr)
+        ++missing;
+      else
+        totals.push_back(s->total);
     }
     n_scores[brand->id] = static_cast<int>(totals.size());
     std::optional<double> final;
-    if (static_cast<int>(totals.size()) >= round->config.min_scores) final = final_score(totals, round->config.drop_extremes);
+    if (static_cast<int>(totals.size()) >= round->config.min_scores)
+      final = final_score(totals, round->config.drop_extremes);
     candidates.push_back({brand->id, final, brand->filed_at.value_or(Timestamp{}), brand->title});
   }
   if (missing > 0 && !force)
-    return rule("scores_missing", fmt::format("{} scores are missing; close with force to rank without them", missing));
+    return rule(
+        "scores_missing",
+        fmt::format("{} scores are missing; close with force to rank without them", missing));
 
-  const auto placements = selection ? place_selection(candidates, round->config.thresholds, round->config.quotas)
-                                    : place_re_review(candidates, round->config.thresholds, round->config.quotas);
+  const auto placements =
+      selection ? place_selection(candidates, round->config.thresholds, round->config.quotas)
+                : place_re_review(candidates, round->config.thresholds, round->config.quotas);
   boost::json::array results;
   Decision d;
   for (const Placement& p : placements) {
-    boost::json::object r{{"brand", p.brand},
-                          {"rank", p.rank},
-                          {"final", p.final ? boost::json::value(*p.final) : boost::json::value(nullptr)},
-                          {"n_scores", n_scores[p.brand]},
-                          {"outcome", outcome_code(p.outcome)},
-                          {"title", p.title ? boost::json::value(title_code(*p.title)) : boost::json::value(nullptr)}};
+    boost::json::object r{
+        {"brand", p.brand},
+        {"rank", p.rank},
+        {"final", p.final ? boost::json::value(*p.final) : boost::json::value(nullptr)},
+        {"n_scores", n_scores[p.brand]},
+        {"outcome", outcome_code(p.outcome)},
+        {"title",
+         p.title ? boost::json::value(title_code(*p.title)) : boost::json::value(nullptr)}};
     results.push_back(r);
     if (!selection) continue;
     boost::json::object data{{"round", round->id}, {"rank", p.rank}, {"final", r["final"]}};
@@ -264,19 +300,25 @@ Decision close(const engine::Command& c, DecideContext& ctx) {
     }
   }
   d.events.insert(d.events.begin(),
-                  {std::string(c.stream), "RoundClosed", {{"results", std::move(results)}, {"forced", force && missing > 0}}});
+                  {std::string(c.stream),
+                   "RoundClosed",
+                   {{"results", std::move(results)}, {"forced", force && missing > 0}}});
   return d;
 }
 
 Decision notice(const engine::Command& c, DecideContext& ctx) {
   auto round = load<RoundState>(ctx, c.stream);
-  if (auto refused = check(c, round, {Role::kCommittee}, RoundTrigger::kPublishNotice)) return *refused;
+  if (auto refused = check(c, round, {Role::kCommittee}, RoundTrigger::kPublishNotice))
+    return *refused;
   const Timestamp ends = add_days(ctx.now(), round->config.notice_days);
   Decision d;
-  d.events.push_back({std::string(c.stream), "RoundNoticePublished", {{"notice_ends", time_json(ends)}}});
+  d.events.push_back(
+      {std::string(c.stream), "RoundNoticePublished", {{"notice_ends", time_json(ends)}}});
   if (round->config.kind == "selection")
     for (const auto& b : participants(*round, ctx, BrandStatus::kProposed))
-      d.events.push_back({brand_stream(b->id), "BrandNoticePublished", {{"round", round->id}, {"notice_ends", time_json(ends)}}});
+      d.events.push_back({brand_stream(b->id),
+                          "BrandNoticePublished",
+                          {{"round", round->id}, {"notice_ends", time_json(ends)}}});
   return d;
 }
 
@@ -284,7 +326,8 @@ Decision finalize(const engine::Command& c, DecideContext& ctx) {
   auto round = load<RoundState>(ctx, c.stream);
   if (auto refused = check(c, round, {Role::kCommittee}, RoundTrigger::kFinalize)) return *refused;
   if (round->notice_ends && ctx.now() < *round->notice_ends)
-    return rule("notice_not_ended", "the public notice ends " + format_rfc3339(*round->notice_ends));
+    return rule("notice_not_ended",
+                "the public notice ends " + format_rfc3339(*round->notice_ends));
   const Timestamp valid_until = add_years(ctx.now(), round->config.validity_years);
   Decision d;
   d.events.push_back({std::string(c.stream), "RoundFinalized", boost::json::object{}});
@@ -292,7 +335,8 @@ Decision finalize(const engine::Command& c, DecideContext& ctx) {
     if (!participants(*round, ctx, BrandStatus::kObjection).empty())
       return rule("objection_pending", "decide every objection before finalizing");
     for (const auto& b : participants(*round, ctx, BrandStatus::kPublicNotice))
-      d.events.push_back({brand_stream(b->id), "BrandNamed",
+      d.events.push_back({brand_stream(b->id),
+                          "BrandNamed",
                           {{"round", round->id},
                            {"title", b->proposed_title ? title_code(*b->proposed_title) : ""},
                            {"valid_until", time_json(valid_until)}}});
@@ -301,9 +345,10 @@ Decision finalize(const engine::Command& c, DecideContext& ctx) {
   for (const Placement& p : round->results) {
     auto b = load<BrandState>(ctx, brand_stream(p.brand));
     if (b->status() != BrandStatus::kReReview || b->round != round->id) continue;
-    boost::json::object data{{"round", round->id},
-                             {"outcome", outcome_code(p.outcome)},
-                             {"final", p.final ? boost::json::value(*p.final) : boost::json::value(nullptr)}};
+    boost::json::object data{
+        {"round", round->id},
+        {"outcome", outcome_code(p.outcome)},
+        {"final", p.final ? boost::json::value(*p.final) : boost::json::value(nullptr)}};
     switch (p.outcome) {
       case Outcome::kPromoted:
       case Outcome::kRetained:

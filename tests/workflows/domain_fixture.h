@@ -1,0 +1,187 @@
+// An engine running BrandLedger's domain on a temp dir, with a small org tree and a user
+// of every role, and helpers to issue commands as them.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+
+#include "core/sha256.h"
+#include "engine/engine.h"
+#include "support/temp_dir.h"
+#include "workflows/domain.h"
+#include "workflows/model.h"
+
+namespace brandledger::testing {
+
+// Appends the given events as they are: how tests put a stream into any state through
+// the engine (projections included) without walking every command.
+inline engine::Decision seed_events(const engine::Command& c, engine::DecideContext&) {
+  engine::Decision d;
+  for (const auto& e : c.args.at("events").as_array()) {
+    const auto& o = e.as_object();
+    d.events.push_back({std::string(o.at("stream").as_string()),
+                        std::string(o.at("type").as_string()),
+                        o.contains("data") ? o.at("data").as_object() : boost::json::object{}});
+  }
+  return d;
+}
+
+class Harness {
+ public:
+  explicit Harness(bool with_orgs = true) {
+    engine::EngineOptions options;
+    options.data_dir = dir_.path();
+    options.manual_clock = true;
+    options.initial_map_size = std::size_t{256} << 20;
+    engine::Domain domain = workflows::make_domain();
+    domain.handlers["test.seed"] = seed_events;
+    auto e = engine::Engine::open(options, std::move(domain));
+    INFO(e.status().to_string());
+    REQUIRE(e.ok());
+    engine_ = std::move(e).value();
+    REQUIRE(engine_->advance_clock(*parse_rfc3339("2031-03-01T08:00:00Z")).ok());
+    if (with_orgs) build_orgs();
+  }
+
+  engine::Engine& engine() { return *engine_; }
+
+  static engine::Actor actor(std::string id, std::string role, std::string org) {
+    return {std::move(id), id + " 同志", std::move(role), std::move(org)};
+  }
+  const engine::Actor admin = actor("admin", "admin", "wc");
+  const engine::Actor committee = actor("c1", "committee", "wc");
+  const engine::Actor auditor = actor("aud", "auditor", "wc");
+  engine::Actor unit(std::string u) const { return actor("u-" + u, "unit", u); }
+  engine::Actor branch(std::string b) const { return actor("b-" + b, "branch", b); }
+  engine::Actor expert(std::string id, std::string home) const { return actor(id, "expert", home); }
+  engine::Actor system() const { return actor("system", "system", ""); }
+
+  engine::CommandOutcome run(const engine::Actor& who, std::string type, std::string stream,
+                             boost::json::object args = {}) {
+    engine::Command c;
+    c.type = std::move(type);
+    c.stream = std::move(stream);
+    c.actor = who;
+    c.args = std::move(args);
+    return engine_->execute(std::move(c));
+  }
+
+  // REQUIREs the command to be accepted.
+  engine::CommandOutcome ok(const engine::Actor& who, std::string type, std::string stream,
+                            boost::json::object args = {}) {
+    auto o = run(who, type, stream, std::move(args));
+    INFO(type << " on " << stream << ": "
+              << (o.rejection ? o.rejection->code + " " + o.rejection->detail
+                              : o.error.to_string()));
+    REQUIRE(o.accepted());
+    return o;
+  }
+
+  // REQUIREs a refusal with this code, and that nothing was appended.
+  void refused(const engine::Actor& who, std::string type, std::string stream,
+               boost::json::object args, std::string_view code) {
+    const auto before = head();
+    auto o = run(who, type, stream, std::move(args));
+    INFO(type << " on " << stream);
+    REQUIRE(o.rejection);
+    CHECK(o.rejection->code == code);
+    CHECK(head() == before);
+  }
+
+  std::uint64_t head() {
+    auto txn = engine_->begin_read();
+    return engine_->log().head(*txn)->position;
+  }
+
+  template <class State>
+  State state(const std::string& stream) {
+    auto txn = engine_->begin_read();
+    auto s = engine_->replay(*txn, stream);
+    REQUIRE(s.ok());
+    return *s->template as<State>();
+  }
+  workflows::BrandState brand(const std::string& id) {
+    return state<workflows::BrandState>(workflows::brand_stream(id));
+  }
+  workflows::RoundState round(const std::string& id) {
+    return state<workflows::RoundState>(workflows::round_stream(id));
+  }
+
+  void advance_days(int days) {
+    REQUIRE(engine_->advance_clock(add_days(engine_->now(), days)).ok());
+  }
+
+  // Units u1, u2, u3 under committee wc; branches b1..b6 (two per unit, of all org types).
+  void build_orgs() {
+    ok(admin, "org.create", "org-wc",
+       {{"id", "wc"}, {"name", "宣城市直机关工委"}, {"kind", "committee"}});
+    const char* units[] = {"u1", "u2", "u3"};
+    const char* unit_names[] = {"市政府办公室", "宣城日报社", "团市委"};
+    const char* types[] = {"党支部", "党委", "党总支"};
+    for (int i = 0; i < 3; ++i) {
+      ok(admin, "org.create", std::string("org-") + units[i],
+         {{"id", units[i]}, {"name", unit_names[i]}, {"kind", "unit"}, {"parent", "wc"}});
+      for (int j = 1; j <= 2; ++j) {
+        const std::string b = "b" + std::to_string(i * 2 + j);
+        ok(admin, "org.create", "org-" + b,
+           {{"id", b},
+            {"name", b + " 党支部"},
+            {"kind", "branch"},
+            {"parent", units[i]},
+            {"org_type", types[(i + j) % 3]}});
+      }
+    }
+  }
+
+  // A brand with complete 四有 content, created by its branch; returns its id.
+  std::string create_brand(const std::string& branch_id, const std::string& id,
+                           const std::string& name = "红蓝融 税先锋") {
+    ok(branch(branch_id), "brand.create", workflows::brand_stream(id),
+       {{"name", name},
+        {"slogan", "税收为民"},
+        {"theme", "党建引领"},
+        {"connotation", "红色铸魂"},
+        {"features", "蓝色立业"},
+        {"effects", "满意度提升"},
+        {"business_link", "纳税服务"},
+        {"plan", {{"tasks", boost::json::array{"建机制", "育典型"}}}}});
+    return id;
+  }
+
+  // An expert user (created, so rounds know its home unit) and its actor.
+  engine::Actor add_expert(const std::string& id, const std::string& home_unit) {
+    ok(admin, "user.create", workflows::user_stream(id),
+       {{"id", id},
+        {"name", id},
+        {"role", "expert"},
+        {"org", home_unit},
+        {"token_sha256", to_hex(sha256(id))}});
+    return expert(id, home_unit);
+  }
+
+  // Points on every default criterion adding up to `total` (at most 100).
+  static boost::json::object points(double total) {
+    return {{"identity", total * 0.1}, {"connotation", total * 0.2}, {"mechanism", total * 0.2},
+            {"effects", total * 0.3},  {"influence", total * 0.1},   {"presentation", total * 0.1}};
+  }
+
+  std::string unit_of(const std::string& branch_id) {
+    return state<workflows::OrgState>(workflows::org_stream(branch_id)).parent;
+  }
+
+  // Through 培育 and 备案 to filed.
+  std::string filed_brand(const std::string& branch_id, const std::string& id) {
+    create_brand(branch_id, id);
+    ok(branch(branch_id), "brand.submit", workflows::brand_stream(id));
+    ok(unit(unit_of(branch_id)), "brand.approve", workflows::brand_stream(id));
+    ok(committee, "brand.file", workflows::brand_stream(id));
+    return id;
+  }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<engine::Engine> engine_;
+};
+
+}  // namespace brandledger::testing

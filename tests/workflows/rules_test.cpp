@@ -1,0 +1,419 @@
+// One test per rule of DOMAIN.md, through the engine with the real domain.
+#include "tests/workflows/domain_fixture.h"
+
+using namespace brandledger;
+using namespace brandledger::workflows;
+using brandledger::testing::Harness;
+
+namespace {
+
+struct RoundSetup {
+  std::vector<engine::Actor> experts;
+};
+
+// Experts e1..e6, two per unit.
+std::vector<engine::Actor> add_experts(Harness& h) {
+  std::vector<engine::Actor> out;
+  const char* units[] = {"u1", "u2", "u3"};
+  for (int i = 0; i < 6; ++i)
+    out.push_back(h.add_expert("e" + std::to_string(i + 1), units[i % 3]));
+  return out;
+}
+
+boost::json::array ids(const std::vector<engine::Actor>& experts) {
+  boost::json::array a;
+  for (const auto& e : experts) a.push_back(boost::json::string(e.id));
+  return a;
+}
+
+// Opens a round, nominates the brands, assigns the experts and starts scoring.
+void open_and_start(Harness& h, const std::string& round, const std::vector<std::string>& brands,
+                    const std::vector<engine::Actor>& experts, boost::json::object extra = {}) {
+  boost::json::object args{{"name", "2031年度党建品牌评选"}, {"year", 2031}};
+  for (auto& [k, v] : extra) args[k] = v;
+  h.ok(h.committee, "round.open", round_stream(round), args);
+  for (const auto& b : brands)
+    h.ok(h.committee, "round.nominate", round_stream(round), {{"brand", b}});
+  h.ok(h.committee, "round.assign", round_stream(round), {{"experts", ids(experts)}});
+  h.ok(h.committee, "round.start", round_stream(round));
+}
+
+// Every eligible expert gives the brand `total` points.
+void score_all(Harness& h, const std::string& round, const std::string& brand, double total,
+               const std::vector<engine::Actor>& experts) {
+  const std::string unit = h.brand(brand).unit;
+  for (const auto& e : experts)
+    if (e.org != unit)
+      h.ok(e, "round.score", round_stream(round),
+           {{"brand", brand}, {"scores", Harness::points(total)}});
+}
+
+// Nominates, scores (brand -> points), closes and publishes the notice.
+void through_notice(Harness& h, const std::string& round, const std::vector<std::pair<std::string, double>>& scored,
+                    const std::vector<engine::Actor>& experts, boost::json::object extra = {}) {
+  std::vector<std::string> brands;
+  for (const auto& [b, _] : scored) brands.push_back(b);
+  open_and_start(h, round, brands, experts, std::move(extra));
+  for (const auto& [b, total] : scored) score_all(h, round, b, total, experts);
+  h.ok(h.committee, "round.close", round_stream(round));
+  h.ok(h.committee, "round.notice", round_stream(round));
+}
+
+// The whole round: through the notice, five days, finalized.
+void through_finalize(Harness& h, const std::string& round, const std::vector<std::pair<std::string, double>>& scored,
+                      const std::vector<engine::Actor>& experts, boost::json::object extra = {}) {
+  through_notice(h, round, scored, experts, std::move(extra));
+  h.advance_days(5);
+  h.ok(h.committee, "round.finalize", round_stream(round));
+}
+
+}  // namespace
+
+TEST_CASE("四有: a brand is submitted only with theme, connotation, features and effects") {
+  Harness h;
+  h.ok(h.branch("b1"), "brand.create", brand_stream("x"),
+       {{"name", "萱姐姐"}, {"theme", "巾帼"}, {"connotation", "  "}});
+  h.refused(h.branch("b1"), "brand.submit", brand_stream("x"), {}, "incomplete_four_haves");
+  h.ok(h.branch("b1"), "brand.edit", brand_stream("x"),
+       {{"connotation", "贴心服务"},
+        {"features", "姐姐式服务"},
+        {"effects", "　"}});  // ideographic space is blank
+  h.refused(h.branch("b1"), "brand.submit", brand_stream("x"), {}, "incomplete_four_haves");
+  h.ok(h.branch("b1"), "brand.edit", brand_stream("x"), {{"effects", "群众满意"}});
+  h.ok(h.branch("b1"), "brand.submit", brand_stream("x"));
+  CHECK(h.brand("x").status() == BrandStatus::kSubmitted);
+  CHECK(h.brand("x").name == "萱姐姐");
+}
+
+TEST_CASE("one branch, one brand: a branch has at most one active brand") {
+  Harness h;
+  h.create_brand("b1", "first");
+  h.refused(h.branch("b1"), "brand.create", brand_stream("second"), {{"name", "三元融合铸金盾"}},
+            "one_brand_per_branch");
+  h.ok(h.branch("b1"), "brand.withdraw", brand_stream("first"));
+  h.create_brand("b1", "second", "三元融合铸金盾");
+  h.refused(h.branch("b1"), "brand.reopen", brand_stream("first"), {}, "one_brand_per_branch");
+  h.ok(h.committee, "brand.cancel", brand_stream("second"), {{"reason", "合并"}});
+  h.ok(h.branch("b1"), "brand.reopen", brand_stream("first"));
+  CHECK(h.brand("first").status() == BrandStatus::kCultivating);
+}
+
+TEST_CASE("unit scope: a unit or branch user acts only inside its own subtree") {
+  Harness h;
+  h.create_brand("b1", "x");  // b1 is in u1
+  h.refused(h.branch("b2"), "brand.submit", brand_stream("x"), {}, "forbidden");
+  h.ok(h.branch("b1"), "brand.submit", brand_stream("x"));
+  h.refused(h.unit("u2"), "brand.approve", brand_stream("x"), {}, "forbidden");
+  h.refused(h.committee, "brand.approve", brand_stream("x"), {}, "forbidden");  // the unit's job
+  h.refused(h.auditor, "brand.approve", brand_stream("x"), {}, "forbidden");
+  h.ok(h.unit("u1"), "brand.approve", brand_stream("x"));
+  h.refused(h.unit("u1"), "brand.file", brand_stream("x"), {}, "forbidden");
+  h.refused(h.branch("b1"), "brand.create", brand_stream("y"), {{"name", "n"}, {"branch", "b3"}},
+            "forbidden");
+}
+
+TEST_CASE("returns go back to cultivating, by the reviewer whose turn it is, with a reason") {
+  Harness h;
+  h.create_brand("b1", "x");
+  h.ok(h.branch("b1"), "brand.submit", brand_stream("x"));
+  h.refused(h.unit("u1"), "brand.return", brand_stream("x"), {}, "invalid_field");
+  h.refused(h.committee, "brand.return", brand_stream("x"), {{"reason", "r"}}, "forbidden");
+  h.ok(h.unit("u1"), "brand.return", brand_stream("x"), {{"reason", "材料不全"}});
+  CHECK(h.brand("x").status() == BrandStatus::kCultivating);
+  h.ok(h.branch("b1"), "brand.submit", brand_stream("x"));
+  h.ok(h.unit("u1"), "brand.approve", brand_stream("x"));
+  h.refused(h.unit("u1"), "brand.return", brand_stream("x"), {{"reason", "r"}}, "forbidden");
+  h.ok(h.committee, "brand.return", brand_stream("x"), {{"reason", "特色不鲜明"}});
+  CHECK(h.brand("x").status() == BrandStatus::kCultivating);
+}
+
+TEST_CASE("filing numbers count per year: 备-YYYY-NNNN") {
+  Harness h;
+  h.filed_brand("b1", "a");
+  h.filed_brand("b3", "b");
+  CHECK(h.brand("a").filing_no == "备-2031-0001");
+  CHECK(h.brand("b").filing_no == "备-2031-0002");
+  REQUIRE(h.engine().advance_clock(*parse_rfc3339("2032-01-02T00:00:00Z")).ok());
+  h.filed_brand("b5", "c");
+  CHECK(h.brand("c").filing_no == "备-2032-0001");
+}
+
+TEST_CASE("conflict of interest: an expert never scores a brand of its own home unit") {
+  Harness h;
+  auto experts = add_experts(h);
+  h.filed_brand("b1", "x");  // unit u1
+  open_and_start(h, "r1", {"x"}, experts);
+  h.refused(experts[0], "round.score", round_stream("r1"),
+            {{"brand", "x"}, {"scores", Harness::points(90)}}, "conflict_of_interest");
+  h.ok(experts[1], "round.score", round_stream("r1"),
+       {{"brand", "x"}, {"scores", Harness::points(90)}});
+  auto outsider = h.expert("e9", "u2");
+  h.refused(outsider, "round.score", round_stream("r1"),
+            {{"brand", "x"}, {"scores", Harness::points(90)}}, "forbidden");
+}
+
+TEST_CASE("scores cover every criterion of the rubric, each from 0 to its maximum") {
+  Harness h;
+  auto experts = add_experts(h);
+  h.filed_brand("b1", "x");
+  open_and_start(h, "r1", {"x"}, experts);
+  auto scores = Harness::points(90);
+  scores.erase("effects");
+  h.refused(experts[1], "round.score", round_stream("r1"), {{"brand", "x"}, {"scores", scores}},
+            "scores_missing");
+  scores = Harness::points(90);
+  scores["effects"] = 31;
+  h.refused(experts[1], "round.score", round_stream("r1"), {{"brand", "x"}, {"scores", scores}},
+            "score_out_of_range");
+  scores["effects"] = -1;
+  h.refused(experts[1], "round.score", round_stream("r1"), {{"brand", "x"}, {"scores", scores}},
+            "score_out_of_range");
+  scores = Harness::points(90);
+  scores["charisma"] = 5;
+  h.refused(experts[1], "round.score", round_stream("r1"), {{"brand", "x"}, {"scores", scores}},
+            "unknown_criterion");
+  scores = Harness::points(90);
+  scores["effects"] = "高";
+  h.refused(experts[1], "round.score", round_stream("r1"), {{"brand", "x"}, {"scores", scores}},
+            "invalid_field");
+}
+
+TEST_CASE("re-scoring before close replaces the earlier score") {
+  Harness h;
+  auto experts = add_experts(h);
+  h.filed_brand("b1", "x");
+  open_and_start(h, "r1", {"x"}, experts);
+  score_all(h, "r1", "x", 70, experts);
+  score_all(h, "r1", "x", 92, experts);
+  CHECK(h.round("r1").scores.at("x").size() == 4);
+  h.ok(h.committee, "round.close", round_stream("r1"));
+  CHECK(*h.round("r1").results.at(0).final == Approx(92));
+  CHECK(h.brand("x").proposed_title == Title::kTop10);
+  h.refused(experts[1], "round.score", round_stream("r1"),
+            {{"brand", "x"}, {"scores", Harness::points(50)}}, "illegal_transition");
+}
+
+TEST_CASE("closing refuses while scores are missing, unless forced") {
+  Harness h;
+  auto experts = add_experts(h);
+  h.filed_brand("b1", "x");
+  h.filed_brand("b3", "y");
+  open_and_start(h, "r1", {"x", "y"}, experts);
+  score_all(h, "r1", "x", 88, experts);
+  h.ok(experts[0], "round.score", round_stream("r1"),
+       {{"brand", "y"}, {"scores", Harness::points(95)}});
+  h.refused(h.committee, "round.close", round_stream("r1"), {}, "scores_missing");
+  h.ok(h.committee, "round.close", round_stream("r1"), {{"force", true}});
+  // y has one score, fewer than min_scores 3: ranked last, not selected.
+  auto r = h.round("r1");
+  CHECK(r.results.at(0).brand == "x");
+  CHECK(r.results.at(1).brand == "y");
+  CHECK_FALSE(r.results.at(1).final);
+  CHECK(h.brand("y").status() == BrandStatus::kFiled);
+  CHECK(h.brand("x").status() == BrandStatus::kProposed);
+}
+
+TEST_CASE("quotas: a unit nominates within its quota and the committee is not bound by it") {
+  Harness h;
+  h.filed_brand("b1", "x");
+  h.filed_brand("b2", "y");  // both in u1
+  h.ok(h.committee, "round.open", round_stream("r1"),
+       {{"name", "评选"}, {"year", 2031}, {"unit_quota", 1}});
+  h.ok(h.unit("u1"), "round.nominate", round_stream("r1"), {{"brand", "x"}});
+  h.refused(h.unit("u1"), "round.nominate", round_stream("r1"), {{"brand", "y"}}, "quota_exceeded");
+  h.refused(h.unit("u2"), "round.nominate", round_stream("r1"), {{"brand", "y"}}, "forbidden");
+  h.ok(h.committee, "round.nominate", round_stream("r1"), {{"brand", "y"}});
+  h.refused(h.committee, "round.nominate", round_stream("r1"), {{"brand", "y"}}, "duplicate");
+}
+
+TEST_CASE("thresholds and title quotas give titles walking the ranking") {
+  Harness h;
+  auto experts = add_experts(h);
+  const std::vector<std::pair<std::string, double>> brands = {
+      {"b1", 95}, {"b2", 93}, {"b3", 87}, {"b4", 82}, {"b5", 70}};
+  std::vector<std::string> ids_;
+  for (const auto& [branch, _] : brands)
+    ids_.push_back(h.filed_brand(branch, "brand-of-" + branch));
+  open_and_start(h, "r1", ids_, experts,
+                 {{"quotas", {{"top10", 1}, {"demonstration", 1}, {"excellent", 5}}}});
+  for (std::size_t i = 0; i < brands.size(); ++i)
+    score_all(h, "r1", ids_[i], brands[i].second, experts);
+  h.ok(h.committee, "round.close", round_stream("r1"));
+  CHECK(h.brand(ids_[0]).proposed_title == Title::kTop10);
+  CHECK(h.brand(ids_[1]).proposed_title == Title::kDemonstration);
+  CHECK(h.brand(ids_[2]).proposed_title == Title::kExcellent);  // demonstration quota used up
+  CHECK(h.brand(ids_[3]).proposed_title == Title::kExcellent);
+  CHECK(h.brand(ids_[4]).status() == BrandStatus::kFiled);
+}
+
+TEST_CASE("notice period: finalization waits for the public notice to end") {
+  Harness h;
+  auto experts = add_experts(h);
+  h.filed_brand("b1", "x");
+  open_and_start(h, "r1", {"x"}, experts, {{"notice_days", 7}});
+  score_all(h, "r1", "x", 91, experts);
+  h.ok(h.committee, "round.close", round_stream("r1"));
+  h.ok(h.committee, "round.notice", round_stream("r1"));
+  CHECK(h.brand("x").status() == BrandStatus::kPublicNotice);
+  h.advance_days(6);
+  h.refused(h.committee, "round.finalize", round_stream("r1"), {}, "notice_not_ended");
+  h.advance_days(1);
+  h.ok(h.committee, "round.finalize", round_stream("r1"));
+  auto b = h.brand("x");
+  CHECK(b.status() == BrandStatus::kNamed);
+  CHECK(b.title == Title::kTop10);
+  CHECK(format_rfc3339(*b.valid_until) == format_rfc3339(add_years(h.engine().now(), 3)));
+}
+
+TEST_CASE(
+    "objections: upheld sends the brand back to filed, dismissed back to notice, none pending at "
+    "finalization") {
+  Harness h;
+  auto experts = add_experts(h);
+  h.filed_brand("b1", "x");
+  h.filed_brand("b3", "y");
+  through_notice(h, "r1", {{"x", 91}, {"y", 86}}, experts);
+  auto raised =
+      h.ok(h.branch("b5"), "brand.objection", brand_stream("x"), {{"reason", "材料造假"}});
+  CHECK(raised.reply.at("id") == "obj-1");
+  h.ok(h.unit("u3"), "brand.objection", brand_stream("y"), {{"reason", "成效存疑"}});
+  h.advance_days(5);
+  h.refused(h.committee, "round.finalize", round_stream("r1"), {}, "objection_pending");
+  h.refused(h.unit("u1"), "brand.objection_decision", brand_stream("x"),
+            {{"objection", "obj-1"}, {"upheld", true}}, "forbidden");
+  h.ok(h.committee, "brand.objection_decision", brand_stream("x"),
+       {{"objection", "obj-1"}, {"upheld", true}});
+  h.ok(h.committee, "brand.objection_decision", brand_stream("y"),
+       {{"objection", "obj-1"}, {"upheld", false}});
+  CHECK(h.brand("x").status() == BrandStatus::kFiled);
+  CHECK(h.brand("y").status() == BrandStatus::kPublicNotice);
+  h.ok(h.committee, "round.finalize", round_stream("r1"));
+  CHECK(h.brand("x").status() == BrandStatus::kFiled);
+  CHECK(h.brand("y").status() == BrandStatus::kNamed);
+  CHECK(h.brand("y").title == Title::kDemonstration);
+}
+
+TEST_CASE("cooling-off: a revoked brand may not be nominated again for two years") {
+  Harness h;
+  auto experts = add_experts(h);
+  h.filed_brand("b1", "x");
+  through_finalize(h, "r1", {{"x", 91}}, experts);
+  h.ok(h.committee, "brand.revoke", brand_stream("x"), {{"reason", "违纪"}, {"veto", true}});
+  auto b = h.brand("x");
+  CHECK(b.status() == BrandStatus::kFiled);
+  CHECK_FALSE(b.title);
+  h.ok(h.committee, "round.open", round_stream("r2"), {{"name", "次年评选"}, {"year", 2032}});
+  h.refused(h.committee, "round.nominate", round_stream("r2"), {{"brand", "x"}}, "cooling_off");
+  h.advance_days(2 * 365 + 1);
+  h.ok(h.committee, "round.nominate", round_stream("r2"), {{"brand", "x"}});
+}
+
+TEST_CASE(
+    "rectification: passed keeps the title, failed revokes it, a missed deadline revokes it") {
+  Harness h;
+  auto experts = add_experts(h);
+  const std::vector<std::string> brands = {h.filed_brand("b1", "pass"), h.filed_brand("b3", "fail"),
+                                           h.filed_brand("b5", "late")};
+  through_finalize(h, "r1", {{"pass", 86}, {"fail", 86}, {"late", 86}}, experts);
+  h.advance_days(3 * 365);
+  // Re-review: all three score 65, between the rectify threshold and excellent.
+  through_finalize(h, "rr", {{"pass", 65}, {"fail", 65}, {"late", 65}}, experts, {{"kind", "re_review"}});
+  for (const auto& b : brands) CHECK(h.brand(b).status() == BrandStatus::kRectifying);
+
+  h.ok(h.committee, "brand.rectification", brand_stream("pass"), {{"passed", true}});
+  h.ok(h.committee, "brand.rectification", brand_stream("fail"), {{"passed", false}});
+  CHECK(h.brand("pass").status() == BrandStatus::kNamed);
+  CHECK(h.brand("pass").title == Title::kDemonstration);
+  CHECK(h.brand("fail").status() == BrandStatus::kFiled);
+  CHECK_FALSE(h.brand("fail").title);
+  h.advance_days(89);
+  CHECK(h.brand("late").status() == BrandStatus::kRectifying);
+  h.advance_days(1);  // the deadline passes undecided: the system revokes
+  auto late = h.brand("late");
+  CHECK(late.status() == BrandStatus::kFiled);
+  CHECK_FALSE(late.title);
+  CHECK(late.reapply_after.has_value());
+}
+
+TEST_CASE("expiry: a title lapses 90 days after valid_until without a re-review outcome") {
+  Harness h;
+  auto experts = add_experts(h);
+  h.filed_brand("b1", "x");
+  through_finalize(h, "r1", {{"x", 91}}, experts);
+  const Timestamp valid_until = *h.brand("x").valid_until;
+  REQUIRE(h.engine().advance_clock(add_days(valid_until, 89)).ok());
+  CHECK(h.brand("x").status() == BrandStatus::kNamed);
+  REQUIRE(h.engine().advance_clock(add_days(valid_until, 90)).ok());
+  CHECK(h.brand("x").status() == BrandStatus::kFiled);
+  CHECK_FALSE(h.brand("x").title);
+}
+
+TEST_CASE(
+    "appeal: within 10 days of a demotion or revocation, granted restores, rejected keeps the "
+    "decision") {
+  Harness h;
+  auto experts = add_experts(h);
+  h.filed_brand("b1", "x");
+  h.filed_brand("b3", "y");
+  through_finalize(h, "r1", {{"x", 91}, {"y", 91}}, experts);
+  h.refused(h.branch("b1"), "brand.appeal", brand_stream("x"), {{"reason", "r"}},
+            "nothing_to_appeal");
+
+  h.ok(h.committee, "brand.revoke", brand_stream("x"), {{"reason", "举报"}, {"veto", false}});
+  h.ok(h.committee, "brand.revoke", brand_stream("y"), {{"reason", "举报"}, {"veto", false}});
+  h.advance_days(10);
+  h.ok(h.branch("b1"), "brand.appeal", brand_stream("x"), {{"reason", "举报不实"}});
+  h.advance_days(1);
+  h.refused(h.branch("b3"), "brand.appeal", brand_stream("y"), {{"reason", "迟到"}},
+            "appeal_window_closed");
+  CHECK(h.brand("x").status() == BrandStatus::kAppeal);
+  h.ok(h.committee, "brand.appeal_decision", brand_stream("x"), {{"granted", true}});
+  auto x = h.brand("x");
+  CHECK(x.status() == BrandStatus::kNamed);
+  CHECK(x.title == Title::kTop10);
+  CHECK(x.valid_until.has_value());
+
+  h.ok(h.committee, "brand.revoke", brand_stream("x"), {{"reason", "再次核查"}});
+  h.ok(h.branch("b1"), "brand.appeal", brand_stream("x"), {{"reason", "申诉"}});
+  h.ok(h.committee, "brand.appeal_decision", brand_stream("x"), {{"granted", false}});
+  CHECK(h.brand("x").status() == BrandStatus::kFiled);
+  CHECK_FALSE(h.brand("x").title);
+}
+
+TEST_CASE("cancellation: dissolving a branch cancels its brand without penalty") {
+  Harness h;
+  h.filed_brand("b1", "x");
+  h.refused(h.committee, "org.dissolve", "org-u1", {}, "unsupported_org_kind");
+  h.ok(h.admin, "org.dissolve", "org-b1", {{"reason", "机构改革合并"}});
+  auto b = h.brand("x");
+  CHECK(b.status() == BrandStatus::kCancelled);
+  CHECK_FALSE(b.reapply_after);
+  h.refused(h.branch("b1"), "brand.create", brand_stream("y"), {{"name", "新品牌"}},
+            "org_dissolved");
+  h.refused(h.admin, "org.dissolve", "org-b1", {}, "illegal_transition");
+}
+
+TEST_CASE("orgs and users are checked: ids, kinds, parents, roles and scopes") {
+  Harness h;
+  h.refused(h.admin, "org.create", "org-bad id",
+            {{"id", "bad id"}, {"name", "n"}, {"kind", "unit"}, {"parent", "wc"}}, "invalid_field");
+  h.refused(h.admin, "org.create", "org-u9",
+            {{"id", "u9"}, {"name", "n"}, {"kind", "unit"}, {"parent", "b1"}}, "invalid_parent");
+  h.refused(
+      h.admin, "org.create", "org-b9",
+      {{"id", "b9"}, {"name", "n"}, {"kind", "branch"}, {"parent", "u1"}, {"org_type", "小组"}},
+      "invalid_field");
+  h.refused(h.admin, "org.create", "org-u1",
+            {{"id", "u1"}, {"name", "n"}, {"kind", "unit"}, {"parent", "wc"}}, "duplicate");
+  h.refused(h.committee, "org.create", "org-u8",
+            {{"id", "u8"}, {"name", "n"}, {"kind", "unit"}, {"parent", "wc"}}, "forbidden");
+  h.refused(h.admin, "user.create", "user-x",
+            {{"id", "x"}, {"name", "n"}, {"role", "branch"}, {"org", "u1"}, {"token_sha256", "00"}},
+            "invalid_org");
+  h.refused(h.admin, "user.create", "user-x",
+            {{"id", "x"}, {"name", "n"}, {"role", "king"}, {"org", "u1"}, {"token_sha256", "00"}},
+            "invalid_field");
+  h.ok(h.admin, "user.create", "user-x",
+       {{"id", "x"}, {"name", "n"}, {"role", "branch"}, {"org", "b1"}, {"token_sha256", "00"}});
+  CHECK(h.state<OrgState>("org-b2").org_type == "党总支");
+}
