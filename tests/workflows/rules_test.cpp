@@ -49,7 +49,8 @@ void score_all(Harness& h, const std::string& round, const std::string& brand, d
 }
 
 // Nominates, scores (brand -> points), closes and publishes the notice.
-void through_notice(Harness& h, const std::string& round, const std::vector<std::pair<std::string, double>>& scored,
+void through_notice(Harness& h, const std::string& round,
+                    const std::vector<std::pair<std::string, double>>& scored,
                     const std::vector<engine::Actor>& experts, boost::json::object extra = {}) {
   std::vector<std::string> brands;
   for (const auto& [b, _] : scored) brands.push_back(b);
@@ -60,7 +61,8 @@ void through_notice(Harness& h, const std::string& round, const std::vector<std:
 }
 
 // The whole round: through the notice, five days, finalized.
-void through_finalize(Harness& h, const std::string& round, const std::vector<std::pair<std::string, double>>& scored,
+void through_finalize(Harness& h, const std::string& round,
+                      const std::vector<std::pair<std::string, double>>& scored,
                       const std::vector<engine::Actor>& experts, boost::json::object extra = {}) {
   through_notice(h, round, scored, experts, std::move(extra));
   h.advance_days(5);
@@ -317,7 +319,8 @@ TEST_CASE(
   through_finalize(h, "r1", {{"pass", 86}, {"fail", 86}, {"late", 86}}, experts);
   h.advance_days(3 * 365);
   // Re-review: all three score 65, between the rectify threshold and excellent.
-  through_finalize(h, "rr", {{"pass", 65}, {"fail", 65}, {"late", 65}}, experts, {{"kind", "re_review"}});
+  through_finalize(h, "rr", {{"pass", 65}, {"fail", 65}, {"late", 65}}, experts,
+                   {{"kind", "re_review"}});
   for (const auto& b : brands) CHECK(h.brand(b).status() == BrandStatus::kRectifying);
 
   h.ok(h.committee, "brand.rectification", brand_stream("pass"), {{"passed", true}});
