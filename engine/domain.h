@@ -26,11 +26,16 @@
 
 namespace brandledger::engine {
 
+class AggregateState;
+
 // An event as projections and aggregates see it: the stored envelope, and its data parsed
-// and upcast to the current schema.
+// and upcast to the current schema. Projections also get the stream's aggregate as this
+// event left it (`after`; null for aggregates), so that a view is rendered by the same
+// code that decides, not by a second copy of the rules.
 struct RecordedEvent {
   const storage::EventView& envelope;
   const boost::json::object& data;
+  const AggregateState* after = nullptr;
 };
 
 // The state of one stream, rebuilt by applying its events in order. apply() must be a pure

@@ -547,9 +547,27 @@ Status Engine::rebuild() {
   // Chunks keep each transaction's dirty pages well inside LMDB's limit.
   constexpr std::uint64_t kChunk = 20'000;
   std::uint64_t after = 0;
+  // Every stream's aggregate as the replay goes: projections render from it. Applied in
+  // place (nobody else holds them), so a rebuild clones nothing.
+  std::unordered_map<std::string, std::unique_ptr<AggregateState>> aggregates;
+  // Streams applied in the current attempt: if the map fills and the chunk runs again,
+  // their aggregates are rebuilt from the log up to where the chunk began.
+  std::vector<std::string> touched;
   for (;;) {
     std::uint64_t last = after;
     BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) -> Status {
+      for (const std::string& stream : touched) {
+        auto aggregate = make_state(stream);
+        BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events, log_->read_stream(txn, stream));
+        for (const storage::Event& e : events) {
+          if (e.position > after) break;
+          const storage::EventView view = view_of(e);
+          BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(view));
+          aggregate->apply(RecordedEvent{view, data});
+        }
+        aggregates[stream] = std::move(aggregate);
+      }
+      touched.clear();
       ViewWriter views(*env_, txn);
       Status bad;
       last = after;
@@ -559,7 +577,11 @@ Status Engine::rebuild() {
           bad = data.status();
           return false;
         }
-        const RecordedEvent recorded{ev, *data};
+        auto& aggregate = aggregates[std::string(ev.stream)];
+        if (!aggregate) aggregate = make_state(ev.stream);
+        touched.emplace_back(ev.stream);
+        aggregate->apply(RecordedEvent{ev, *data});
+        const RecordedEvent recorded{ev, *data, aggregate.get()};
         for (const auto& projection : domain_.projections) {
           bad = projection->apply(recorded, views);
           if (!bad.ok()) return false;
@@ -569,6 +591,7 @@ Status Engine::rebuild() {
       }));
       return bad;
     }));
+    touched.clear();
     if (last == after) break;
     after = last;
   }
