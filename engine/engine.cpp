@@ -382,12 +382,12 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
   for (const storage::EventView& ev : written) {
     BL_ASSIGN_OR_RETURN(StreamState before, load_for_write(batch, ev.stream, ev.version - 1));
     BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(ev));
-    const RecordedEvent recorded{ev, data};
     std::unique_ptr<AggregateState> next = before.state->clone();
-    next->apply(recorded);
-    batch.changed[std::string(ev.stream)] = StreamState{ev.version, std::move(next)};
+    next->apply(RecordedEvent{ev, data});
+    const RecordedEvent recorded{ev, data, next.get()};
     for (const auto& projection : domain_.projections)
       BL_RETURN_IF_ERROR(projection->apply(recorded, batch.views));
+    batch.changed[std::string(ev.stream)] = StreamState{ev.version, std::move(next)};
   }
   return Status::Ok();
 }

@@ -29,12 +29,11 @@ inline engine::Decision seed_events(const engine::Command& c, engine::DecideCont
 
 class Harness {
  public:
-  explicit Harness(bool with_orgs = true) {
+  explicit Harness(bool with_orgs = true, engine::Domain domain = workflows::make_domain()) {
     engine::EngineOptions options;
     options.data_dir = dir_.path();
     options.manual_clock = true;
     options.initial_map_size = std::size_t{256} << 20;
-    engine::Domain domain = workflows::make_domain();
     domain.handlers["test.seed"] = seed_events;
     auto e = engine::Engine::open(options, std::move(domain));
     INFO(e.status().to_string());

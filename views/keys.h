@@ -1,0 +1,46 @@
+// Key encodings shared by the view tables: parts joined by 0x00 (ids never contain it),
+// numbers big-endian so that byte order is numeric order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/time.h"
+#include "storage/codec.h"
+
+namespace brandledger::views {
+
+inline std::string join(std::string_view a, std::string_view b) {
+  std::string k(a);
+  k.push_back('\0');
+  k.append(b);
+  return k;
+}
+
+// A position as 8 big-endian bytes.
+inline std::string position_part(std::uint64_t position) {
+  std::string k;
+  storage::append_u64be(&k, position);
+  return k;
+}
+
+// An instant as 8 big-endian bytes, offset so that instants before 1970 sort first.
+inline std::string time_part(Timestamp t) {
+  std::string k;
+  storage::append_u64be(&k, static_cast<std::uint64_t>(to_micros(t)) ^ (1ULL << 63));
+  return k;
+}
+
+inline Timestamp time_from_part(std::string_view bytes) {
+  auto v = storage::decode_u64be(bytes.substr(0, 8));
+  return from_micros(static_cast<std::int64_t>(v.value_or(0) ^ (1ULL << 63)));
+}
+
+// The part of `key` after its last 0x00.
+inline std::string_view last_part(std::string_view key) {
+  auto p = key.rfind('\0');
+  return p == std::string_view::npos ? key : key.substr(p + 1);
+}
+
+}  // namespace brandledger::views

@@ -1,0 +1,229 @@
+#include "views/projections.h"
+
+#include <boost/json.hpp>
+
+#include "views/keys.h"
+#include "views/render.h"
+#include "workflows/domain.h"
+#include "workflows/json_fields.h"
+
+namespace brandledger::views {
+namespace {
+
+using engine::RecordedEvent;
+using engine::ViewWriter;
+using workflows::BrandState;
+using workflows::BrandStatus;
+using workflows::str;
+
+Status add_to_count(ViewWriter& views, std::string_view table, std::string_view key,
+                    std::int64_t delta) {
+  BL_ASSIGN_OR_RETURN(auto n, views.get(table, key));
+  const std::int64_t next = (n ? std::stoll(*n) : 0) + delta;
+  if (next == 0) return views.erase(table, key);
+  return views.put(table, key, std::to_string(next));
+}
+
+class OrgAndUserViews final : public engine::Projection {
+ public:
+  std::vector<std::string> tables() const override {
+    return {std::string(kOrgs), std::string(kUsers)};
+  }
+  Status apply(const RecordedEvent& e, ViewWriter& views) override {
+    const auto* org = dynamic_cast<const workflows::OrgState*>(e.after);
+    if (org != nullptr) {
+      boost::json::object o{{"id", org->id},
+                            {"name", org->name},
+                            {"kind", org->kind},
+                            {"parent", org->parent.empty() ? boost::json::value(nullptr)
+                                                           : boost::json::value(org->parent)},
+                            {"org_type", org->org_type.empty() ? boost::json::value(nullptr)
+                                                               : boost::json::value(org->org_type)},
+                            {"dissolved", org->dissolved}};
+      return views.put(kOrgs, org->id, boost::json::serialize(o));
+    }
+    const auto* user = dynamic_cast<const workflows::UserState*>(e.after);
+    if (user != nullptr) {
+      boost::json::object o{
+          {"id", user->id}, {"name", user->name}, {"role", user->role}, {"org", user->org}};
+      return views.put(kUsers, user->id, boost::json::serialize(o));
+    }
+    return Status::Ok();
+  }
+};
+
+// The brand document and every index on it. Index entries move only when the indexed
+// value changed, read from the document as it stood before this event.
+class BrandViews final : public engine::Projection {
+ public:
+  std::vector<std::string> tables() const override {
+    return {std::string(kBrands),         std::string(kBrandsByState), std::string(kBrandsByUnit),
+            std::string(kBrandsByBranch), std::string(kBrandsByTitle), std::string(kReReviewDue),
+            std::string(kPipeline)};
+  }
+
+  Status apply(const RecordedEvent& e, ViewWriter& views) override {
+    const auto* brand = dynamic_cast<const BrandState*>(e.after);
+    if (brand == nullptr) return Status::Ok();
+    BL_ASSIGN_OR_RETURN(auto stored, views.get(kBrands, brand->id));
+    Indexed before;
+    if (stored) before = Indexed::of(boost::json::parse(*stored).as_object());
+    const boost::json::object now = render_brand(*brand, e.envelope.version);
+    const Indexed after = Indexed::of(now);
+    BL_RETURN_IF_ERROR(views.put(kBrands, brand->id, boost::json::serialize(now)));
+
+    BL_RETURN_IF_ERROR(move(views, kBrandsByState, before.state, after.state, brand->id));
+    BL_RETURN_IF_ERROR(move(views, kBrandsByUnit, before.unit, after.unit, brand->id));
+    BL_RETURN_IF_ERROR(move(views, kBrandsByBranch, before.branch, after.branch, brand->id));
+    BL_RETURN_IF_ERROR(move(views, kBrandsByTitle, before.title, after.title, brand->id));
+    if (before.due != after.due) {
+      if (!before.due.empty())
+        BL_RETURN_IF_ERROR(views.erase(kReReviewDue, before.due + brand->id));
+      if (!after.due.empty())
+        BL_RETURN_IF_ERROR(views.put(kReReviewDue, after.due + brand->id, ""));
+    }
+    if (before.state != after.state || before.unit != after.unit) {
+      if (!before.state.empty())
+        BL_RETURN_IF_ERROR(add_to_count(views, kPipeline, join(before.unit, before.state), -1));
+      BL_RETURN_IF_ERROR(add_to_count(views, kPipeline, join(after.unit, after.state), +1));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  struct Indexed {
+    std::string state, unit, branch, title, due;
+    static Indexed of(const boost::json::object& doc) {
+      Indexed i{str(doc, "state"), str(doc, "unit"), str(doc, "branch"), str(doc, "title"), {}};
+      auto valid = workflows::time_field(doc, "valid_until");
+      if (i.state == "named" && valid) i.due = time_part(*valid);
+      return i;
+    }
+  };
+
+  static Status move(ViewWriter& views, std::string_view table, const std::string& from,
+                     const std::string& to, const std::string& id) {
+    if (from == to) return Status::Ok();
+    if (!from.empty()) BL_RETURN_IF_ERROR(views.erase(table, join(from, id)));
+    if (!to.empty()) BL_RETURN_IF_ERROR(views.put(table, join(to, id), ""));
+    return Status::Ok();
+  }
+};
+
+class RoundViews final : public engine::Projection {
+ public:
+  std::vector<std::string> tables() const override { return {std::string(kRounds)}; }
+  Status apply(const RecordedEvent& e, ViewWriter& views) override {
+    const auto* round = dynamic_cast<const workflows::RoundState*>(e.after);
+    if (round == nullptr) return Status::Ok();
+    return views.put(kRounds, round->id,
+                     boost::json::serialize(render_round(*round, e.envelope.version)));
+  }
+};
+
+// Who did what: every event under its actor, stream, type, time, and the orgs whose
+// users may read it (a brand's unit and branch; an org and its parent). The stream entry
+// keeps the state the event moved the brand or round from and to; it reads the "from"
+// in the brand and round documents, so it runs before the projections that rewrite them.
+class AuditIndex final : public engine::Projection {
+ public:
+  std::vector<std::string> tables() const override {
+    return {std::string(kAuditByActor), std::string(kAuditByStream), std::string(kAuditByType),
+            std::string(kAuditByOrg), std::string(kAuditByTime)};
+  }
+  Status apply(const RecordedEvent& e, ViewWriter& views) override {
+    const auto& ev = e.envelope;
+    const std::string pos = position_part(ev.position);
+    BL_RETURN_IF_ERROR(views.put(kAuditByActor, join(ev.actor.id, pos), ""));
+    BL_ASSIGN_OR_RETURN(std::string states, transition(e, views));
+    BL_RETURN_IF_ERROR(views.put(kAuditByStream, join(ev.stream, pos), states));
+    BL_RETURN_IF_ERROR(views.put(kAuditByType, join(ev.type, pos), ""));
+    BL_RETURN_IF_ERROR(views.put(kAuditByTime, time_part(ev.occurred_at) + pos, ""));
+    std::vector<std::string> orgs;
+    if (const auto* brand = dynamic_cast<const BrandState*>(e.after))
+      orgs = {brand->unit, brand->branch};
+    if (const auto* org = dynamic_cast<const workflows::OrgState*>(e.after))
+      orgs = {org->id, org->parent};
+    for (const std::string& org : orgs)
+      if (!org.empty()) BL_RETURN_IF_ERROR(views.put(kAuditByOrg, join(org, pos), ""));
+    return Status::Ok();
+  }
+
+ private:
+  static Result<std::string> transition(const RecordedEvent& e, const ViewWriter& views) {
+    std::string_view table, id;
+    std::string to;
+    if (const auto* brand = dynamic_cast<const BrandState*>(e.after)) {
+      table = kBrands;
+      id = brand->id;
+      to = workflows::status_code(brand->status());
+    } else if (const auto* round = dynamic_cast<const workflows::RoundState*>(e.after)) {
+      table = kRounds;
+      id = round->id;
+      to = workflows::round_status_code(round->status());
+    } else {
+      return std::string();
+    }
+    BL_ASSIGN_OR_RETURN(auto before, views.get(table, id));
+    const std::string from =
+        before ? str(boost::json::parse(*before).as_object(), "state") : std::string();
+    return boost::json::serialize(boost::json::object{
+        {"from", from.empty() ? boost::json::value(nullptr) : boost::json::value(from)},
+        {"to", to}});
+  }
+};
+
+// The programme's figures: a time-ordered log of coverage changes (so coverage can be
+// asked as of any day), titles given per year by title and org type, nominations per year.
+class ReportTables final : public engine::Projection {
+ public:
+  std::vector<std::string> tables() const override {
+    return {std::string(kCoverageLog), std::string(kTitles), std::string(kNominations)};
+  }
+  Status apply(const RecordedEvent& e, ViewWriter& views) override {
+    const auto& ev = e.envelope;
+    const std::string year = std::to_string(utc_year(ev.occurred_at));
+    auto coverage = [&](const std::string& unit, const std::string& branch, int branches,
+                        int filed) {
+      boost::json::object o{
+          {"unit", unit}, {"branch", branch}, {"branches", branches}, {"filed", filed}};
+      return views.put(kCoverageLog, time_part(ev.occurred_at) + position_part(ev.position),
+                       boost::json::serialize(o));
+    };
+    if (const auto* org = dynamic_cast<const workflows::OrgState*>(e.after);
+        org != nullptr && org->kind == "branch") {
+      if (ev.type == "OrgCreated") return coverage(org->parent, org->id, +1, 0);
+      if (ev.type == "OrgDissolved") return coverage(org->parent, org->id, -1, 0);
+    }
+    const auto* brand = dynamic_cast<const BrandState*>(e.after);
+    if (brand == nullptr) return Status::Ok();
+    if (ev.type == "BrandFiled") return coverage(brand->unit, brand->branch, 0, +1);
+    // A filed brand stops counting only when cancelled (a filed brand cannot be withdrawn).
+    if (ev.type == "BrandCancelled" && !brand->filing_no.empty())
+      return coverage(brand->unit, brand->branch, 0, -1);
+    if (ev.type == "BrandNominated") return add_to_count(views, kNominations, year, +1);
+    const bool promoted = ev.type == "ReReviewConcluded" && str(e.data, "outcome") == "promoted";
+    if ((ev.type == "BrandNamed" || promoted) && brand->title)
+      return add_to_count(views, kTitles,
+                          join(join(year, workflows::title_code(*brand->title)), brand->org_type),
+                          +1);
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+std::vector<std::shared_ptr<engine::Projection>> make_projections() {
+  // The audit index reads the brand and round documents before they are rewritten.
+  return {std::make_shared<OrgAndUserViews>(), std::make_shared<AuditIndex>(),
+          std::make_shared<BrandViews>(), std::make_shared<RoundViews>(),
+          std::make_shared<ReportTables>()};
+}
+
+engine::Domain make_full_domain() {
+  engine::Domain d = workflows::make_domain();
+  for (auto& p : make_projections()) d.projections.push_back(std::move(p));
+  return d;
+}
+
+}  // namespace brandledger::views

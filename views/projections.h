@@ -1,0 +1,49 @@
+// The read models of API.md, kept by projections in the same transaction as the events
+// they come from (so a client reads its own writes), and rebuilt byte for byte from the log.
+//
+//   orgs, users               id -> JSON
+//   brands                    id -> brand JSON (render_brand)
+//   brands_by_{state,unit,branch,title}   value 0x00 id -> ""
+//   re_review_due             valid_until(be) id -> ""          named brands only
+//   pipeline                  unit 0x00 state -> count
+//   rounds                    id -> round JSON (render_round)
+//   audit_by_{actor,stream,type,org}      value 0x00 position(be) -> ""
+//   audit_by_time             occurred_at(be) position(be) -> ""
+//   coverage_log              occurred_at(be) position(be) -> {unit, branch, branches, filed}
+//   titles                    year 0x00 title 0x00 org_type -> count
+//   nominations               year -> count
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "engine/domain.h"
+
+namespace brandledger::views {
+
+inline constexpr std::string_view kOrgs = "orgs";
+inline constexpr std::string_view kUsers = "users";
+inline constexpr std::string_view kBrands = "brands";
+inline constexpr std::string_view kBrandsByState = "brands_by_state";
+inline constexpr std::string_view kBrandsByUnit = "brands_by_unit";
+inline constexpr std::string_view kBrandsByBranch = "brands_by_branch";
+inline constexpr std::string_view kBrandsByTitle = "brands_by_title";
+inline constexpr std::string_view kReReviewDue = "re_review_due";
+inline constexpr std::string_view kPipeline = "pipeline";
+inline constexpr std::string_view kRounds = "rounds";
+inline constexpr std::string_view kAuditByActor = "audit_by_actor";
+inline constexpr std::string_view kAuditByStream = "audit_by_stream";
+inline constexpr std::string_view kAuditByType = "audit_by_type";
+inline constexpr std::string_view kAuditByOrg = "audit_by_org";
+inline constexpr std::string_view kAuditByTime = "audit_by_time";
+inline constexpr std::string_view kCoverageLog = "coverage_log";
+inline constexpr std::string_view kTitles = "titles";
+inline constexpr std::string_view kNominations = "nominations";
+
+std::vector<std::shared_ptr<engine::Projection>> make_projections();
+
+// The domain with every read model: what the server and the CLI run.
+engine::Domain make_full_domain();
+
+}  // namespace brandledger::views

@@ -1,0 +1,359 @@
+#include "views/queries.h"
+
+#include <boost/json.hpp>
+
+#include <cmath>
+#include <map>
+
+#include "views/keys.h"
+#include "views/projections.h"
+#include "workflows/json_fields.h"
+#include "workflows/model.h"
+
+namespace brandledger::views {
+namespace {
+
+using engine::ViewReader;
+using workflows::str;
+
+Result<std::optional<boost::json::object>> get_doc(const ViewReader& views, std::string_view table,
+                                                   std::string_view id) {
+  BL_ASSIGN_OR_RETURN(auto text, views.get(table, id));
+  if (!text) return std::optional<boost::json::object>();
+  boost::system::error_code ec;
+  auto v = boost::json::parse(*text, ec);
+  if (ec || !v.is_object())
+    return Status::Corruption("unreadable view " + std::string(table) + "/" + std::string(id));
+  return std::optional<boost::json::object>(std::move(v.as_object()));
+}
+
+double ratio(std::int64_t part, std::int64_t whole) {
+  return whole == 0 ? 0.0
+                    : std::round(10000.0 * static_cast<double>(part) / static_cast<double>(whole)) /
+                          10000.0;
+}
+
+std::string org_name(const ViewReader& views, const std::string& id) {
+  auto org = get_doc(views, kOrgs, id);
+  return org.ok() && *org ? str(**org, "name") : std::string();
+}
+
+}  // namespace
+
+Result<std::optional<boost::json::object>> get_brand(const ViewReader& v, std::string_view id) {
+  return get_doc(v, kBrands, id);
+}
+Result<std::optional<boost::json::object>> get_round(const ViewReader& v, std::string_view id) {
+  return get_doc(v, kRounds, id);
+}
+Result<std::optional<boost::json::object>> get_org(const ViewReader& v, std::string_view id) {
+  return get_doc(v, kOrgs, id);
+}
+Result<std::optional<boost::json::object>> get_user(const ViewReader& v, std::string_view id) {
+  return get_doc(v, kUsers, id);
+}
+
+Result<Page> list_brands(const ViewReader& views, const BrandFilter& f, std::size_t limit,
+                         const std::string& after) {
+  // Walk the most selective index; check the other filters on each document.
+  std::string_view table = kBrands;
+  std::string prefix;
+  if (!f.branch.empty())
+    table = kBrandsByBranch, prefix = f.branch;
+  else if (!f.unit.empty())
+    table = kBrandsByUnit, prefix = f.unit;
+  else if (!f.title.empty())
+    table = kBrandsByTitle, prefix = f.title;
+  else if (!f.state.empty())
+    table = kBrandsByState, prefix = f.state;
+  const bool indexed = table != kBrands;
+  if (indexed) prefix.push_back('\0');
+
+  Page page;
+  Status bad;
+  const std::string from = prefix + after + (after.empty() ? "" : std::string(1, '\0'));
+  BL_RETURN_IF_ERROR(views.scan(table, from, [&](std::string_view key, std::string_view value) {
+    if (!key.starts_with(prefix)) return false;
+    const std::string id(indexed ? key.substr(prefix.size()) : key);
+    if (id == after) return true;
+    boost::json::object doc;
+    if (indexed) {
+      auto d = get_doc(views, kBrands, id);
+      if (!d.ok() || !*d) {
+        bad = d.ok() ? Status::Corruption("index points at missing brand " + id) : d.status();
+        return false;
+      }
+      doc = std::move(**d);
+    } else {
+      doc = boost::json::parse(value).as_object();
+    }
+    auto mismatch = [&](const std::string& want, std::string_view field) {
+      return !want.empty() && str(doc, field) != want;
+    };
+    if (mismatch(f.state, "state") || mismatch(f.unit, "unit") || mismatch(f.branch, "branch") ||
+        mismatch(f.title, "title"))
+      return true;
+    if (!f.q.empty() && str(doc, "name").find(f.q) == std::string::npos &&
+        str(doc, "branch_name").find(f.q) == std::string::npos)
+      return true;
+    if (page.items.size() == limit) {
+      page.next = boost::json::value_to<std::string>(page.items.back().as_object().at("id"));
+      return false;
+    }
+    page.items.push_back(std::move(doc));
+    return true;
+  }));
+  BL_RETURN_IF_ERROR(bad);
+  return page;
+}
+
+Result<boost::json::array> list_table(const ViewReader& views, std::string_view table) {
+  boost::json::array out;
+  BL_RETURN_IF_ERROR(views.scan(table, "", [&](std::string_view, std::string_view value) {
+    out.push_back(boost::json::parse(value));
+    return true;
+  }));
+  return out;
+}
+
+Result<boost::json::array> re_reviews_due(const ViewReader& views, Timestamp before) {
+  boost::json::array out;
+  const std::string limit = time_part(before);
+  std::vector<std::string> ids;
+  BL_RETURN_IF_ERROR(views.scan(kReReviewDue, "", [&](std::string_view key, std::string_view) {
+    if (key.substr(0, 8) > limit) return false;
+    ids.emplace_back(key.substr(8));
+    return true;
+  }));
+  for (const auto& id : ids) {
+    BL_ASSIGN_OR_RETURN(auto doc, get_doc(views, kBrands, id));
+    if (doc) out.push_back(std::move(*doc));
+  }
+  return out;
+}
+
+Result<boost::json::object> coverage(const ViewReader& views, Timestamp as_of) {
+  struct Counts {
+    std::int64_t branches = 0, filed = 0;
+  };
+  std::map<std::string, Counts> units;
+  const std::string limit = time_part(as_of);
+  BL_RETURN_IF_ERROR(
+      views.scan(kCoverageLog, "", [&](std::string_view key, std::string_view value) {
+        if (key.substr(0, 8) > limit) return false;
+        const auto o = boost::json::parse(value).as_object();
+        Counts& c = units[str(o, "unit")];
+        c.branches += static_cast<std::int64_t>(workflows::num(o, "branches"));
+        c.filed += static_cast<std::int64_t>(workflows::num(o, "filed"));
+        return true;
+      }));
+  boost::json::array rows;
+  Counts total;
+  for (const auto& [unit, c] : units) {
+    rows.push_back({{"unit", unit},
+                    {"name", org_name(views, unit)},
+                    {"branches", c.branches},
+                    {"filed", c.filed},
+                    {"coverage", ratio(c.filed, c.branches)}});
+    total.branches += c.branches;
+    total.filed += c.filed;
+  }
+  return boost::json::object{{"as_of", format_rfc3339(as_of)},
+                             {"units", std::move(rows)},
+                             {"total",
+                              {{"branches", total.branches},
+                               {"filed", total.filed},
+                               {"coverage", ratio(total.filed, total.branches)}}}};
+}
+
+Result<boost::json::object> titles_report(const ViewReader& views, int year) {
+  boost::json::object by_title{{"top10", 0}, {"demonstration", 0}, {"excellent", 0}};
+  boost::json::object by_org_type{{"党委", 0}, {"党总支", 0}, {"党支部", 0}};
+  std::int64_t total = 0;
+  const std::string prefix = std::to_string(year) + '\0';
+  BL_RETURN_IF_ERROR(
+      views.scan_prefix(kTitles, prefix, [&](std::string_view key, std::string_view value) {
+        const std::string_view rest = key.substr(prefix.size());
+        const std::string title(rest.substr(0, rest.find('\0')));
+        const std::string org_type(last_part(rest));
+        const std::int64_t n = std::stoll(std::string(value));
+        by_title[title] = by_title[title].to_number<std::int64_t>() + n;
+        by_org_type[org_type] = by_org_type[org_type].to_number<std::int64_t>() + n;
+        total += n;
+        return true;
+      }));
+  BL_ASSIGN_OR_RETURN(auto nominations, views.get(kNominations, std::to_string(year)));
+  return boost::json::object{{"year", year},
+                             {"by_title", std::move(by_title)},
+                             {"by_org_type", std::move(by_org_type)},
+                             {"total", total},
+                             {"nominations", nominations ? std::stoll(*nominations) : 0}};
+}
+
+Result<boost::json::object> pipeline(const ViewReader& views) {
+  std::map<std::string, boost::json::object> units;
+  boost::json::object total;
+  BL_RETURN_IF_ERROR(views.scan(kPipeline, "", [&](std::string_view key, std::string_view value) {
+    const std::string unit(key.substr(0, key.find('\0')));
+    const std::string state(last_part(key));
+    const std::int64_t n = std::stoll(std::string(value));
+    units[unit][state] = n;
+    total[state] = (total.contains(state) ? total[state].to_number<std::int64_t>() : 0) + n;
+    return true;
+  }));
+  boost::json::array rows;
+  for (auto& [unit, by_state] : units)
+    rows.push_back(
+        {{"unit", unit}, {"name", org_name(views, unit)}, {"by_state", std::move(by_state)}});
+  return boost::json::object{{"units", std::move(rows)}, {"total", std::move(total)}};
+}
+
+Result<boost::json::object> assessment(const engine::Engine& engine, const storage::ReadTxn& txn,
+                                       int year) {
+  const ViewReader views(engine.environment(), txn);
+  const Timestamp year_end =
+      *parse_rfc3339(std::to_string(year + 1) + "-01-01") - std::chrono::microseconds(1);
+  BL_ASSIGN_OR_RETURN(engine::StreamState settings_state,
+                      engine.replay(txn, workflows::kSettingsStream));
+  const auto& settings = *settings_state.as<workflows::SettingsState>();
+  std::vector<std::string> ids;
+  BL_RETURN_IF_ERROR(views.scan(kBrands, "", [&](std::string_view key, std::string_view) {
+    ids.emplace_back(key);
+    return true;
+  }));
+  boost::json::array branches;
+  std::map<std::string, std::pair<double, int>> units;  // points, branches scoring
+  for (const auto& id : ids) {
+    BL_ASSIGN_OR_RETURN(engine::StreamState s,
+                        engine.replay_as_of(txn, workflows::brand_stream(id), year_end));
+    const auto* b = s.as<workflows::BrandState>();
+    if (b == nullptr || !b->exists() || b->filing_no.empty()) continue;
+    const auto status = b->status();
+    if (status == workflows::BrandStatus::kWithdrawn ||
+        status == workflows::BrandStatus::kCancelled)
+      continue;
+    double points = settings.filed_points;
+    double bonus = 0;
+    if (b->title) {
+      auto it = settings.title_bonus.find(std::string(workflows::title_code(*b->title)));
+      if (it != settings.title_bonus.end()) bonus = it->second;
+    }
+    points += bonus;
+    branches.push_back(
+        {{"branch", b->branch},
+         {"branch_name", b->branch_name},
+         {"unit", b->unit},
+         {"brand", b->id},
+         {"state", workflows::status_code(status)},
+         {"title", b->title ? boost::json::value(workflows::title_code(*b->title)) : nullptr},
+         {"filed_points", settings.filed_points},
+         {"title_bonus", bonus},
+         {"points", points}});
+    units[b->unit].first += points;
+    units[b->unit].second += 1;
+  }
+  boost::json::array unit_rows;
+  for (const auto& [unit, p] : units)
+    unit_rows.push_back({{"unit", unit},
+                         {"name", org_name(views, unit)},
+                         {"points", p.first},
+                         {"branches", p.second}});
+  return boost::json::object{
+      {"year", year}, {"branches", std::move(branches)}, {"units", std::move(unit_rows)}};
+}
+
+Result<boost::json::object> audit_entry(const engine::Engine& engine, const storage::ReadTxn& txn,
+                                        const storage::Event& e) {
+  const ViewReader views(engine.environment(), txn);
+  BL_ASSIGN_OR_RETURN(auto states,
+                      views.get(kAuditByStream, join(e.stream, position_part(e.position))));
+  boost::json::value from = nullptr, to = nullptr;
+  if (states && !states->empty()) {
+    auto o = boost::json::parse(*states).as_object();
+    from = o["from"];
+    to = o["to"];
+  }
+  storage::EventView view;
+  view.position = e.position;
+  view.type = e.type;
+  view.schema_version = e.schema_version;
+  view.data = e.data;
+  BL_ASSIGN_OR_RETURN(boost::json::object data, engine.event_data(view));
+  return boost::json::object{
+      {"position", e.position},
+      {"stream", e.stream},
+      {"version", e.version},
+      {"type", e.type},
+      {"occurred_at", format_rfc3339(e.occurred_at)},
+      {"actor",
+       {{"id", e.actor.id}, {"name", e.actor.name}, {"role", e.actor.role}, {"org", e.actor.org}}},
+      {"comment", e.comment},
+      {"from_state", from},
+      {"to_state", to},
+      {"data", std::move(data)}};
+}
+
+Result<Page> audit(const engine::Engine& engine, const storage::ReadTxn& txn, const AuditFilter& f,
+                   std::size_t limit, std::uint64_t after) {
+  const ViewReader views(engine.environment(), txn);
+  // The most selective index gives positions in order; the rest is checked per event.
+  std::string_view table = kAuditByTime;
+  std::string prefix;
+  if (!f.brand.empty())
+    table = kAuditByStream, prefix = workflows::brand_stream(f.brand) + '\0';
+  else if (!f.round.empty())
+    table = kAuditByStream, prefix = workflows::round_stream(f.round) + '\0';
+  else if (!f.actor.empty())
+    table = kAuditByActor, prefix = f.actor + '\0';
+  else if (!f.type.empty())
+    table = kAuditByType, prefix = f.type + '\0';
+  else if (!f.org.empty())
+    table = kAuditByOrg, prefix = f.org + '\0';
+
+  std::vector<std::uint64_t> positions;
+  Status bad;
+  const std::string start =
+      table == kAuditByTime ? (f.from ? time_part(*f.from) : std::string()) : prefix;
+  BL_RETURN_IF_ERROR(views.scan(table, start, [&](std::string_view key, std::string_view) {
+    if (!key.starts_with(prefix)) return false;
+    auto position = storage::decode_u64be(key.substr(key.size() - 8));
+    if (!position) {
+      bad = Status::Corruption("unreadable audit key");
+      return false;
+    }
+    if (table == kAuditByTime && f.to && key.substr(0, 8) > time_part(*f.to)) return false;
+    if (*position > after) positions.push_back(*position);
+    return true;
+  }));
+  BL_RETURN_IF_ERROR(bad);
+  // The by-time index is ordered by business time; entries are listed by position.
+  std::sort(positions.begin(), positions.end());
+
+  Page page;
+  for (std::uint64_t p : positions) {
+    BL_ASSIGN_OR_RETURN(auto event, engine.log().get(txn, p));
+    if (!event)
+      return Status::Corruption("audit index points at missing position " + std::to_string(p));
+    const auto& e = *event;
+    if (!f.actor.empty() && e.actor.id != f.actor) continue;
+    if (!f.type.empty() && e.type != f.type) continue;
+    if (!f.brand.empty() && e.stream != workflows::brand_stream(f.brand)) continue;
+    if (!f.round.empty() && e.stream != workflows::round_stream(f.round)) continue;
+    if (f.from && e.occurred_at < *f.from) continue;
+    if (f.to && e.occurred_at > *f.to) continue;
+    if (!f.org.empty() && table != kAuditByOrg) {
+      BL_ASSIGN_OR_RETURN(auto scoped, views.get(kAuditByOrg, join(f.org, position_part(p))));
+      if (!scoped) continue;
+    }
+    if (page.items.size() == limit) {
+      page.next =
+          std::to_string(page.items.back().as_object().at("position").to_number<std::uint64_t>());
+      break;
+    }
+    BL_ASSIGN_OR_RETURN(auto entry, audit_entry(engine, txn, e));
+    page.items.push_back(std::move(entry));
+  }
+  return page;
+}
+
+}  // namespace brandledger::views

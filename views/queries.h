@@ -1,0 +1,65 @@
+// Reading the views: what the API answers with. Each takes the caller's read transaction
+// (through engine::ViewReader) so one answer sees one snapshot.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "engine/engine.h"
+
+namespace brandledger::views {
+
+struct Page {
+  boost::json::array items;
+  std::optional<std::string> next;  // cursor for the next page
+};
+
+struct BrandFilter {
+  std::string state{}, unit{}, branch{}, title{}, q{};  // empty: any
+};
+
+Result<std::optional<boost::json::object>> get_brand(const engine::ViewReader& views,
+                                                     std::string_view id);
+Result<std::optional<boost::json::object>> get_round(const engine::ViewReader& views,
+                                                     std::string_view id);
+Result<std::optional<boost::json::object>> get_org(const engine::ViewReader& views,
+                                                   std::string_view id);
+Result<std::optional<boost::json::object>> get_user(const engine::ViewReader& views,
+                                                    std::string_view id);
+
+// Ordered by brand id; `after` is the last id of the previous page.
+Result<Page> list_brands(const engine::ViewReader& views, const BrandFilter& filter,
+                         std::size_t limit, const std::string& after);
+Result<boost::json::array> list_table(const engine::ViewReader& views, std::string_view table);
+
+// Named brands whose re-review is due (valid_until) at or before `before`.
+Result<boost::json::array> re_reviews_due(const engine::ViewReader& views, Timestamp before);
+
+// 一支部一品牌 coverage per unit as it stood at `as_of`.
+Result<boost::json::object> coverage(const engine::ViewReader& views, Timestamp as_of);
+// Titles given in `year`, by title and by org type, and the year's nominations.
+Result<boost::json::object> titles_report(const engine::ViewReader& views, int year);
+// Brands by state, per unit.
+Result<boost::json::object> pipeline(const engine::ViewReader& views);
+// 党建考核 points for `year`: every branch's brand as it stood at the year's end.
+Result<boost::json::object> assessment(const engine::Engine& engine, const storage::ReadTxn& txn,
+                                       int year);
+
+struct AuditFilter {
+  std::string actor{}, brand{}, round{}, type{}, org{};
+  std::optional<Timestamp> from, to;
+};
+// Oldest first; `after` is a position.
+Result<Page> audit(const engine::Engine& engine, const storage::ReadTxn& txn,
+                   const AuditFilter& filter, std::size_t limit, std::uint64_t after);
+
+// API.md's audit/history entry for one event.
+Result<boost::json::object> audit_entry(const engine::Engine& engine, const storage::ReadTxn& txn,
+                                        const storage::Event& event);
+
+}  // namespace brandledger::views
