@@ -76,7 +76,14 @@ class Engine::BatchContext {
   storage::WriteTxn& txn;
   storage::EventLog::Writer writer;
   ViewWriter views;
-  std::unordered_map<std::string, StreamState> changed;
+  // Each stream the batch changed: its own copy, cloned once from the committed state
+  // and then moved forward in place, so a stream with a large state (a round with
+  // thousands of scores) is not copied once per event.
+  struct Changed {
+    std::uint64_t version = 0;
+    std::shared_ptr<AggregateState> state;
+  };
+  std::unordered_map<std::string, Changed> changed;
   Timestamp last_occurred;
 };
 
@@ -207,7 +214,7 @@ void Engine::writer_loop() {
 void Engine::process(std::vector<Pending>& batch) {
   std::vector<CommandOutcome> outcomes(batch.size());
   std::vector<bool> excluded(batch.size(), false);
-  std::unordered_map<std::string, StreamState> changed;
+  std::unordered_map<std::string, BatchContext::Changed> changed;
   Timestamp last_occurred = last_occurred_;
   bool committed = false;
 
@@ -253,7 +260,7 @@ void Engine::process(std::vector<Pending>& batch) {
 
   if (committed) {
     if (cache_.size() + changed.size() > options_.state_cache_limit) cache_.clear();
-    for (auto& [stream, state] : changed) cache_[stream] = std::move(state);
+    for (auto& [stream, c] : changed) cache_[stream] = StreamState{c.version, std::move(c.state)};
     last_occurred_ = last_occurred;
   }
   metrics_.batches.add();
@@ -380,14 +387,21 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
   batch.last_occurred = occurred;
 
   for (const storage::EventView& ev : written) {
-    BL_ASSIGN_OR_RETURN(StreamState before, load_for_write(batch, ev.stream, ev.version - 1));
+    auto it = batch.changed.find(std::string(ev.stream));
+    if (it == batch.changed.end()) {
+      BL_ASSIGN_OR_RETURN(StreamState before, load_for_write(batch, ev.stream, ev.version - 1));
+      it = batch.changed
+               .emplace(std::string(ev.stream),
+                        BatchContext::Changed{before.version, before.state->clone()})
+               .first;
+    }
     BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(ev));
-    std::unique_ptr<AggregateState> next = before.state->clone();
-    next->apply(RecordedEvent{ev, data});
-    const RecordedEvent recorded{ev, data, next.get()};
+    AggregateState& state = *it->second.state;
+    state.apply(RecordedEvent{ev, data});
+    it->second.version = ev.version;
+    const RecordedEvent recorded{ev, data, &state};
     for (const auto& projection : domain_.projections)
       BL_RETURN_IF_ERROR(projection->apply(recorded, batch.views));
-    batch.changed[std::string(ev.stream)] = StreamState{ev.version, std::move(next)};
   }
   return Status::Ok();
 }
@@ -397,7 +411,7 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
 Result<StreamState> Engine::load_for_write(BatchContext& batch, std::string_view stream,
                                            std::uint64_t max_version) {
   if (auto it = batch.changed.find(std::string(stream)); it != batch.changed.end())
-    return it->second;
+    return StreamState{it->second.version, it->second.state};
   if (auto it = cache_.find(std::string(stream));
       it != cache_.end() && it->second.version <= max_version)
     return it->second;

@@ -66,6 +66,27 @@ class Harness {
     return engine_->execute(std::move(c));
   }
 
+  // Queues without waiting, so that many commands share a group commit.
+  std::future<engine::CommandOutcome> submit(const engine::Actor& who, std::string type,
+                                             std::string stream, boost::json::object args = {}) {
+    engine::Command c;
+    c.type = std::move(type);
+    c.stream = std::move(stream);
+    c.actor = who;
+    c.args = std::move(args);
+    return engine_->submit(std::move(c));
+  }
+
+  // Waits for every queued command; REQUIREs each accepted.
+  static void all_ok(std::vector<std::future<engine::CommandOutcome>>& pending) {
+    for (auto& f : pending) {
+      auto o = f.get();
+      INFO((o.rejection ? o.rejection->code + " " + o.rejection->detail : o.error.to_string()));
+      REQUIRE(o.accepted());
+    }
+    pending.clear();
+  }
+
   // REQUIREs the command to be accepted.
   engine::CommandOutcome ok(const engine::Actor& who, std::string type, std::string stream,
                             boost::json::object args = {}) {
