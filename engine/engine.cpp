@@ -477,6 +477,23 @@ Result<boost::json::object> Engine::event_data(const storage::EventView& event) 
   return data;
 }
 
+std::string Engine::render_metrics() const {
+  std::string out;
+  metrics_.render(&out);
+  if (auto stats = env_->stats(); stats.ok()) {
+    auto gauge = [&](const char* name, const char* help, std::uint64_t value) {
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
+             std::to_string(value) + "\n";
+    };
+    gauge("brandledger_log_events", "Events in the log.", stats->events);
+    gauge("brandledger_log_streams", "Streams in the log.", stats->streams);
+    gauge("brandledger_map_used_bytes", "Bytes of the LMDB map in use.", stats->map_used);
+    gauge("brandledger_map_size_bytes", "Bytes reserved for the LMDB map.", stats->map_size);
+    gauge("brandledger_readers", "LMDB reader slots in use.", stats->readers);
+  }
+  return out;
+}
+
 Result<Timestamp> Engine::advance_clock(Timestamp to) {
   if (manual_clock_ == nullptr) return Status::Unsupported("the clock is not manual");
   if (to < manual_clock_->now())

@@ -84,6 +84,8 @@ class Engine {
   const storage::EventLog& log() const { return *log_; }
   const Domain& domain() const { return domain_; }
   EngineMetrics& metrics() { return metrics_; }
+  // Every metric in the Prometheus text format, with the log's and the map's gauges.
+  std::string render_metrics() const;
 
   // A stream's state from its events: all of them, up to `version`, or as of an instant.
   Result<StreamState> replay(const storage::Txn& txn, std::string_view stream,

@@ -292,4 +292,7 @@ TEST_CASE("metrics count commands by outcome in the Prometheus format") {
   CHECK_THAT(text, Catch::Contains("brandledger_commands_total{outcome=\"rejected\"} 1"));
   CHECK_THAT(text, Catch::Contains("brandledger_events_appended_total 1"));
   CHECK_THAT(text, Catch::Contains("brandledger_commit_seconds_bucket{le=\"+Inf\"}"));
+  const std::string all = e->render_metrics();
+  CHECK_THAT(all, Catch::Contains("brandledger_log_events 1\n"));
+  CHECK_THAT(all, Catch::Contains("# TYPE brandledger_map_used_bytes gauge"));
 }
