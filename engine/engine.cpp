@@ -178,20 +178,24 @@ void Engine::stop() {
 }
 
 std::future<CommandOutcome> Engine::submit(Command command) {
-  Pending pending{std::move(command), {}, Clock_::now()};
-  auto future = pending.promise.get_future();
+  auto promise = std::make_shared<std::promise<CommandOutcome>>();
+  auto future = promise->get_future();
+  submit(std::move(command), [promise](CommandOutcome o) { promise->set_value(std::move(o)); });
+  return future;
+}
+
+void Engine::submit(Command command, std::function<void(CommandOutcome)> done) {
   {
     std::lock_guard lock(queue_mutex_);
-    if (stopping_ || options_.read_only) {
-      CommandOutcome refused;
-      refused.error = Status::Unsupported("the engine is not taking commands");
-      pending.promise.set_value(std::move(refused));
-      return future;
+    if (!stopping_ && !options_.read_only) {
+      queue_.push_back(Pending{std::move(command), std::move(done), Clock_::now()});
+      queue_cv_.notify_one();
+      return;
     }
-    queue_.push_back(std::move(pending));
   }
-  queue_cv_.notify_one();
-  return future;
+  CommandOutcome refused;
+  refused.error = Status::Unsupported("the engine is not taking commands");
+  done(std::move(refused));
 }
 
 void Engine::writer_loop() {
@@ -287,7 +291,7 @@ void Engine::process(std::vector<Pending>& batch) {
         c.actor.id, c.actor.role, c.type, c.stream, outcome_name(o), o.append.first_position,
         o.append.last_position, seconds * 1000,
         o.error.ok() ? "" : " error=" + o.error.to_string());
-    batch[i].promise.set_value(std::move(o));
+    batch[i].done(std::move(o));
   }
 }
 

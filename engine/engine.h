@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -69,6 +70,9 @@ class Engine {
 
   // Queues a command; the future is ready once it is committed (or refused).
   std::future<CommandOutcome> submit(Command command);
+  // Queues a command; `done` runs on the writer thread once it is committed (or refused):
+  // keep it short (hand the outcome to another thread).
+  void submit(Command command, std::function<void(CommandOutcome)> done);
   CommandOutcome execute(Command command) { return submit(std::move(command)).get(); }
 
   Timestamp now() const { return clock_->now(); }
@@ -105,7 +109,7 @@ class Engine {
  private:
   struct Pending {
     Command command;
-    std::promise<CommandOutcome> promise;
+    std::function<void(CommandOutcome)> done;
     std::chrono::steady_clock::time_point queued;
   };
   class BatchContext;
