@@ -91,10 +91,18 @@ Decision create_user(const engine::Command& c, DecideContext& ctx) {
   const std::string role = arg_required(c.args, "role");
   if (!is_user_role(role))
     throw ArgumentError("role", "is admin, committee, unit, branch, expert or auditor");
-  const std::string org = arg_required(c.args, "org");
+  // An administrator may belong to no org: the first one is made before any org exists.
+  const std::string org = role == "admin" ? arg_string(c.args, "org").value_or("") : arg_required(c.args, "org");
   const std::string token_sha256 = arg_required(c.args, "token_sha256");
+  if (token_sha256.size() != 64) throw ArgumentError("token_sha256", "must be 64 hex digits");
   if (load<UserState>(ctx, user_stream(id))->exists)
     return reject(RejectionKind::kDuplicate, "duplicate", "user " + id + " exists");
+  if (org.empty()) {
+    Decision d;
+    d.events.push_back({user_stream(id), "UserCreated",
+                        {{"id", id}, {"name", name}, {"role", role}, {"org", ""}, {"token_sha256", token_sha256}}});
+    return d;
+  }
   auto o = load<OrgState>(ctx, org_stream(org));
   if (!o->exists) return not_found("org " + org);
   // The org is the user's scope; an expert's is its home unit (回避).

@@ -411,12 +411,12 @@ TEST_CASE("orgs and users are checked: ids, kinds, parents, roles and scopes") {
   h.refused(h.committee, "org.create", "org-u8",
             {{"id", "u8"}, {"name", "n"}, {"kind", "unit"}, {"parent", "wc"}}, "forbidden");
   h.refused(h.admin, "user.create", "user-x",
-            {{"id", "x"}, {"name", "n"}, {"role", "branch"}, {"org", "u1"}, {"token_sha256", "00"}},
+            {{"id", "x"}, {"name", "n"}, {"role", "branch"}, {"org", "u1"}, {"token_sha256", std::string(64, '0')}},
             "invalid_org");
   h.refused(h.admin, "user.create", "user-x",
-            {{"id", "x"}, {"name", "n"}, {"role", "king"}, {"org", "u1"}, {"token_sha256", "00"}},
+            {{"id", "x"}, {"name", "n"}, {"role", "king"}, {"org", "u1"}, {"token_sha256", std::string(64, '0')}},
             "invalid_field");
   h.ok(h.admin, "user.create", "user-x",
-       {{"id", "x"}, {"name", "n"}, {"role", "branch"}, {"org", "b1"}, {"token_sha256", "00"}});
+       {{"id", "x"}, {"name", "n"}, {"role", "branch"}, {"org", "b1"}, {"token_sha256", std::string(64, '0')}});
   CHECK(h.state<OrgState>("org-b2").org_type == "党总支");
 }
