@@ -1,0 +1,55 @@
+// Api: API.md's endpoints as handle(request) -> response, on top of the engine. Knows
+// nothing of sockets: api/server.cpp carries requests in and responses out.
+//
+// Thread safety: handle() and sse_events() may be called from any thread at once.
+// `reply` is called exactly once per request, on a thread of the `post` executor.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/http.h"
+#include "core/status.h"
+#include "engine/engine.h"
+
+namespace brandledger::api {
+
+struct ApiOptions {
+  // Serve the browser console's files from here for paths outside /v1.
+  std::optional<std::filesystem::path> web_root;
+};
+
+class Api {
+ public:
+  // `post` runs work on the server's threads: responses to commands are built there, not
+  // on the engine's writer thread.
+  using Post = std::function<void(std::function<void()>)>;
+
+  Api(engine::Engine& engine, Post post, ApiOptions options = {});
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  void handle(Request request, Reply reply);
+
+  // For a Server-Sent Events response: the events after *after, at most `limit`, as SSE
+  // text ("id: N\nevent: Type\ndata: {...}\n\n" each); *after moves to the last one sent.
+  Result<std::string> sse_events(std::uint64_t* after, std::size_t limit);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Creates the `admin` user with this token when no administrator exists yet.
+Status bootstrap_admin(engine::Engine& engine, const std::string& token);
+
+// A new random 256-bit token, as 64 hex digits.
+std::string new_token();
+
+}  // namespace brandledger::api

@@ -1,0 +1,55 @@
+#include "api/problem.h"
+
+#include <boost/json.hpp>
+
+namespace brandledger::api {
+namespace {
+
+std::string_view title_of(unsigned status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 412: return "Precondition Failed";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 503: return "Service Unavailable";
+    default: return status >= 500 ? "Internal Server Error" : "Error";
+  }
+}
+
+}  // namespace
+
+Response problem(unsigned status, std::string_view code, std::string_view detail) {
+  Response r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  r.body = boost::json::serialize(boost::json::object{{"type", "https://brandledger.example/problems/" + std::string(code)},
+                                                      {"title", title_of(status)},
+                                                      {"status", status},
+                                                      {"code", code},
+                                                      {"detail", detail}});
+  return r;
+}
+
+unsigned status_of(engine::RejectionKind kind) {
+  using K = engine::RejectionKind;
+  switch (kind) {
+    case K::kInvalid: return 400;
+    case K::kForbidden: return 403;
+    case K::kNotFound: return 404;
+    case K::kIllegalTransition:
+    case K::kDuplicate: return 409;
+    case K::kVersionMismatch: return 412;
+    case K::kRule: return 422;
+  }
+  return 400;
+}
+
+Response problem(const engine::Rejection& r) { return problem(status_of(r.kind), r.code, r.detail); }
+
+}  // namespace brandledger::api

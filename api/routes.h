@@ -1,0 +1,99 @@
+// Internal to api/: what the route files share.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/api.h"
+#include "api/problem.h"
+#include "engine/views.h"
+
+namespace brandledger::api {
+
+// One request on its way through a handler.
+struct Call {
+  Api::Impl& api;
+  Request req;
+  std::vector<std::string> params;  // the path's {captures}, in order
+  engine::Actor actor;
+  Reply reply;
+
+  const std::string& param(std::size_t i) const { return params.at(i); }
+};
+using CallPtr = std::shared_ptr<Call>;
+using RouteHandler = std::function<void(const CallPtr&)>;
+
+struct Route {
+  std::string method;
+  std::vector<std::string> pattern;  // path segments; "{}" captures one
+  bool authenticated = true;
+  RouteHandler handler;
+};
+
+struct Api::Impl {
+  engine::Engine& engine;
+  Post post;
+  ApiOptions options;
+  std::vector<Route> routes;
+
+  void add(std::string method, std::string_view path, RouteHandler handler, bool authenticated = true);
+  void dispatch(Request request, Reply reply);
+};
+
+void add_org_routes(Api::Impl& api);
+void add_brand_routes(Api::Impl& api);
+void add_round_routes(Api::Impl& api);
+void add_report_routes(Api::Impl& api);
+void add_log_routes(Api::Impl& api);
+
+// --- helpers for the route files ---
+
+Response json_response(unsigned status, const boost::json::value& body);
+// With "version" taken from the body for the ETag.
+Response entity_response(unsigned status, const boost::json::object& body);
+
+// The body as a JSON object: 400 invalid_json (malformed, invalid UTF-8, nested deeper
+// than 32, not an object) answered through call->reply when not.
+std::optional<boost::json::object> body_object(const CallPtr& call);
+
+inline engine::Command make_command(std::string type, std::string stream, boost::json::object args = {}) {
+  engine::Command c;
+  c.type = std::move(type);
+  c.stream = std::move(stream);
+  c.args = std::move(args);
+  return c;
+}
+
+// A command on behalf of the caller: its role, the request's Idempotency-Key and
+// If-Match, the body's comment. `done` builds the answer from the accepted outcome, on
+// the server's threads; refusals and failures are answered here.
+void run_command(const CallPtr& call, engine::Command command,
+                 std::function<Response(const engine::CommandOutcome&)> done);
+
+// A read transaction for queries; nullopt (answered 503) when storage refuses one.
+std::optional<storage::ReadTxn> read_txn(const CallPtr& call);
+
+// The role gate of read endpoints: 403 unless the caller's role is listed.
+bool require_roles(const CallPtr& call, std::initializer_list<std::string_view> roles);
+
+// Whether the caller may see this brand document (its unit or branch scope).
+bool can_see_brand(const engine::Actor& actor, const boost::json::object& brand);
+
+// The stream's state rendered as API.md's entity after `version` (the state the command
+// that reached it left), replayed from the log.
+Result<boost::json::object> brand_at_version(engine::Engine& engine, const std::string& id, std::uint64_t version);
+Result<boost::json::object> round_at_version(engine::Engine& engine, const std::string& id, std::uint64_t version);
+
+// The head version a command left `stream` at (0 when it did not touch it).
+std::uint64_t version_after(const engine::CommandOutcome& outcome, std::string_view stream);
+
+std::optional<std::size_t> limit_param(const CallPtr& call, std::size_t fallback, std::size_t max);
+std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name);
+
+// API.md's event shape.
+boost::json::object event_json(const engine::Engine& engine, const storage::Event& event);
+
+}  // namespace brandledger::api
