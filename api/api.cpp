@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/json_text.h"
 #include "api/routes.h"
 #include "core/sha256.h"
 #include "views/projections.h"
@@ -35,12 +36,15 @@ std::vector<std::string> split_path(std::string_view path) {
   return out;
 }
 
-bool match(const Route& route, const std::vector<std::string>& segments, std::vector<std::string>* params) {
+bool match(const Route& route, const std::vector<std::string>& segments,
+           std::vector<std::string>* params) {
   if (route.pattern.size() != segments.size()) return false;
   params->clear();
   for (std::size_t i = 0; i < segments.size(); ++i) {
-    if (route.pattern[i] == "{}") params->push_back(segments[i]);
-    else if (route.pattern[i] != segments[i]) return false;
+    if (route.pattern[i] == "{}")
+      params->push_back(segments[i]);
+    else if (route.pattern[i] != segments[i])
+      return false;
   }
   return true;
 }
@@ -60,8 +64,8 @@ std::optional<engine::Actor> authenticate(engine::Engine& engine, std::string_vi
     auto user = views::get_user(views, *id);
     if (!user.ok() || !*user) return std::nullopt;
     const auto& u = **user;
-    return engine::Actor{workflows::str(u, "id"), workflows::str(u, "name"), workflows::str(u, "role"),
-                         workflows::str(u, "org")};
+    return engine::Actor{workflows::str(u, "id"), workflows::str(u, "name"),
+                         workflows::str(u, "role"), workflows::str(u, "org")};
   } catch (const engine::StorageFailure&) {
     return std::nullopt;
   }
@@ -83,10 +87,12 @@ std::string_view content_type_for(const std::filesystem::path& p) {
 std::optional<Response> static_file(const std::filesystem::path& root, const std::string& path) {
   std::error_code ec;
   const auto base = std::filesystem::weakly_canonical(root, ec);
-  auto file = std::filesystem::weakly_canonical(root / std::filesystem::path(path).relative_path(), ec);
+  auto file =
+      std::filesystem::weakly_canonical(root / std::filesystem::path(path).relative_path(), ec);
   // Never outside the root.
   if (ec || file.string().rfind(base.string(), 0) != 0) return std::nullopt;
-  if (std::filesystem::is_directory(file, ec) || !std::filesystem::exists(file, ec)) file = base / "index.html";
+  if (std::filesystem::is_directory(file, ec) || !std::filesystem::exists(file, ec))
+    file = base / "index.html";
   std::ifstream in(file, std::ios::binary);
   if (!in) return std::nullopt;
   std::stringstream bytes;
@@ -101,13 +107,21 @@ std::optional<Response> static_file(const std::filesystem::path& root, const std
 
 Api::Api(engine::Engine& engine, Post post, ApiOptions options)
     : impl_(std::make_unique<Impl>(Impl{engine, std::move(post), std::move(options), {}})) {
-  impl_->add("GET", "/healthz", [](const CallPtr& c) { c->reply(json_response(200, {{"ok", true}})); }, false);
-  impl_->add("GET", "/metrics", [](const CallPtr& c) {
-    Response r;
-    r.content_type = "text/plain; version=0.0.4";
-    r.body = c->api.engine.render_metrics();
-    c->reply(std::move(r));
-  }, false);
+  impl_->add(
+      "GET", "/healthz",
+      [](const CallPtr& c) {
+        c->reply(json_response(200, {{"ok", true}}));
+      },
+      false);
+  impl_->add(
+      "GET", "/metrics",
+      [](const CallPtr& c) {
+        Response r;
+        r.content_type = "text/plain; version=0.0.4";
+        r.body = c->api.engine.render_metrics();
+        c->reply(std::move(r));
+      },
+      false);
   add_org_routes(*impl_);
   add_brand_routes(*impl_);
   add_round_routes(*impl_);
@@ -117,9 +131,12 @@ Api::Api(engine::Engine& engine, Post post, ApiOptions options)
 
 Api::~Api() = default;
 
-void Api::handle(Request request, Reply reply) { impl_->dispatch(std::move(request), std::move(reply)); }
+void Api::handle(Request request, Reply reply) {
+  impl_->dispatch(std::move(request), std::move(reply));
+}
 
-void Api::Impl::add(std::string method, std::string_view path, RouteHandler handler, bool authenticated) {
+void Api::Impl::add(std::string method, std::string_view path, RouteHandler handler,
+                    bool authenticated) {
   std::vector<std::string> pattern = split_path(path);
   routes.push_back({std::move(method), std::move(pattern), authenticated, std::move(handler)});
 }
@@ -138,15 +155,19 @@ void Api::Impl::dispatch(Request request, Reply reply) {
       }
     }
   if (found == nullptr) {
-    if (path_known) return reply(problem(405, "method_not_allowed", request.method + " is not allowed on " + request.path));
+    if (path_known)
+      return reply(problem(405, "method_not_allowed",
+                           request.method + " is not allowed on " + request.path));
     if (options.web_root && request.method == "GET" && !request.path.starts_with("/v1"))
       if (auto file = static_file(*options.web_root, request.path)) return reply(std::move(*file));
     return reply(problem(404, "not_found", "no such endpoint: " + request.path));
   }
-  auto call = std::make_shared<Call>(Call{*this, std::move(request), std::move(params), {}, std::move(reply)});
+  auto call = std::make_shared<Call>(
+      Call{*this, std::move(request), std::move(params), {}, std::move(reply)});
   if (found->authenticated) {
     auto actor = authenticate(engine, call->req.header("authorization"));
-    if (!actor) return call->reply(problem(401, "unauthorized", "a valid bearer token is required"));
+    if (!actor)
+      return call->reply(problem(401, "unauthorized", "a valid bearer token is required"));
     call->actor = std::move(*actor);
   }
   try {
@@ -159,11 +180,12 @@ void Api::Impl::dispatch(Request request, Reply reply) {
 
 Result<std::string> Api::sse_events(std::uint64_t* after, std::size_t limit) {
   BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, impl_->engine.begin_read());
-  BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events, impl_->engine.log().read_all(txn, *after, limit));
+  BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events,
+                      impl_->engine.log().read_all(txn, *after, limit));
   std::string out;
   for (const auto& e : events) {
-    out += "id: " + std::to_string(e.position) + "\nevent: " + e.type + "\ndata: " +
-           boost::json::serialize(event_json(impl_->engine, e)) + "\n\n";
+    out += "id: " + std::to_string(e.position) + "\nevent: " + e.type +
+           "\ndata: " + to_text(event_json(impl_->engine, e)) + "\n\n";
     *after = e.position;
   }
   return out;
@@ -174,7 +196,7 @@ Result<std::string> Api::sse_events(std::uint64_t* after, std::size_t limit) {
 Response json_response(unsigned status, const boost::json::value& body) {
   Response r;
   r.status = status;
-  r.body = boost::json::serialize(body);
+  r.body = to_text(body);
   return r;
 }
 
@@ -207,11 +229,13 @@ void run_command(const CallPtr& call, engine::Command command,
                  std::function<Response(const engine::CommandOutcome&)> done) {
   command.actor = call->actor;
   const std::string_view key = call->req.header("idempotency-key");
-  if (key.size() > 200) return call->reply(problem(400, "invalid_field", "Idempotency-Key is longer than 200"));
+  if (key.size() > 200)
+    return call->reply(problem(400, "invalid_field", "Idempotency-Key is longer than 200"));
   command.idempotency_key = std::string(key);
   if (std::string_view match = call->req.header("if-match"); !match.empty() && match != "*") {
     if (match.starts_with("W/")) match.remove_prefix(2);
-    if (match.size() >= 2 && match.front() == '"' && match.back() == '"') match = match.substr(1, match.size() - 2);
+    if (match.size() >= 2 && match.front() == '"' && match.back() == '"')
+      match = match.substr(1, match.size() - 2);
     std::uint64_t version = 0;
     const auto [end, err] = std::from_chars(match.data(), match.data() + match.size(), version);
     if (err != std::errc() || end != match.data() + match.size())
@@ -219,25 +243,28 @@ void run_command(const CallPtr& call, engine::Command command,
     command.expected_version = version;
   }
   if (const auto* comment = command.args.if_contains("comment")) {
-    if (!comment->is_string()) return call->reply(problem(400, "invalid_field", "comment: must be a string"));
+    if (!comment->is_string())
+      return call->reply(problem(400, "invalid_field", "comment: must be a string"));
     command.comment = std::string(comment->as_string());
   }
   command.correlation_id = std::string(call->req.header("x-request-id"));
   Api::Impl& api = call->api;
-  api.engine.submit(std::move(command), [call, done = std::move(done)](engine::CommandOutcome outcome) {
-    call->api.post([call, done, outcome = std::move(outcome)] {
-      if (outcome.rejection) return call->reply(problem(*outcome.rejection));
-      if (!outcome.error.ok()) {
-        spdlog::error("command failed: {}", outcome.error.to_string());
-        return call->reply(problem(503, "unavailable", "the command could not be stored; nothing was written"));
-      }
-      try {
-        call->reply(done(outcome));
-      } catch (const std::exception& e) {
-        call->reply(problem(500, "internal", e.what()));
-      }
-    });
-  });
+  api.engine.submit(
+      std::move(command), [call, done = std::move(done)](engine::CommandOutcome outcome) {
+        call->api.post([call, done, outcome = std::move(outcome)] {
+          if (outcome.rejection) return call->reply(problem(*outcome.rejection));
+          if (!outcome.error.ok()) {
+            spdlog::error("command failed: {}", outcome.error.to_string());
+            return call->reply(problem(503, "unavailable",
+                                       "the command could not be stored; nothing was written"));
+          }
+          try {
+            call->reply(done(outcome));
+          } catch (const std::exception& e) {
+            call->reply(problem(500, "internal", e.what()));
+          }
+        });
+      });
 }
 
 std::optional<storage::ReadTxn> read_txn(const CallPtr& call) {
@@ -262,19 +289,23 @@ bool can_see_brand(const engine::Actor& actor, const boost::json::object& brand)
   return true;
 }
 
-Result<boost::json::object> brand_at_version(engine::Engine& engine, const std::string& id, std::uint64_t version) {
+Result<boost::json::object> brand_at_version(engine::Engine& engine, const std::string& id,
+                                             std::uint64_t version) {
   BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, engine.begin_read());
-  BL_ASSIGN_OR_RETURN(engine::StreamState s, engine.replay(txn, workflows::brand_stream(id), version));
+  BL_ASSIGN_OR_RETURN(engine::StreamState s,
+                      engine.replay(txn, workflows::brand_stream(id), version));
   return views::render_brand(*s.as<workflows::BrandState>(), s.version);
 }
 
-Result<boost::json::object> round_at_version(engine::Engine& engine, const std::string& id, std::uint64_t version) {
+Result<boost::json::object> round_at_version(engine::Engine& engine, const std::string& id,
+                                             std::uint64_t version) {
   BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, engine.begin_read());
   // The document in the view when it is at that version; rounds can hold thousands of scores.
   engine::ViewReader v(engine.environment(), txn);
   BL_ASSIGN_OR_RETURN(auto doc, views::get_round(v, id));
   if (doc && doc->at("version").to_number<std::uint64_t>() == version) return *doc;
-  BL_ASSIGN_OR_RETURN(engine::StreamState s, engine.replay(txn, workflows::round_stream(id), version));
+  BL_ASSIGN_OR_RETURN(engine::StreamState s,
+                      engine.replay(txn, workflows::round_stream(id), version));
   return views::render_round(*s.as<workflows::RoundState>(), s.version);
 }
 
@@ -290,7 +321,8 @@ std::optional<std::size_t> limit_param(const CallPtr& call, std::size_t fallback
   std::size_t n = 0;
   const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (err != std::errc() || end != text.data() + text.size() || n == 0 || n > max) {
-    call->reply(problem(400, "invalid_field", "limit: a whole number from 1 to " + std::to_string(max)));
+    call->reply(
+        problem(400, "invalid_field", "limit: a whole number from 1 to " + std::to_string(max)));
     return std::nullopt;
   }
   return n;
@@ -299,7 +331,9 @@ std::optional<std::size_t> limit_param(const CallPtr& call, std::size_t fallback
 std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name) {
   const std::string text = call->req.param(name);
   auto t = parse_rfc3339(text);
-  if (!t) call->reply(problem(400, "invalid_field", std::string(name) + ": an RFC 3339 time, like 2026-11-22T10:00:00Z"));
+  if (!t)
+    call->reply(problem(400, "invalid_field",
+                        std::string(name) + ": an RFC 3339 time, like 2026-11-22T10:00:00Z"));
   return t;
 }
 
@@ -310,19 +344,21 @@ boost::json::object event_json(const engine::Engine& engine, const storage::Even
   view.schema_version = e.schema_version;
   view.data = e.data;
   auto data = engine.event_data(view);
-  return {{"position", e.position},
-          {"stream", e.stream},
-          {"version", e.version},
-          {"type", e.type},
-          {"occurred_at", format_rfc3339(e.occurred_at)},
-          {"recorded_at", format_rfc3339(e.recorded_at)},
-          {"actor", {{"id", e.actor.id}, {"name", e.actor.name}, {"role", e.actor.role}, {"org", e.actor.org}}},
-          {"command_id", e.command_id},
-          {"correlation_id", e.correlation_id},
-          {"comment", e.comment},
-          {"data", data.ok() ? boost::json::value(std::move(*data)) : boost::json::value(nullptr)},
-          {"prev_hash", to_hex(e.prev_hash)},
-          {"hash", to_hex(e.hash)}};
+  return {
+      {"position", e.position},
+      {"stream", e.stream},
+      {"version", e.version},
+      {"type", e.type},
+      {"occurred_at", format_rfc3339(e.occurred_at)},
+      {"recorded_at", format_rfc3339(e.recorded_at)},
+      {"actor",
+       {{"id", e.actor.id}, {"name", e.actor.name}, {"role", e.actor.role}, {"org", e.actor.org}}},
+      {"command_id", e.command_id},
+      {"correlation_id", e.correlation_id},
+      {"comment", e.comment},
+      {"data", data.ok() ? boost::json::value(std::move(*data)) : boost::json::value(nullptr)},
+      {"prev_hash", to_hex(e.prev_hash)},
+      {"hash", to_hex(e.hash)}};
 }
 
 std::string new_token() {
@@ -349,9 +385,13 @@ Status bootstrap_admin(engine::Engine& engine, const std::string& token) {
   c.stream = workflows::user_stream("admin");
   c.actor = {"system", "系统", "admin", ""};
   c.comment = "bootstrap administrator";
-  c.args = {{"id", "admin"}, {"name", "系统管理员"}, {"role", "admin"}, {"token_sha256", to_hex(sha256(token))}};
+  c.args = {{"id", "admin"},
+            {"name", "系统管理员"},
+            {"role", "admin"},
+            {"token_sha256", to_hex(sha256(token))}};
   auto outcome = engine.execute(std::move(c));
-  if (outcome.rejection) return Status::InvalidArgument(outcome.rejection->code + ": " + outcome.rejection->detail);
+  if (outcome.rejection)
+    return Status::InvalidArgument(outcome.rejection->code + ": " + outcome.rejection->detail);
   return outcome.error;
 }
 

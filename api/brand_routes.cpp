@@ -11,19 +11,29 @@ namespace {
 using workflows::str;
 
 // The brand as the command left it (exactly the first answer, on an idempotent retry too).
-Response brand_answer(const CallPtr& call, const std::string& id, const engine::CommandOutcome& o, unsigned status) {
+Response brand_answer(const CallPtr& call, const std::string& id, const engine::CommandOutcome& o,
+                      unsigned status) {
   const std::uint64_t version = version_after(o, workflows::brand_stream(id));
-  auto doc = version == 0 ? Result<boost::json::object>(Status::NotFound(id)) : brand_at_version(call->api.engine, id, version);
+  auto doc = version == 0 ? Result<boost::json::object>(Status::NotFound(id))
+                          : brand_at_version(call->api.engine, id, version);
   if (!doc.ok()) return problem(503, "unavailable", doc.status().to_string());
   return entity_response(status, *doc);
 }
 
 // POST /v1/brands/{id}/{action} -> the command it is.
 const std::map<std::string, std::string, std::less<>> kActions = {
-    {"submit", "brand.submit"},     {"approve", "brand.approve"},   {"return", "brand.return"},
-    {"file", "brand.file"},         {"withdraw", "brand.withdraw"}, {"reopen", "brand.reopen"},
-    {"progress", "brand.progress"}, {"revoke", "brand.revoke"},     {"rectification", "brand.rectification"},
-    {"appeal", "brand.appeal"},     {"appeal-decision", "brand.appeal_decision"}, {"cancel", "brand.cancel"},
+    {"submit", "brand.submit"},
+    {"approve", "brand.approve"},
+    {"return", "brand.return"},
+    {"file", "brand.file"},
+    {"withdraw", "brand.withdraw"},
+    {"reopen", "brand.reopen"},
+    {"progress", "brand.progress"},
+    {"revoke", "brand.revoke"},
+    {"rectification", "brand.rectification"},
+    {"appeal", "brand.appeal"},
+    {"appeal-decision", "brand.appeal_decision"},
+    {"cancel", "brand.cancel"},
 };
 
 void get_brand(const CallPtr& call) {
@@ -42,9 +52,12 @@ void get_brand(const CallPtr& call) {
     if (!d.ok()) return call->reply(problem(503, "unavailable", d.status().to_string()));
     doc = std::move(*d);
   }
-  if (!doc) return call->reply(problem(404, "not_found", "brand " + id + " does not exist" +
-                                                          (call->req.param("as_of").empty() ? "" : " at that time")));
-  if (!can_see_brand(call->actor, *doc)) return call->reply(problem(403, "forbidden", "outside your scope"));
+  if (!doc)
+    return call->reply(problem(404, "not_found",
+                               "brand " + id + " does not exist" +
+                                   (call->req.param("as_of").empty() ? "" : " at that time")));
+  if (!can_see_brand(call->actor, *doc))
+    return call->reply(problem(403, "forbidden", "outside your scope"));
   call->reply(entity_response(200, *doc));
 }
 
@@ -53,20 +66,24 @@ void list_brands(const CallPtr& call) {
                        call->req.param("title"), call->req.param("q")};
   // Unit and branch users list only their own subtree.
   if (call->actor.role == "unit") {
-    if (!f.unit.empty() && f.unit != call->actor.org) return call->reply(problem(403, "forbidden", "outside your unit"));
+    if (!f.unit.empty() && f.unit != call->actor.org)
+      return call->reply(problem(403, "forbidden", "outside your unit"));
     f.unit = call->actor.org;
   } else if (call->actor.role == "branch") {
-    if (!f.branch.empty() && f.branch != call->actor.org) return call->reply(problem(403, "forbidden", "outside your branch"));
+    if (!f.branch.empty() && f.branch != call->actor.org)
+      return call->reply(problem(403, "forbidden", "outside your branch"));
     f.branch = call->actor.org;
   }
   auto limit = limit_param(call, 50, 500);
   if (!limit) return;
   auto txn = read_txn(call);
   if (!txn) return;
-  auto page = views::list_brands(engine::ViewReader(call->api.engine.environment(), *txn), f, *limit, call->req.param("after"));
+  auto page = views::list_brands(engine::ViewReader(call->api.engine.environment(), *txn), f,
+                                 *limit, call->req.param("after"));
   if (!page.ok()) return call->reply(problem(503, "unavailable", page.status().to_string()));
-  call->reply(json_response(200, {{"items", std::move(page->items)},
-                                  {"next", page->next ? boost::json::value(*page->next) : boost::json::value(nullptr)}}));
+  call->reply(json_response(
+      200, {{"items", std::move(page->items)},
+            {"next", page->next ? boost::json::value(*page->next) : boost::json::value(nullptr)}}));
 }
 
 void history(const CallPtr& call) {
@@ -76,7 +93,8 @@ void history(const CallPtr& call) {
   auto doc = views::get_brand(engine::ViewReader(call->api.engine.environment(), *txn), id);
   if (!doc.ok()) return call->reply(problem(503, "unavailable", doc.status().to_string()));
   if (!*doc) return call->reply(problem(404, "not_found", "brand " + id + " does not exist"));
-  if (!can_see_brand(call->actor, **doc)) return call->reply(problem(403, "forbidden", "outside your scope"));
+  if (!can_see_brand(call->actor, **doc))
+    return call->reply(problem(403, "forbidden", "outside your scope"));
   views::AuditFilter f;
   f.brand = id;
   auto page = views::audit(call->api.engine, *txn, f, 100000, 0);
@@ -108,11 +126,13 @@ void add_brand_routes(Api::Impl& api) {
   api.add("POST", "/v1/brands/{}/objections", [](const CallPtr& c) {
     auto body = body_object(c);
     if (!body) return;
-    run_command(c, make_command("brand.objection", workflows::brand_stream(c->param(0)), *body),
-                [](const engine::CommandOutcome& o) {
-                  // The objection's id is in the event the command appended (a retry finds the same).
-                  return json_response(201, {{"id", o.reply.is_object() ? o.reply.at("id") : boost::json::value(nullptr)}});
-                });
+    run_command(
+        c, make_command("brand.objection", workflows::brand_stream(c->param(0)), *body),
+        [](const engine::CommandOutcome& o) {
+          // The objection's id is in the event the command appended (a retry finds the same).
+          return json_response(
+              201, {{"id", o.reply.is_object() ? o.reply.at("id") : boost::json::value(nullptr)}});
+        });
   });
   api.add("POST", "/v1/brands/{}/objections/{}/decision", [](const CallPtr& c) {
     auto body = body_object(c);
@@ -124,7 +144,8 @@ void add_brand_routes(Api::Impl& api) {
   });
   api.add("POST", "/v1/brands/{}/{}", [](const CallPtr& c) {
     auto action = kActions.find(c->param(1));
-    if (action == kActions.end()) return c->reply(problem(404, "not_found", "no brand action " + c->param(1)));
+    if (action == kActions.end())
+      return c->reply(problem(404, "not_found", "no brand action " + c->param(1)));
     auto body = body_object(c);
     if (!body) return;
     const std::string id = c->param(0);

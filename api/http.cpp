@@ -55,7 +55,8 @@ bool parse_target(std::string_view target, Request* out) {
     const auto eq = pair.find('=');
     std::string key, value;
     if (!percent_decode(pair.substr(0, eq), true, &key)) return false;
-    if (eq != std::string_view::npos && !percent_decode(pair.substr(eq + 1), true, &value)) return false;
+    if (eq != std::string_view::npos && !percent_decode(pair.substr(eq + 1), true, &value))
+      return false;
     out->query.emplace(std::move(key), std::move(value));
   }
   return true;
@@ -86,8 +87,8 @@ bool valid_utf8(std::string_view s) {
       cp = (cp << 6) | (cc & 0x3F);
     }
     // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8.
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
       return false;
     i += n + 1;
   }

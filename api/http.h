@@ -15,9 +15,9 @@
 namespace brandledger::api {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // decoded path without the query, "/v1/brands/b1"
-  std::map<std::string, std::string> query;           // decoded
+  std::string method;                        // "GET", "POST", ...
+  std::string path;                          // decoded path without the query, "/v1/brands/b1"
+  std::map<std::string, std::string> query;  // decoded
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
   std::string remote;  // peer address, for logs

@@ -2,6 +2,7 @@
 // and /v1/admin/verify and /v1/admin/clock.
 #include <charconv>
 
+#include "api/json_text.h"
 #include "api/routes.h"
 #include "views/queries.h"
 #include "workflows/json_fields.h"
@@ -9,7 +10,8 @@
 namespace brandledger::api {
 namespace {
 
-std::optional<std::uint64_t> position_param(const CallPtr& call, std::string_view text, std::string_view name) {
+std::optional<std::uint64_t> position_param(const CallPtr& call, std::string_view text,
+                                            std::string_view name) {
   if (text.empty()) return 0;
   std::uint64_t n = 0;
   const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -31,21 +33,26 @@ std::string csv_field(std::string_view s) {
 }
 
 std::string value_text(const boost::json::value& v) {
-  return v.is_string() ? std::string(v.as_string()) : v.is_null() ? std::string() : boost::json::serialize(v);
+  return v.is_string() ? std::string(v.as_string()) : v.is_null() ? std::string() : to_text(v);
 }
 
 // UTF-8 with a BOM, so that spreadsheet programs read the Chinese right.
 std::string audit_csv(const boost::json::array& items) {
   std::string out = "\xEF\xBB\xBF";
-  out += "position,occurred_at,stream,type,actor_id,actor_name,actor_role,actor_org,from_state,to_state,comment,data\r\n";
+  out +=
+      "position,occurred_at,stream,type,actor_id,actor_name,actor_role,actor_org,from_state,to_"
+      "state,comment,data\r\n";
   for (const auto& item : items) {
     const auto& e = item.as_object();
     const auto& a = e.at("actor").as_object();
-    const std::string fields[] = {value_text(e.at("position")), value_text(e.at("occurred_at")), value_text(e.at("stream")),
-                                  value_text(e.at("type")),     value_text(a.at("id")),          value_text(a.at("name")),
-                                  value_text(a.at("role")),     value_text(a.at("org")),         value_text(e.at("from_state")),
-                                  value_text(e.at("to_state")), value_text(e.at("comment")),     value_text(e.at("data"))};
-    for (std::size_t i = 0; i < std::size(fields); ++i) out += (i ? "," : "") + csv_field(fields[i]);
+    const std::string fields[] = {value_text(e.at("position")),   value_text(e.at("occurred_at")),
+                                  value_text(e.at("stream")),     value_text(e.at("type")),
+                                  value_text(a.at("id")),         value_text(a.at("name")),
+                                  value_text(a.at("role")),       value_text(a.at("org")),
+                                  value_text(e.at("from_state")), value_text(e.at("to_state")),
+                                  value_text(e.at("comment")),    value_text(e.at("data"))};
+    for (std::size_t i = 0; i < std::size(fields); ++i)
+      out += (i ? "," : "") + csv_field(fields[i]);
     out += "\r\n";
   }
   return out;
@@ -67,7 +74,8 @@ void audit(const CallPtr& call) {
   // Committee, auditor and admin read everything; a unit its subtree; a branch its brand.
   const std::string& role = call->actor.role;
   if (role == "unit" || role == "branch") {
-    if (!f.org.empty() && f.org != call->actor.org) return call->reply(problem(403, "forbidden", "outside your scope"));
+    if (!f.org.empty() && f.org != call->actor.org)
+      return call->reply(problem(403, "forbidden", "outside your scope"));
     f.org = call->actor.org;
   } else if (role != "committee" && role != "auditor" && role != "admin") {
     return call->reply(problem(403, "forbidden", "role " + role + " may not read the audit trail"));
@@ -87,8 +95,9 @@ void audit(const CallPtr& call) {
     r.body = audit_csv(page->items);
     return call->reply(std::move(r));
   }
-  call->reply(json_response(200, {{"items", std::move(page->items)},
-                                  {"next", page->next ? boost::json::value(*page->next) : boost::json::value(nullptr)}}));
+  call->reply(json_response(
+      200, {{"items", std::move(page->items)},
+            {"next", page->next ? boost::json::value(*page->next) : boost::json::value(nullptr)}}));
 }
 
 }  // namespace
@@ -104,7 +113,8 @@ void add_log_routes(Api::Impl& api) {
     auto events = c->api.engine.log().read_all(*txn, *after, *limit + 1);
     if (!events.ok()) return c->reply(problem(503, "unavailable", events.status().to_string()));
     boost::json::array items;
-    for (std::size_t i = 0; i < events->size() && i < *limit; ++i) items.push_back(event_json(c->api.engine, (*events)[i]));
+    for (std::size_t i = 0; i < events->size() && i < *limit; ++i)
+      items.push_back(event_json(c->api.engine, (*events)[i]));
     boost::json::value next = nullptr;
     if (events->size() > *limit) next = (*events)[*limit - 1].position;
     c->reply(json_response(200, {{"items", std::move(items)}, {"next", next}}));
@@ -128,7 +138,8 @@ void add_log_routes(Api::Impl& api) {
     if (!txn) return;
     auto events = c->api.engine.log().read_stream(*txn, c->param(0));
     if (!events.ok()) return c->reply(problem(503, "unavailable", events.status().to_string()));
-    if (events->empty()) return c->reply(problem(404, "not_found", "stream " + c->param(0) + " has no events"));
+    if (events->empty())
+      return c->reply(problem(404, "not_found", "stream " + c->param(0) + " has no events"));
     boost::json::array items;
     for (const auto& e : *events) items.push_back(event_json(c->api.engine, e));
     c->reply(json_response(200, {{"stream", c->param(0)}, {"items", std::move(items)}}));
@@ -141,7 +152,8 @@ void add_log_routes(Api::Impl& api) {
     if (!txn) return;
     auto report = c->api.engine.log().verify(*txn);
     if (!report.ok()) return c->reply(problem(503, "unavailable", report.status().to_string()));
-    boost::json::object o{{"ok", report->ok}, {"events", report->events}, {"head", to_hex(report->head.hash)}};
+    boost::json::object o{
+        {"ok", report->ok}, {"events", report->events}, {"head", to_hex(report->head.hash)}};
     if (!report->ok) {
       o["first_bad_position"] = report->first_bad_position;
       o["problem"] = report->problem;
@@ -149,14 +161,16 @@ void add_log_routes(Api::Impl& api) {
     c->reply(json_response(200, o));
   });
   api.add("POST", "/v1/admin/clock", [](const CallPtr& c) {
-    if (!c->api.engine.manual_clock()) return c->reply(problem(404, "not_found", "the clock is not manual"));
+    if (!c->api.engine.manual_clock())
+      return c->reply(problem(404, "not_found", "the clock is not manual"));
     if (!require_roles(c, {"admin"})) return;
     auto body = body_object(c);
     if (!body) return;
     auto now = workflows::time_field(*body, "now");
     if (!now) return c->reply(problem(400, "invalid_field", "now: an RFC 3339 time"));
     if (*now < c->api.engine.now())
-      return c->reply(problem(422, "clock_backwards", "the clock stands at " + format_rfc3339(c->api.engine.now())));
+      return c->reply(problem(422, "clock_backwards",
+                              "the clock stands at " + format_rfc3339(c->api.engine.now())));
     // Firing the due timers waits on the writer: do it off the caller's thread.
     std::thread([c, to = *now] {
       auto moved = c->api.engine.advance_clock(to);

@@ -1,4 +1,5 @@
 // /v1/me, /v1/orgs, /v1/users, /v1/settings.
+#include "api/json_text.h"
 #include "api/routes.h"
 #include "core/sha256.h"
 #include "views/projections.h"
@@ -11,7 +12,8 @@ namespace {
 
 using workflows::str;
 
-Response current_doc(const CallPtr& call, std::string_view table, const std::string& id, unsigned status) {
+Response current_doc(const CallPtr& call, std::string_view table, const std::string& id,
+                     unsigned status) {
   auto txn = call->api.engine.begin_read();
   if (!txn.ok()) return problem(503, "unavailable", txn.status().to_string());
   engine::ViewReader v(call->api.engine.environment(), *txn);
@@ -41,15 +43,19 @@ boost::json::object settings_json(engine::Engine& engine) {
   const auto& settings = *s->as<workflows::SettingsState>();
   boost::json::object bonus;
   for (const auto& [title, points] : settings.title_bonus) bonus[title] = points;
-  return {{"assessment", {{"filed_points", settings.filed_points}, {"title_bonus", std::move(bonus)}}},
-          {"version", s->version}};
+  return {
+      {"assessment", {{"filed_points", settings.filed_points}, {"title_bonus", std::move(bonus)}}},
+      {"version", s->version}};
 }
 
 }  // namespace
 
 void add_org_routes(Api::Impl& api) {
   api.add("GET", "/v1/me", [](const CallPtr& c) {
-    c->reply(json_response(200, {{"id", c->actor.id}, {"name", c->actor.name}, {"role", c->actor.role}, {"org", c->actor.org}}));
+    c->reply(json_response(200, {{"id", c->actor.id},
+                                 {"name", c->actor.name},
+                                 {"role", c->actor.role},
+                                 {"org", c->actor.org}}));
   });
 
   api.add("POST", "/v1/orgs", [](const CallPtr& c) {
@@ -57,7 +63,9 @@ void add_org_routes(Api::Impl& api) {
     if (!body) return;
     const std::string id = str(*body, "id");
     engine::Command cmd = make_command("org.create", workflows::org_stream(id), *body);
-    run_command(c, std::move(cmd), [c, id](const engine::CommandOutcome&) { return current_doc(c, views::kOrgs, id, 201); });
+    run_command(c, std::move(cmd), [c, id](const engine::CommandOutcome&) {
+      return current_doc(c, views::kOrgs, id, 201);
+    });
   });
   api.add("GET", "/v1/orgs", [](const CallPtr& c) { list(c, views::kOrgs); });
   api.add("GET", "/v1/orgs/{}", [](const CallPtr& c) { get_one(c, views::kOrgs); });
@@ -66,7 +74,9 @@ void add_org_routes(Api::Impl& api) {
     if (!body) return;
     const std::string id = c->param(0);
     engine::Command cmd = make_command("org.dissolve", workflows::org_stream(id), *body);
-    run_command(c, std::move(cmd), [c, id](const engine::CommandOutcome&) { return current_doc(c, views::kOrgs, id, 200); });
+    run_command(c, std::move(cmd), [c, id](const engine::CommandOutcome&) {
+      return current_doc(c, views::kOrgs, id, 200);
+    });
   });
 
   // The token is made here, shown once in the answer, and stored only as its SHA-256.
@@ -83,7 +93,7 @@ void add_org_routes(Api::Impl& api) {
       if (r.status == 201 && !o.append.duplicate) {
         auto doc = boost::json::parse(r.body).as_object();
         doc["token"] = token;
-        r.body = boost::json::serialize(doc);
+        r.body = to_text(doc);
       }
       return r;
     });
@@ -92,14 +102,17 @@ void add_org_routes(Api::Impl& api) {
     if (require_roles(c, {"admin", "auditor", "committee"})) list(c, views::kUsers);
   });
   api.add("GET", "/v1/users/{}", [](const CallPtr& c) {
-    if (c->actor.id == c->param(0) || require_roles(c, {"admin", "auditor", "committee"})) get_one(c, views::kUsers);
+    if (c->actor.id == c->param(0) || require_roles(c, {"admin", "auditor", "committee"}))
+      get_one(c, views::kUsers);
   });
 
-  api.add("GET", "/v1/settings", [](const CallPtr& c) { c->reply(json_response(200, settings_json(c->api.engine))); });
+  api.add("GET", "/v1/settings",
+          [](const CallPtr& c) { c->reply(json_response(200, settings_json(c->api.engine))); });
   api.add("PUT", "/v1/settings", [](const CallPtr& c) {
     auto body = body_object(c);
     if (!body) return;
-    engine::Command cmd = make_command("settings.put", std::string(workflows::kSettingsStream), *body);
+    engine::Command cmd =
+        make_command("settings.put", std::string(workflows::kSettingsStream), *body);
     run_command(c, std::move(cmd), [c](const engine::CommandOutcome&) {
       return json_response(200, settings_json(c->api.engine));
     });

@@ -28,11 +28,12 @@ Response problem(unsigned status, std::string_view code, std::string_view detail
   Response r;
   r.status = status;
   r.content_type = "application/problem+json";
-  r.body = boost::json::serialize(boost::json::object{{"type", "https://brandledger.example/problems/" + std::string(code)},
-                                                      {"title", title_of(status)},
-                                                      {"status", status},
-                                                      {"code", code},
-                                                      {"detail", detail}});
+  r.body = boost::json::serialize(
+      boost::json::object{{"type", "https://brandledger.example/problems/" + std::string(code)},
+                          {"title", title_of(status)},
+                          {"status", status},
+                          {"code", code},
+                          {"detail", detail}});
   return r;
 }
 
@@ -50,6 +51,8 @@ unsigned status_of(engine::RejectionKind kind) {
   return 400;
 }
 
-Response problem(const engine::Rejection& r) { return problem(status_of(r.kind), r.code, r.detail); }
+Response problem(const engine::Rejection& r) {
+  return problem(status_of(r.kind), r.code, r.detail);
+}
 
 }  // namespace brandledger::api

@@ -11,7 +11,8 @@ std::optional<int> year_param(const CallPtr& call) {
   const std::string text = call->req.param("year");
   int year = 0;
   const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), year);
-  if (text.empty() || err != std::errc() || end != text.data() + text.size() || year < 2000 || year > 2100) {
+  if (text.empty() || err != std::errc() || end != text.data() + text.size() || year < 2000 ||
+      year > 2100) {
     call->reply(problem(400, "invalid_field", "year: required, like 2026"));
     return std::nullopt;
   }
@@ -38,13 +39,14 @@ void add_report_routes(Api::Impl& api) {
       if (!t) return;
       before = *t;
     }
-    answer(c, [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
-      BL_ASSIGN_OR_RETURN(boost::json::array items, views::re_reviews_due(v, before));
-      boost::json::array visible;
-      for (auto& item : items)
-        if (can_see_brand(c->actor, item.as_object())) visible.push_back(std::move(item));
-      return boost::json::value{{"items", std::move(visible)}};
-    });
+    answer(c,
+           [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
+             BL_ASSIGN_OR_RETURN(boost::json::array items, views::re_reviews_due(v, before));
+             boost::json::array visible;
+             for (auto& item : items)
+               if (can_see_brand(c->actor, item.as_object())) visible.push_back(std::move(item));
+             return boost::json::value{{"items", std::move(visible)}};
+           });
   });
   api.add("GET", "/v1/reports/coverage", [](const CallPtr& c) {
     Timestamp as_of = c->api.engine.now();
@@ -53,32 +55,37 @@ void add_report_routes(Api::Impl& api) {
       if (!t) return;
       as_of = *t;
     }
-    answer(c, [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
-      BL_ASSIGN_OR_RETURN(boost::json::object o, views::coverage(v, as_of));
-      return boost::json::value(std::move(o));
-    });
+    answer(c,
+           [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
+             BL_ASSIGN_OR_RETURN(boost::json::object o, views::coverage(v, as_of));
+             return boost::json::value(std::move(o));
+           });
   });
   api.add("GET", "/v1/reports/titles", [](const CallPtr& c) {
     auto year = year_param(c);
     if (!year) return;
-    answer(c, [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
-      BL_ASSIGN_OR_RETURN(boost::json::object o, views::titles_report(v, *year));
-      return boost::json::value(std::move(o));
-    });
+    answer(c,
+           [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
+             BL_ASSIGN_OR_RETURN(boost::json::object o, views::titles_report(v, *year));
+             return boost::json::value(std::move(o));
+           });
   });
   api.add("GET", "/v1/reports/assessment", [](const CallPtr& c) {
     auto year = year_param(c);
     if (!year) return;
-    answer(c, [&](const engine::ViewReader&, const storage::ReadTxn& txn) -> Result<boost::json::value> {
-      BL_ASSIGN_OR_RETURN(boost::json::object o, views::assessment(c->api.engine, txn, *year));
-      return boost::json::value(std::move(o));
-    });
+    answer(
+        c,
+        [&](const engine::ViewReader&, const storage::ReadTxn& txn) -> Result<boost::json::value> {
+          BL_ASSIGN_OR_RETURN(boost::json::object o, views::assessment(c->api.engine, txn, *year));
+          return boost::json::value(std::move(o));
+        });
   });
   api.add("GET", "/v1/reports/pipeline", [](const CallPtr& c) {
-    answer(c, [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
-      BL_ASSIGN_OR_RETURN(boost::json::object o, views::pipeline(v));
-      return boost::json::value(std::move(o));
-    });
+    answer(c,
+           [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
+             BL_ASSIGN_OR_RETURN(boost::json::object o, views::pipeline(v));
+             return boost::json::value(std::move(o));
+           });
   });
 }
 

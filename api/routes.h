@@ -39,7 +39,8 @@ struct Api::Impl {
   ApiOptions options;
   std::vector<Route> routes;
 
-  void add(std::string method, std::string_view path, RouteHandler handler, bool authenticated = true);
+  void add(std::string method, std::string_view path, RouteHandler handler,
+           bool authenticated = true);
   void dispatch(Request request, Reply reply);
 };
 
@@ -59,7 +60,8 @@ Response entity_response(unsigned status, const boost::json::object& body);
 // than 32, not an object) answered through call->reply when not.
 std::optional<boost::json::object> body_object(const CallPtr& call);
 
-inline engine::Command make_command(std::string type, std::string stream, boost::json::object args = {}) {
+inline engine::Command make_command(std::string type, std::string stream,
+                                    boost::json::object args = {}) {
   engine::Command c;
   c.type = std::move(type);
   c.stream = std::move(stream);
@@ -84,8 +86,10 @@ bool can_see_brand(const engine::Actor& actor, const boost::json::object& brand)
 
 // The stream's state rendered as API.md's entity after `version` (the state the command
 // that reached it left), replayed from the log.
-Result<boost::json::object> brand_at_version(engine::Engine& engine, const std::string& id, std::uint64_t version);
-Result<boost::json::object> round_at_version(engine::Engine& engine, const std::string& id, std::uint64_t version);
+Result<boost::json::object> brand_at_version(engine::Engine& engine, const std::string& id,
+                                             std::uint64_t version);
+Result<boost::json::object> round_at_version(engine::Engine& engine, const std::string& id,
+                                             std::uint64_t version);
 
 // The head version a command left `stream` at (0 when it did not touch it).
 std::uint64_t version_after(const engine::CommandOutcome& outcome, std::string_view stream);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/data_commands.h"
+#include "app/serve.h"
 #include "workflows/lifecycle_diagram.h"
 
 namespace po = boost::program_options;
@@ -13,6 +14,10 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char* kUsage = R"(usage: brandledger <command> [options]
+
+  serve   --data DIR [--listen 127.0.0.1:8080] [--threads N] [--manual-clock] [--demo]
+          [--web DIR] [--log-format text|json]
+          the HTTP API; BRANDLEDGER_BOOTSTRAP_TOKEN (environment) makes the first admin
 
 commands on a data dir (safe while a server runs on it):
   stats   --data DIR             what the data dir holds: events, streams, map use, tables
@@ -32,7 +37,13 @@ int run(int argc, char** argv) {
   po::options_description options("options");
   options.add_options()("data", po::value<std::string>(), "data dir")(
       "out", po::value<std::string>(), "output dir (backup)")(
-      "format", po::value<std::string>()->default_value("mermaid"), "mermaid or dot (lifecycle)");
+      "format", po::value<std::string>()->default_value("mermaid"), "mermaid or dot (lifecycle)")(
+      "listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "HOST:PORT (serve)")(
+      "threads", po::value<int>()->default_value(2), "worker threads (serve)")(
+      "manual-clock", po::bool_switch(), "the clock moves only by POST /v1/admin/clock (serve)")(
+      "demo", po::bool_switch(), "load the demo data into an empty data dir (serve)")(
+      "web", po::value<std::string>(), "serve the browser console from DIR (serve)")(
+      "log-format", po::value<std::string>()->default_value("text"), "text or json (serve)");
   po::variables_map vm;
   po::store(po::command_line_parser(std::vector<std::string>(argv + 2, argv + argc))
                 .options(options)
@@ -44,6 +55,17 @@ int run(int argc, char** argv) {
     if (!vm.count(name)) throw po::error(std::string("--") + name + " is required for " + command);
     return vm[name].as<std::string>();
   };
+  if (command == "serve") {
+    brandledger::app::ServeOptions o;
+    o.data_dir = required("data");
+    o.listen = vm["listen"].as<std::string>();
+    o.threads = vm["threads"].as<int>();
+    o.manual_clock = vm["manual-clock"].as<bool>();
+    o.demo = vm["demo"].as<bool>();
+    if (vm.count("web")) o.web_root = vm["web"].as<std::string>();
+    o.log_format = vm["log-format"].as<std::string>();
+    return brandledger::app::run_serve(o);
+  }
   if (command == "stats") return brandledger::app::run_stats(required("data"));
   if (command == "verify") return brandledger::app::run_verify(required("data"));
   if (command == "backup") return brandledger::app::run_backup(required("data"), required("out"));

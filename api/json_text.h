@@ -1,0 +1,14 @@
+// JSON text for answers. Boost.JSON 1.81 writes doubles in exponent form ("8.65E1");
+// people and spreadsheets read "86.5" better, so numbers are written here with the
+// shortest decimal that reads back the same (std::to_chars) and the rest by Boost.JSON.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <string>
+
+namespace brandledger::api {
+
+std::string to_text(const boost::json::value& v);
+
+}  // namespace brandledger::api

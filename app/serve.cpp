@@ -1,0 +1,78 @@
+#include "app/serve.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "api/server.h"
+#include "app/demo.h"
+#include "engine/logging.h"
+#include "views/projections.h"
+
+namespace brandledger::app {
+
+int run_serve(const ServeOptions& o) {
+  engine::LogFormat format;
+  if (!engine::parse_log_format(o.log_format, &format)) {
+    std::cerr << "brandledger: --log-format is text or json\n";
+    return 64;
+  }
+  engine::configure_logging(format);
+
+  const auto colon = o.listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "brandledger: --listen is HOST:PORT\n";
+    return 64;
+  }
+  api::ServerOptions server;
+  server.address = o.listen.substr(0, colon);
+  server.port = static_cast<unsigned short>(std::atoi(o.listen.c_str() + colon + 1));
+  server.threads = o.threads;
+
+  engine::EngineOptions engine_options;
+  engine_options.data_dir = o.data_dir;
+  engine_options.manual_clock = o.manual_clock;
+  auto engine = engine::Engine::open(engine_options, views::make_full_domain());
+  if (!engine.ok()) {
+    std::cerr << "brandledger: " << engine.status().to_string() << "\n";
+    return 1;
+  }
+
+  std::string bootstrap_token;
+  if (const char* t = std::getenv("BRANDLEDGER_BOOTSTRAP_TOKEN"); t != nullptr && *t != '\0')
+    bootstrap_token = t;
+  // The demo's history is dated in the past, so it goes in before anything dated now.
+  if (o.demo) {
+    auto logins = load_demo(**engine, bootstrap_token);
+    if (!logins.ok()) {
+      std::cerr << "brandledger: demo data: " << logins.status().to_string() << "\n";
+      return 1;
+    }
+    std::cout << *logins << std::flush;
+  }
+  if (!bootstrap_token.empty()) {
+    if (Status s = api::bootstrap_admin(**engine, bootstrap_token); !s.ok()) {
+      std::cerr << "brandledger: bootstrap admin: " << s.to_string() << "\n";
+      return 1;
+    }
+  }
+
+  api::ApiOptions api_options;
+  api_options.web_root = o.web_root;
+  api::HttpServer http(server, **engine, api_options);
+  if (Status s = http.start(); !s.ok()) {
+    std::cerr << "brandledger: " << s.to_string() << "\n";
+    return 1;
+  }
+  // Tests and scripts read the port from this line (with --listen 127.0.0.1:0 it is chosen here).
+  std::cout << "listening on " << server.address << ":" << http.port() << std::endl;
+  spdlog::info("serving {} on {}:{}", o.data_dir.string(), server.address, http.port());
+  http.wait_for_signal();
+  (*engine)->stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace brandledger::app

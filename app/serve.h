@@ -1,0 +1,23 @@
+// `brandledger serve`: the HTTP server on a data dir.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace brandledger::app {
+
+struct ServeOptions {
+  std::filesystem::path data_dir;
+  std::string listen = "127.0.0.1:8080";
+  int threads = 2;
+  bool manual_clock = false;
+  bool demo = false;
+  std::optional<std::filesystem::path> web_root;
+  std::string log_format = "text";
+};
+
+// Runs until SIGTERM or SIGINT; returns the process exit code.
+int run_serve(const ServeOptions& options);
+
+}  // namespace brandledger::app
