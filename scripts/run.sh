@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# From nothing to a running BrandLedger: installs dependencies, builds, and opens the data
-# dir (default ./data, or $BRANDLEDGER_DATA) to report what it holds.
+# From nothing to a running BrandLedger with the demo data: installs dependencies, builds,
+# and serves ./data (or $BRANDLEDGER_DATA) on $BRANDLEDGER_LISTEN (default 127.0.0.1:8080).
+# The first run loads the demo and prints a token per role; BRANDLEDGER_BOOTSTRAP_TOKEN
+# (default "demo-admin-token") is the administrator's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh
-data="${BRANDLEDGER_DATA:-data}"
-exec build/app/brandledger stats --data "$data"
+export BRANDLEDGER_BOOTSTRAP_TOKEN="${BRANDLEDGER_BOOTSTRAP_TOKEN:-demo-admin-token}"
+exec build/app/brandledger serve --data "${BRANDLEDGER_DATA:-data}" --demo \
+  --listen "${BRANDLEDGER_LISTEN:-127.0.0.1:8080}"
