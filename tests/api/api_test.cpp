@@ -1,0 +1,246 @@
+// Every endpoint of API.md over a real socket against a real server process.
+#include "tests/api/world.h"
+
+using namespace brandledger::testing;
+using boost::json::object;
+
+TEST_CASE("health, metrics and authentication") {
+  World w(false);
+  auto health = http(w.port(), "GET", "/healthz");
+  CHECK(health.status == 200);
+  CHECK(health.json().at("ok") == true);
+  auto metrics = http(w.port(), "GET", "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.body.find("brandledger_commands_total{outcome=\"accepted\"}") != std::string::npos);
+  CHECK(http(w.port(), "GET", "/v1/me").code() == "unauthorized");
+  CHECK(http(w.port(), "GET", "/v1/me", "", {{"Authorization", "Bearer nope"}}).status == 401);
+  CHECK(http(w.port(), "GET", "/v1/me", "", {{"Authorization", "Basic abc"}}).status == 401);
+  auto me = World::obj(w.as("admin").get("/v1/me"));
+  CHECK(me.at("id") == "admin");
+  CHECK(me.at("role") == "admin");
+  CHECK(http(w.port(), "GET", "/v1/nowhere", "",
+             {{"Authorization", std::string("Bearer ") + kAdminToken}})
+            .status == 404);
+  CHECK(w.as("admin").call("DELETE", "/v1/me", "").status == 405);
+}
+
+TEST_CASE("orgs, users and settings") {
+  World w;
+  auto orgs = World::obj(w.as("admin").get("/v1/orgs"));
+  CHECK(orgs.at("items").as_array().size() == 10);
+  auto b1 = World::obj(w.as("committee").get("/v1/orgs/b1"));
+  CHECK(b1.at("kind") == "branch");
+  CHECK(b1.at("parent") == "u1");
+  CHECK(w.as("committee").get("/v1/orgs/zz").status == 404);
+  // A new user's token works, is shown once, and is stored only hashed.
+  auto created = World::expect(
+      w.as("admin").post("/v1/users",
+                         {{"id", "nu"}, {"name", "新用户"}, {"role", "auditor"}, {"org", "wc"}}),
+      201);
+  const std::string token(created.at("token").as_string());
+  CHECK(token.size() == 64);
+  CHECK(World::obj(Client(w.port(), token).get("/v1/me")).at("name") == "新用户");
+  CHECK(w.as("admin").get("/v1/users/nu").body.find(token) == std::string::npos);
+  CHECK(World::obj(w.as("auditor").get("/v1/users")).at("items").as_array().size() >= 12);
+  auto settings = World::obj(
+      w.as("committee")
+          .put("/v1/settings",
+               {{"assessment", {{"filed_points", 4}, {"title_bonus", {{"top10", 3}}}}}}));
+  CHECK(settings.at("assessment").at("filed_points").to_number<double>() == 4);
+  CHECK(World::obj(w.as("b1").get("/v1/settings"))
+            .at("assessment")
+            .at("title_bonus")
+            .at("top10")
+            .to_number<double>() == 3);
+  World::expect(w.as("admin").post("/v1/orgs/b6/dissolve", {{"reason", "合并"}}), 200);
+  CHECK(World::obj(w.as("admin").get("/v1/orgs/b6")).at("dissolved") == true);
+}
+
+TEST_CASE("a brand through 培育 and 备案: create, list, read, edit, actions, history, as-of") {
+  World w;
+  w.clock("2031-01-10T09:00:00Z");
+  auto created = w.as("b1").post("/v1/brands", World::content("坚强前哨·巩固后院"));
+  REQUIRE(created.status == 201);
+  auto brand = created.json().as_object();
+  const std::string id(brand.at("id").as_string());
+  CHECK(created.headers.at("etag") == "\"1\"");
+  CHECK(brand.at("state") == "cultivating");
+  CHECK(brand.at("state_label") == "培育中");
+  CHECK(brand.at("branch") == "b1");
+  CHECK(brand.at("unit") == "u1");
+  const std::string base = "/v1/brands/" + id;
+  auto edited = World::obj(w.as("b1").patch(base, {{"slogan", "巩固后院"}}));
+  CHECK(edited.at("slogan") == "巩固后院");
+  CHECK(edited.at("version") == 2);
+  World::obj(w.as("b1").post(base + "/submit", {{"comment", "请审核"}}));
+  World::obj(w.as("u1").post(base + "/return", {{"reason", "请补充"}}));
+  World::obj(w.as("b1").post(base + "/submit"));
+  World::obj(w.as("u1").post(base + "/approve"));
+  w.clock("2031-02-01T09:00:00Z");
+  auto filed = World::obj(w.as("committee").post(base + "/file"));
+  CHECK(filed.at("state") == "filed");
+  CHECK(filed.at("filing_no") == "备-2031-0001");
+  World::obj(w.as("b1").post(base + "/progress", {{"year", 2031}, {"summary", "稳步推进"}}));
+
+  auto one = w.as("u1").get(base);
+  CHECK(one.status == 200);
+  CHECK(one.headers.at("etag") ==
+        "\"" + std::to_string(one.json().at("version").to_number<int>()) + "\"");
+  CHECK(World::obj(w.as("committee").get("/v1/brands?state=filed")).at("items").as_array().size() ==
+        1);
+  CHECK(World::obj(w.as("committee")
+                       .get("/v1/brands?q="
+                            "%E5%89%8D%E5%93%A8"))
+            .at("items")
+            .as_array()
+            .size() == 1);
+  CHECK(World::obj(w.as("u2").get("/v1/brands")).at("items").as_array().empty());  // scope
+  CHECK(w.as("u2").get(base).status == 403);
+  // As it stood before it was filed; and before it existed.
+  auto before = World::obj(w.as("committee").get(base + "?as_of=2031-01-20T00:00:00Z"));
+  CHECK(before.at("state") == "unit_approved");
+  CHECK(w.as("committee").get(base + "?as_of=2030-12-31T00:00:00Z").status == 404);
+  CHECK(w.as("committee").get(base + "?as_of=yesterday").code() == "invalid_field");
+
+  auto history = World::obj(w.as("b1").get(base + "/history")).at("items").as_array();
+  REQUIRE(history.size() == 8);
+  CHECK(history[1].at("type") == "BrandEdited");
+  CHECK(history[2].at("comment") == "请审核");
+  CHECK(history[3].at("from_state") == "submitted");
+  CHECK(history[3].at("to_state") == "cultivating");
+  CHECK(history[3].at("actor").at("id") == "u1");
+  CHECK(history[6].at("occurred_at") == "2031-02-01T09:00:00Z");
+
+  World::obj(w.as("committee").post(base + "/cancel", {{"reason", "支部撤并"}}));
+  CHECK(World::obj(w.as("committee").get(base)).at("state") == "cancelled");
+}
+
+TEST_CASE("If-Match and Idempotency-Key: 412 on a moved entity, one effect per key") {
+  World w;
+  const std::string id = w.brand("b1", "cultivating");
+  const std::string base = "/v1/brands/" + id;
+  auto stale = w.as("b1").post(base + "/submit", object{}, {{"If-Match", "\"7\""}});
+  CHECK(stale.status == 412);
+  CHECK(stale.code() == "version_mismatch");
+  World::obj(w.as("b1").post(base + "/submit", object{}, {{"If-Match", "\"1\""}}));
+  const auto before = w.events();
+  auto first = w.as("u1").post(base + "/approve", object{}, {{"Idempotency-Key", "approve-1"}});
+  auto again = w.as("u1").post(base + "/approve", object{}, {{"Idempotency-Key", "approve-1"}});
+  CHECK(first.status == 200);
+  CHECK(again.status == 200);
+  CHECK(again.body == first.body);
+  CHECK(w.events() == before + 1);
+}
+
+TEST_CASE(
+    "a selection round over HTTP: nominations, scores, results, notice, objections, finalize, "
+    "reports") {
+  World w;
+  w.clock("2031-03-01T08:00:00Z");
+  const std::string x = w.brand("b1"), y = w.brand("b3"), z = w.brand("b5");
+  const std::string round = w.round({{x, 91}, {y, 86}, {z, 70}}, 2031);
+  const std::string base = "/v1/rounds/" + round;
+  auto r = World::obj(w.as("committee").get(base));
+  CHECK(r.at("state") == "notice");
+  CHECK(r.at("nominated").as_array().size() == 3);
+  CHECK(World::obj(w.as("auditor").get("/v1/rounds")).at("items").as_array().size() == 1);
+  auto results = World::obj(w.as("committee").get(base + "/results")).at("items").as_array();
+  REQUIRE(results.size() == 3);
+  CHECK(text(results[0].at("brand")) == x);
+  CHECK(results[0].at("final").to_number<double>() == Approx(91));
+  CHECK(results[0].at("title") == "top10");
+  CHECK(results[0].at("outcome") == "selected");
+  CHECK(results[2].at("outcome") == "not_selected");
+  CHECK(results[0].at("scores").as_array().size() == 3);  // e2, e3, e5: not e1 and e4 of its unit
+  // An expert sees only its own scores.
+  auto mine = World::obj(w.as("e2").get(base + "/results")).at("items").as_array();
+  CHECK(mine[0].at("scores").as_array().size() == 1);
+  CHECK(mine[0].at("scores").as_array()[0].at("expert") == "e2");
+
+  auto objection = w.as("b6").post("/v1/brands/" + y + "/objections", {{"reason", "材料不实"}});
+  CHECK(objection.status == 201);
+  CHECK(objection.json().at("id") == "obj-1");
+  CHECK(w.as("committee").post(base + "/finalize").code() == "notice_not_ended");
+  w.clock("2031-03-06T08:00:01Z");
+  CHECK(w.as("committee").post(base + "/finalize").code() == "objection_pending");
+  World::obj(w.as("committee")
+                 .post("/v1/brands/" + y + "/objections/obj-1/decision",
+                       {{"upheld", false}, {"comment", "查无实据"}}));
+  World::obj(w.as("committee").post(base + "/finalize"));
+  CHECK(World::obj(w.as("committee").get("/v1/brands/" + x)).at("title_label") == "十佳党建品牌");
+  CHECK(World::obj(w.as("committee").get("/v1/brands/" + y)).at("title") == "demonstration");
+
+  auto titles = World::obj(w.as("committee").get("/v1/reports/titles?year=2031"));
+  CHECK(titles.at("by_title").at("top10") == 1);
+  CHECK(titles.at("total") == 2);
+  CHECK(titles.at("nominations") == 3);
+  auto coverage = World::obj(w.as("committee").get("/v1/reports/coverage"));
+  CHECK(coverage.at("total").at("filed") == 3);
+  CHECK(coverage.at("total").at("branches") == 6);
+  CHECK(World::obj(w.as("committee").get("/v1/reports/coverage?as_of=2030-01-01T00:00:00Z"))
+            .at("total")
+            .at("filed") == 0);
+  CHECK(World::obj(w.as("committee").get("/v1/reports/pipeline")).at("total").at("named") == 2);
+  auto assessment = World::obj(w.as("committee").get("/v1/reports/assessment?year=2031"));
+  CHECK(assessment.at("branches").as_array().size() == 3);
+  CHECK(w.as("committee").get("/v1/reports/titles").code() == "invalid_field");
+  auto due = World::obj(w.as("committee").get("/v1/re-reviews/due?before=2034-12-31T00:00:00Z"))
+                 .at("items")
+                 .as_array();
+  CHECK(due.size() == 2);
+  CHECK(World::obj(w.as("committee").get("/v1/re-reviews/due?before=2033-12-31T00:00:00Z"))
+            .at("items")
+            .as_array()
+            .empty());
+
+  // Revocation, appeal and its decision.
+  World::obj(
+      w.as("committee").post("/v1/brands/" + x + "/revoke", {{"reason", "违纪"}, {"veto", true}}));
+  World::obj(w.as("b1").post("/v1/brands/" + x + "/appeal", {{"reason", "申诉"}}));
+  auto granted = World::obj(
+      w.as("committee").post("/v1/brands/" + x + "/appeal-decision", {{"granted", true}}));
+  CHECK(granted.at("state") == "named");
+  CHECK(granted.at("title") == "top10");
+}
+
+TEST_CASE("the log: events, streams, audit in JSON and CSV, verify, the manual clock") {
+  World w;
+  const std::string id = w.brand("b1");
+  auto page = World::obj(w.as("auditor").get("/v1/events?after=0&limit=5"));
+  REQUIRE(page.at("items").as_array().size() == 5);
+  CHECK(page.at("next") == 5);
+  const auto& first = page.at("items").as_array()[0].as_object();
+  CHECK(first.at("position") == 1);
+  CHECK(first.at("prev_hash").as_string().size() == 64);
+  CHECK(first.at("hash").as_string().size() == 64);
+  CHECK(World::obj(w.as("auditor").get("/v1/events?after=5&limit=5"))
+            .at("items")
+            .as_array()[0]
+            .at("position") == 6);
+  CHECK(w.as("b1").get("/v1/events").status == 403);
+  auto stream = World::obj(w.as("committee").get("/v1/streams/brand-" + id)).at("items").as_array();
+  CHECK(stream.size() == 4);
+  CHECK(w.as("committee").get("/v1/streams/brand-none").status == 404);
+
+  auto audit = World::obj(w.as("auditor").get("/v1/audit?actor=u1")).at("items").as_array();
+  REQUIRE(audit.size() == 1);
+  CHECK(audit[0].at("type") == "BrandApproved");
+  CHECK(World::obj(w.as("u2").get("/v1/audit")).at("items").as_array().size() <
+        World::obj(w.as("auditor").get("/v1/audit?limit=1000")).at("items").as_array().size());
+  CHECK(w.as("u2").get("/v1/audit?org=u1").status == 403);
+  CHECK(w.as("e1").get("/v1/audit").status == 403);
+  auto csv = w.as("committee").get("/v1/audit?brand=" + id + "&format=csv");
+  CHECK(csv.status == 200);
+  CHECK(csv.headers.at("content-type").rfind("text/csv", 0) == 0);
+  CHECK(csv.body.rfind("\xEF\xBB\xBFposition,occurred_at,", 0) == 0);
+  CHECK(csv.body.find("BrandFiled") != std::string::npos);
+
+  auto verify = World::obj(w.as("auditor").get("/v1/admin/verify"));
+  CHECK(verify.at("ok") == true);
+  CHECK(w.as("committee").get("/v1/admin/verify").status == 403);
+  CHECK(World::obj(w.as("admin").post("/v1/admin/clock", {{"now", "2040-01-01T00:00:00Z"}}))
+            .at("now") == "2040-01-01T00:00:00Z");
+  CHECK(w.as("admin").post("/v1/admin/clock", {{"now", "2039-01-01T00:00:00Z"}}).code() ==
+        "clock_backwards");
+  CHECK(w.as("committee").post("/v1/admin/clock", {{"now", "2041-01-01T00:00:00Z"}}).status == 403);
+}

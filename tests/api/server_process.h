@@ -1,0 +1,81 @@
+// A real `brandledger serve` process on a temp data dir and a free loopback port, and an
+// HTTP client for it (Boost.Beast, in its own translation unit).
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace brandledger::testing {
+
+inline constexpr const char* kAdminToken = "integration-admin-token-0123456789";
+
+class ServerProcess {
+ public:
+  // Starts `brandledger serve --manual-clock` on `data_dir`; waits until it listens.
+  explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  unsigned short port() const { return port_; }
+  // SIGTERM and wait; returns the exit status (0 on a graceful stop).
+  int stop();
+  const std::string& output() const { return output_; }
+
+ private:
+  pid_t pid_ = -1;
+  unsigned short port_ = 0;
+  std::string output_;
+  std::filesystem::path log_;
+};
+
+struct HttpResult {
+  unsigned status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  boost::json::value json() const;
+  std::string code() const;  // a problem's "code"
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+HttpResult http(unsigned short port, const std::string& method, const std::string& target,
+                const std::string& body = "", const Headers& headers = {});
+
+// Reads a Server-Sent Events stream until `count` events arrived or `seconds` passed;
+// returns the ids seen, in order.
+std::vector<std::uint64_t> sse_ids(unsigned short port, const std::string& target,
+                                   const Headers& headers, std::size_t count, int seconds);
+
+// A caller with a token.
+class Client {
+ public:
+  Client(unsigned short port, std::string token) : port_(port), token_(std::move(token)) {}
+  HttpResult get(const std::string& target) const { return call("GET", target, ""); }
+  HttpResult post(const std::string& target, const boost::json::value& body = boost::json::object{},
+                  Headers extra = {}) const {
+    return call("POST", target, boost::json::serialize(body), std::move(extra));
+  }
+  HttpResult patch(const std::string& target, const boost::json::value& body) const {
+    return call("PATCH", target, boost::json::serialize(body));
+  }
+  HttpResult put(const std::string& target, const boost::json::value& body) const {
+    return call("PUT", target, boost::json::serialize(body));
+  }
+  HttpResult call(const std::string& method, const std::string& target, const std::string& body,
+                  Headers extra = {}) const;
+  const std::string& token() const { return token_; }
+
+ private:
+  unsigned short port_;
+  std::string token_;
+};
+
+}  // namespace brandledger::testing
