@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "core/time.h"
 #include "support/temp_dir.h"
 #include "tests/api/server_process.h"
 
@@ -79,7 +80,16 @@ struct World {
     add_user("auditor", "auditor", "wc");
   }
 
-  void clock(const std::string& now) { obj(as("admin").post("/v1/admin/clock", {{"now", now}})); }
+  void clock(const std::string& now) {
+    obj(as("admin").post("/v1/admin/clock", {{"now", now}}));
+    now_ = *parse_rfc3339(now);
+  }
+  // Moves the manual clock forward by whole days (from 2031-01-01 at the first call).
+  void advance(int days) {
+    if (now_ == Timestamp{}) now_ = *parse_rfc3339("2031-01-01T08:00:00Z");
+    clock(format_rfc3339(add_days(now_, days)));
+  }
+  Timestamp now_{};
 
   static boost::json::object content(const std::string& name = "宣报党旗分外红") {
     return {{"name", name},
@@ -139,6 +149,15 @@ struct World {
     obj(as("committee").post(base + "/close"));
     if (notice) obj(as("committee").post(base + "/notice"));
     return std::string(r.at("id").as_string());
+  }
+
+  // A brand of `branch` named through a whole round.
+  std::string named(const std::string& branch, double points = 91) {
+    const std::string id = brand(branch);
+    const std::string r = round({{id, points}}, 2031);
+    advance(6);
+    obj(as("committee").post("/v1/rounds/" + r + "/finalize"));
+    return id;
   }
 
   std::uint64_t events() const {

@@ -1,0 +1,280 @@
+// The authorization matrix: every role against every command endpoint. Each endpoint's
+// state is prepared so that only who asks differs; the refused roles go first (and must
+// change nothing), the one allowed role last.
+#include <functional>
+#include <set>
+
+#include "tests/api/world.h"
+
+using namespace brandledger::testing;
+using boost::json::object;
+
+namespace {
+
+// The roles, relative to a brand of branch b1 in unit u1.
+const std::vector<std::string> kRoles = {"anonymous", "admin", "committee", "auditor", "u1",
+                                         "u2",        "b1",    "b3",        "e1",      "e2"};
+
+struct Target {
+  std::string method, path;
+  object body;
+};
+
+struct Case {
+  std::string name;
+  std::function<Target(World&)> setup;
+  std::string allowed;
+  unsigned ok_status = 200;
+  std::set<std::string> also_allowed = {};        // skipped: they could succeed too
+  std::map<std::string, std::string> codes = {};  // role -> refusal code other than forbidden
+};
+
+std::string brand_path(const std::string& id, const std::string& action = "") {
+  return "/v1/brands/" + id + (action.empty() ? "" : "/" + action);
+}
+
+}  // namespace
+
+TEST_CASE("authorization matrix: every role against every command endpoint") {
+  World w;
+  w.advance(0);
+  int n = 0;
+  auto fresh = [&](const std::string& state) {
+    // One branch, one brand: clear the way for a new brand of b1.
+    auto list = World::obj(w.as("committee").get("/v1/brands?branch=b1"));
+    for (const auto& b : list.at("items").as_array())
+      if (b.at("state") != "cancelled" && b.at("state") != "withdrawn")
+        World::obj(
+            w.as("committee").post(brand_path(text(b.at("id")), "cancel"), {{"reason", "下一项"}}));
+    return w.brand("b1", state);
+  };
+  auto named = [&] {
+    fresh("cultivating");
+    auto list = World::obj(w.as("committee").get("/v1/brands?branch=b1&state=cultivating"));
+    World::obj(w.as("committee")
+                   .post(brand_path(text(list.at("items").as_array()[0].at("id")), "cancel"),
+                         {{"reason", "x"}}));
+    return w.named("b1");
+  };
+  const std::vector<Case> cases = {
+      {"create an org",
+       [&](World&) {
+         return Target{"POST",
+                       "/v1/orgs",
+                       {{"id", "o" + std::to_string(++n)},
+                        {"name", "新单位"},
+                        {"kind", "unit"},
+                        {"parent", "wc"}}};
+       },
+       "admin", 201},
+      {"create a user",
+       [&](World&) {
+         return Target{"POST",
+                       "/v1/users",
+                       {{"id", "user" + std::to_string(++n)},
+                        {"name", "x"},
+                        {"role", "auditor"},
+                        {"org", "wc"}}};
+       },
+       "admin", 201},
+      {"dissolve a branch",
+       [&](World& ww) {
+         const std::string id = "tmp" + std::to_string(++n);
+         World::obj(ww.as("admin").post(
+             "/v1/orgs", {{"id", id}, {"name", "临时支部"}, {"kind", "branch"}, {"parent", "u1"}}));
+         return Target{"POST", "/v1/orgs/" + id + "/dissolve", {{"reason", "撤并"}}};
+       },
+       "admin",
+       200,
+       {"committee"}},
+      {"change settings",
+       [&](World&) {
+         return Target{"PUT", "/v1/settings", {{"assessment", {{"filed_points", 3}}}}};
+       },
+       "committee",
+       200,
+       {"admin"}},
+      {"create a brand",
+       [&](World&) {
+         fresh("cultivating");
+         auto list = World::obj(w.as("committee").get("/v1/brands?branch=b1&state=cultivating"));
+         World::obj(w.as("committee")
+                        .post(brand_path(text(list.at("items").as_array()[0].at("id")), "cancel"),
+                              {{"reason", "x"}}));
+         return Target{"POST", "/v1/brands", {{"name", "新品牌"}, {"branch", "b1"}}};
+       },
+       "b1",
+       201,
+       {"committee"}},
+      {"edit a brand",
+       [&](World&) {
+         return Target{"PATCH", brand_path(fresh("cultivating")), {{"slogan", "新口号"}}};
+       },
+       "b1"},
+      {"submit",
+       [&](World&) {
+         return Target{"POST", brand_path(fresh("cultivating"), "submit"), {}};
+       },
+       "b1"},
+      {"withdraw",
+       [&](World&) {
+         return Target{"POST", brand_path(fresh("cultivating"), "withdraw"), {}};
+       },
+       "b1"},
+      {"reopen",
+       [&](World& ww) {
+         const std::string id = fresh("cultivating");
+         World::obj(ww.as("b1").post(brand_path(id, "withdraw")));
+         return Target{"POST", brand_path(id, "reopen"), {}};
+       },
+       "b1"},
+      {"approve",
+       [&](World&) {
+         return Target{"POST", brand_path(fresh("submitted"), "approve"), {}};
+       },
+       "u1"},
+      {"return by the unit",
+       [&](World&) {
+         return Target{"POST", brand_path(fresh("submitted"), "return"), {{"reason", "补充"}}};
+       },
+       "u1"},
+      {"return by the committee",
+       [&](World&) {
+         return Target{"POST", brand_path(fresh("unit_approved"), "return"), {{"reason", "补充"}}};
+       },
+       "committee"},
+      {"file",
+       [&](World&) {
+         return Target{"POST", brand_path(fresh("unit_approved"), "file"), {}};
+       },
+       "committee"},
+      {"report progress",
+       [&](World&) {
+         return Target{
+             "POST", brand_path(fresh("filed"), "progress"), {{"year", 2031}, {"summary", "自评"}}};
+       },
+       "b1"},
+      {"cancel",
+       [&](World&) {
+         return Target{"POST", brand_path(fresh("filed"), "cancel"), {{"reason", "撤并"}}};
+       },
+       "committee"},
+      {"revoke",
+       [&](World&) {
+         return Target{"POST", brand_path(named(), "revoke"), {{"reason", "违纪"}, {"veto", true}}};
+       },
+       "committee"},
+      {"appeal",
+       [&](World& ww) {
+         const std::string id = named();
+         World::obj(ww.as("committee").post(brand_path(id, "revoke"), {{"reason", "违纪"}}));
+         return Target{"POST", brand_path(id, "appeal"), {{"reason", "申诉"}}};
+       },
+       "b1"},
+      {"decide an appeal",
+       [&](World& ww) {
+         const std::string id = named();
+         World::obj(ww.as("committee").post(brand_path(id, "revoke"), {{"reason", "违纪"}}));
+         World::obj(ww.as("b1").post(brand_path(id, "appeal"), {{"reason", "申诉"}}));
+         return Target{"POST", brand_path(id, "appeal-decision"), {{"granted", false}}};
+       },
+       "committee"},
+      {"raise an objection",
+       [&](World& ww) {
+         const std::string id = fresh("filed");
+         ww.round({{id, 91}}, 2031);
+         return Target{"POST", brand_path(id, "objections"), {{"reason", "举报"}}};
+       },
+       "b3",
+       201,
+       {"committee", "u1", "u2", "b1", "e1", "e2"}},
+      {"decide an objection",
+       [&](World& ww) {
+         const std::string id = fresh("filed");
+         ww.round({{id, 91}}, 2031);
+         World::obj(ww.as("b3").post(brand_path(id, "objections"), {{"reason", "举报"}}));
+         return Target{"POST", brand_path(id, "objections/obj-1/decision"), {{"upheld", false}}};
+       },
+       "committee"},
+      {"open a round",
+       [&](World&) {
+         return Target{"POST", "/v1/rounds", {{"name", "评选"}, {"year", 2031}}};
+       },
+       "committee", 201},
+      {"nominate",
+       [&](World& ww) {
+         const std::string id = fresh("filed");
+         auto r =
+             World::obj(ww.as("committee").post("/v1/rounds", {{"name", "评选"}, {"year", 2031}}));
+         return Target{"POST", "/v1/rounds/" + text(r.at("id")) + "/nominations", {{"brand", id}}};
+       },
+       "u1",
+       200,
+       {"committee"}},
+      {"assign experts",
+       [&](World& ww) {
+         auto r =
+             World::obj(ww.as("committee").post("/v1/rounds", {{"name", "评选"}, {"year", 2031}}));
+         return Target{
+             "POST", "/v1/rounds/" + text(r.at("id")) + "/experts", {{"experts", {"e1", "e2"}}}};
+       },
+       "committee"},
+      {"score",
+       [&](World& ww) {
+         const std::string id = fresh("filed");
+         auto r =
+             World::obj(ww.as("committee").post("/v1/rounds", {{"name", "评选"}, {"year", 2031}}));
+         const std::string base = "/v1/rounds/" + text(r.at("id"));
+         World::obj(ww.as("committee").post(base + "/nominations", {{"brand", id}}));
+         World::obj(ww.as("committee").post(base + "/experts", {{"experts", {"e1", "e2"}}}));
+         World::obj(ww.as("committee").post(base + "/start"));
+         return Target{"POST", base + "/scores", {{"brand", id}, {"scores", World::points(88)}}};
+       },
+       "e2",
+       200,
+       {},
+       {{"e1", "conflict_of_interest"}}},
+      {"close a round",
+       [&](World& ww) {
+         const std::string id = fresh("filed");
+         auto r =
+             World::obj(ww.as("committee").post("/v1/rounds", {{"name", "评选"}, {"year", 2031}}));
+         const std::string base = "/v1/rounds/" + text(r.at("id"));
+         World::obj(ww.as("committee").post(base + "/nominations", {{"brand", id}}));
+         World::obj(ww.as("committee").post(base + "/experts", {{"experts", {"e2"}}}));
+         World::obj(ww.as("committee").post(base + "/start"));
+         return Target{"POST", base + "/close", {{"force", true}}};
+       },
+       "committee"},
+      {"move the clock",
+       [&](World& ww) {
+         ww.now_ = brandledger::add_days(ww.now_, 1);
+         return Target{"POST", "/v1/admin/clock", {{"now", brandledger::format_rfc3339(ww.now_)}}};
+       },
+       "admin"},
+  };
+
+  for (const Case& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      const Target t = c.setup(w);
+      const auto before = w.events();
+      for (const std::string& role : kRoles) {
+        if (role == c.allowed || c.also_allowed.count(role)) continue;
+        const std::string body = boost::json::serialize(t.body);
+        HttpResult r = role == "anonymous" ? http(w.port(), t.method, t.path, body)
+                                           : w.as(role).call(t.method, t.path, body);
+        INFO(c.name << " as " << role << ": " << r.status << " " << r.body);
+        if (role == "anonymous") {
+          CHECK(r.status == 401);
+        } else {
+          CHECK(r.status == 403);
+          CHECK(r.code() == (c.codes.count(role) ? c.codes.at(role) : "forbidden"));
+        }
+      }
+      CHECK(w.events() == before);  // no refusal appended anything
+      HttpResult ok = w.as(c.allowed).call(t.method, t.path, boost::json::serialize(t.body));
+      INFO(c.name << " as " << c.allowed << ": " << ok.body);
+      CHECK(ok.status == c.ok_status);
+    }
+  }
+}
