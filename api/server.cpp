@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -148,7 +149,8 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
                         self->busy_ = false;
-                        if (ec || !res->keep_alive()) return self->close();
+                        if (ec) return self->close();
+                        if (!res->keep_alive()) return self->linger();
                         self->read();
                       });
   }
@@ -194,6 +196,24 @@ class Session : public std::enable_shared_from_this<Session> {
                      });
   }
 
+  // Closes after an answer the client may still be sending into (a 413, say): stop
+  // sending, drain what arrives for a moment, then close, so the kernel does not reset
+  // the connection and throw the answer away before the client reads it.
+  void linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    drain_ = std::make_shared<std::array<char, 16384>>();
+    drain();
+  }
+  void drain() {
+    stream_.async_read_some(net::buffer(*drain_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->close();
+                              self->drain();
+                            });
+  }
+
   std::string remote() const {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
@@ -217,6 +237,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closing_ = false;
   std::uint64_t after_ = 0;
   int idle_polls_ = 0;
+  std::shared_ptr<std::array<char, 16384>> drain_;
 };
 
 // The sessions alive, for a graceful stop.

@@ -109,7 +109,9 @@ HttpResult http(unsigned short port, const std::string& method, const std::strin
   req.body() = body;
   if (!body.empty()) req.set(http_::field::content_type, "application/json");
   req.prepare_payload();
-  http_::write(stream, req);
+  // The server may answer (413, say) before the whole body is sent: read the answer anyway.
+  beast::error_code write_error;
+  http_::write(stream, req, write_error);
   beast::flat_buffer buffer;
   http_::response_parser<http_::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
@@ -167,6 +169,7 @@ std::vector<std::uint64_t> sse_ids(unsigned short port, const std::string& targe
       pos = end;
     }
   }
+  if (ids.size() > count) ids.resize(count);
   return ids;
 }
 
