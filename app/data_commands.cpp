@@ -1,10 +1,19 @@
 #include "app/data_commands.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
+#include <map>
 
+#include "api/json_text.h"
+#include "api/routes.h"
+#include "engine/engine.h"
 #include "storage/environment.h"
 #include "storage/event_log.h"
+#include "views/projections.h"
 
 namespace brandledger::app {
 namespace {
@@ -12,34 +21,58 @@ namespace {
 using storage::Environment;
 using storage::EnvironmentOptions;
 
-std::unique_ptr<Environment> open_or_report(const std::filesystem::path& dir, bool read_only) {
-  EnvironmentOptions options;
+int fail(const Status& s) {
+  std::cerr << "brandledger: " << s.to_string() << "\n";
+  return 1;
+}
+
+std::unique_ptr<engine::Engine> open_engine(const std::filesystem::path& dir, bool read_only) {
+  engine::EngineOptions options;
+  options.data_dir = dir;
   options.read_only = read_only;
-  auto env = Environment::open(dir, options);
-  if (!env.ok()) {
-    std::cerr << "brandledger: " << env.status().to_string() << "\n";
+  auto e = engine::Engine::open(options, views::make_full_domain());
+  if (!e.ok()) {
+    fail(e.status());
     return nullptr;
   }
-  return std::move(env).value();
+  return std::move(e).value();
+}
+
+using Tables = std::map<std::string, std::map<std::string, std::string>>;
+
+Result<Tables> view_tables(const Environment& env) {
+  Tables out;
+  BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env.begin_read());
+  for (const storage::Table& t : env.view_tables())
+    BL_RETURN_IF_ERROR(t.scan(txn, "", [&](std::string_view k, std::string_view v) {
+      out[t.name()][std::string(k)] = std::string(v);
+      return true;
+    }));
+  return out;
 }
 
 }  // namespace
 
+bool lock_data_dir(const std::filesystem::path& data_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  const int fd = ::open((data_dir / "serve.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // The descriptor stays open for the life of the process: closing it would drop the lock.
+  return fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+}
+
 int run_stats(const std::filesystem::path& data_dir) {
-  auto env = open_or_report(data_dir, /*read_only=*/false);
-  if (!env) return 1;
-  auto stats = env->stats();
-  if (!stats.ok()) {
-    std::cerr << "brandledger: " << stats.status().to_string() << "\n";
-    return 1;
-  }
-  auto txn = env->begin_read();
+  EnvironmentOptions options;
+  options.read_only = true;
+  options.view_tables = views::make_full_domain().view_tables();
+  auto env = Environment::open(data_dir, options);
+  if (!env.ok()) return fail(env.status());
+  auto stats = (*env)->stats();
+  if (!stats.ok()) return fail(stats.status());
+  auto txn = (*env)->begin_read();
   auto head =
-      txn.ok() ? storage::EventLog(*env).head(*txn) : Result<storage::LogHead>(txn.status());
-  if (!head.ok()) {
-    std::cerr << "brandledger: " << head.status().to_string() << "\n";
-    return 1;
-  }
+      txn.ok() ? storage::EventLog(**env).head(*txn) : Result<storage::LogHead>(txn.status());
+  if (!head.ok()) return fail(head.status());
   std::printf("data dir:        %s\n", data_dir.c_str());
   std::printf("format version:  %u\n", stats->schema_version);
   std::printf("events:          %llu\n", static_cast<unsigned long long>(stats->events));
@@ -60,35 +93,90 @@ int run_stats(const std::filesystem::path& data_dir) {
 }
 
 int run_verify(const std::filesystem::path& data_dir) {
-  auto env = open_or_report(data_dir, /*read_only=*/false);
-  if (!env) return 1;
-  auto txn = env->begin_read();
-  auto report =
-      txn.ok() ? storage::EventLog(*env).verify(*txn) : Result<storage::VerifyReport>(txn.status());
-  if (!report.ok()) {
-    std::cerr << "brandledger: " << report.status().to_string() << "\n";
-    return 1;
-  }
+  auto engine = open_engine(data_dir, /*read_only=*/true);
+  if (!engine) return 1;
+  auto txn = engine->begin_read();
+  if (!txn.ok()) return fail(txn.status());
+  auto report = engine->log().verify(*txn);
+  if (!report.ok()) return fail(report.status());
+  txn->abort();
   if (!report->ok) {
-    std::printf("FAILED at position %llu: %s (%llu events verified before it)\n",
-                static_cast<unsigned long long>(report->first_bad_position),
-                report->problem.c_str(), static_cast<unsigned long long>(report->events));
+    std::printf(
+        "FAILED: the hash chain breaks at position %llu: %s (%llu events verified before it)\n",
+        static_cast<unsigned long long>(report->first_bad_position), report->problem.c_str(),
+        static_cast<unsigned long long>(report->events));
     return 2;
   }
-  std::printf("ok: %llu events, head %s\n", static_cast<unsigned long long>(report->events),
+  std::printf("chain ok: %llu events, head %s\n", static_cast<unsigned long long>(report->events),
               to_hex(report->head.hash).c_str());
-  return 0;
+
+  // The views: rebuild a compacted copy from its log and compare with what was kept inline.
+  const auto scratch =
+      std::filesystem::temp_directory_path() / ("brandledger-verify-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(scratch);
+  if (Status s = engine->environment().backup(scratch); !s.ok()) return fail(s);
+  auto kept = view_tables(engine->environment());
+  if (!kept.ok()) return fail(kept.status());
+  engine.reset();
+  int code = 0;
+  {
+    auto copy = open_engine(scratch, /*read_only=*/false);
+    if (!copy) return 1;
+    copy->stop();
+    if (Status s = copy->rebuild(); !s.ok()) return fail(s);
+    auto rebuilt = view_tables(copy->environment());
+    if (!rebuilt.ok()) return fail(rebuilt.status());
+    for (const auto& [table, rows] : *kept)
+      if (rebuilt->count(table) == 0 || rebuilt->at(table) != rows) {
+        std::printf("FAILED: view %s differs from a rebuild from the log\n", table.c_str());
+        code = 3;
+      }
+    if (code == 0) std::printf("views ok: %zu tables equal a rebuild from the log\n", kept->size());
+  }
+  std::filesystem::remove_all(scratch);
+  return code;
 }
 
 int run_backup(const std::filesystem::path& data_dir, const std::filesystem::path& out_dir) {
-  auto env = open_or_report(data_dir, /*read_only=*/false);
-  if (!env) return 1;
-  Status s = env->backup(out_dir);
-  if (!s.ok()) {
-    std::cerr << "brandledger: " << s.to_string() << "\n";
+  EnvironmentOptions options;
+  options.read_only = true;
+  options.view_tables = views::make_full_domain().view_tables();
+  auto env = Environment::open(data_dir, options);
+  if (!env.ok()) return fail(env.status());
+  if (Status s = (*env)->backup(out_dir); !s.ok()) return fail(s);
+  std::printf("backup written to %s\n", out_dir.c_str());
+  return 0;
+}
+
+int run_export(const std::filesystem::path& data_dir) {
+  auto engine = open_engine(data_dir, /*read_only=*/true);
+  if (!engine) return 1;
+  auto txn = engine->begin_read();
+  if (!txn.ok()) return fail(txn.status());
+  std::uint64_t after = 0;
+  for (;;) {
+    auto events = engine->log().read_all(*txn, after, 10000);
+    if (!events.ok()) return fail(events.status());
+    if (events->empty()) break;
+    for (const auto& e : *events) {
+      std::fputs(api::to_text(api::event_json(*engine, e)).c_str(), stdout);
+      std::fputc('\n', stdout);
+      after = e.position;
+    }
+  }
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+int run_rebuild(const std::filesystem::path& data_dir) {
+  if (!lock_data_dir(data_dir)) {
+    std::cerr << "brandledger: a server is running on " << data_dir.string() << "; stop it first\n";
     return 1;
   }
-  std::printf("backup written to %s\n", out_dir.c_str());
+  auto engine = open_engine(data_dir, /*read_only=*/false);
+  if (!engine) return 1;
+  engine->stop();
+  if (Status s = engine->rebuild(); !s.ok()) return fail(s);
+  std::printf("views rebuilt from the log\n");
   return 0;
 }
 

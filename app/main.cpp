@@ -21,8 +21,13 @@ constexpr const char* kUsage = R"(usage: brandledger <command> [options]
 
 commands on a data dir (safe while a server runs on it):
   stats   --data DIR             what the data dir holds: events, streams, map use, tables
-  verify  --data DIR             walk the hash chain; names the first bad position
+  verify  --data DIR             the hash chain (names the first bad position), then every
+                                 view against a rebuild from the log
   backup  --data DIR --out DIR   a consistent, compacted copy taken while writers go on
+  export  --data DIR             every event as NDJSON on stdout
+
+with the server stopped:
+  rebuild --data DIR             recompute every view from the log
 
 documentation:
   lifecycle [--format mermaid|dot]   the brand lifecycle, drawn from the state machine's table
@@ -69,6 +74,8 @@ int run(int argc, char** argv) {
   if (command == "stats") return brandledger::app::run_stats(required("data"));
   if (command == "verify") return brandledger::app::run_verify(required("data"));
   if (command == "backup") return brandledger::app::run_backup(required("data"), required("out"));
+  if (command == "export") return brandledger::app::run_export(required("data"));
+  if (command == "rebuild") return brandledger::app::run_rebuild(required("data"));
   if (command == "lifecycle") {
     const std::string format = vm["format"].as<std::string>();
     if (format == "mermaid")

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "api/server.h"
+#include "app/data_commands.h"
 #include "app/demo.h"
 #include "engine/logging.h"
 #include "views/projections.h"
@@ -31,6 +32,10 @@ int run_serve(const ServeOptions& o) {
   server.port = static_cast<unsigned short>(std::atoi(o.listen.c_str() + colon + 1));
   server.threads = o.threads;
 
+  if (!lock_data_dir(o.data_dir)) {
+    std::cerr << "brandledger: another server is running on " << o.data_dir.string() << "\n";
+    return 1;
+  }
   engine::EngineOptions engine_options;
   engine_options.data_dir = o.data_dir;
   engine_options.manual_clock = o.manual_clock;
