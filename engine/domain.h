@@ -109,12 +109,19 @@ class DecideContext {
 
 using CommandHandler = std::function<Decision(const Command&, DecideContext&)>;
 
+// Renders a stream's entity (as the API shows it) from its aggregate at `version`.
+using EntityRenderer =
+    std::function<boost::json::value(const AggregateState&, std::uint64_t version)>;
+
 struct Domain {
   std::map<std::string, CommandHandler, std::less<>> handlers;
   // By stream-name prefix ("brand-"); the longest matching prefix wins.
   std::vector<std::pair<std::string, AggregateFactory>> aggregates;
   std::vector<std::shared_ptr<Projection>> projections;
   Upcasters upcasters;
+  // By stream-name prefix: the entity a command's answer carries (CommandOutcome::entity),
+  // rendered right after the command's events, so no answer has to replay its stream.
+  std::vector<std::pair<std::string, EntityRenderer>> renderers;
 
   // Every view table the projections (and the engine's timers) use.
   std::vector<std::string> view_tables() const;

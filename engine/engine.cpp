@@ -407,6 +407,12 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
     for (const auto& projection : domain_.projections)
       BL_RETURN_IF_ERROR(projection->apply(recorded, batch.views));
   }
+  if (auto it = batch.changed.find(cmd.stream); it != batch.changed.end())
+    for (const auto& [prefix, render] : domain_.renderers)
+      if (cmd.stream.starts_with(prefix)) {
+        out->entity = render(*it->second.state, it->second.version);
+        break;
+      }
   return Status::Ok();
 }
 
@@ -486,8 +492,8 @@ std::string Engine::render_metrics() const {
   metrics_.render(&out);
   if (auto stats = env_->stats(); stats.ok()) {
     auto gauge = [&](const char* name, const char* help, std::uint64_t value) {
-      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
-             std::to_string(value) + "\n";
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
+             " " + std::to_string(value) + "\n";
     };
     gauge("brandledger_log_events", "Events in the log.", stats->events);
     gauge("brandledger_log_streams", "Streams in the log.", stats->streams);

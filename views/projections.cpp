@@ -223,6 +223,14 @@ std::vector<std::shared_ptr<engine::Projection>> make_projections() {
 engine::Domain make_full_domain() {
   engine::Domain d = workflows::make_domain();
   for (auto& p : make_projections()) d.projections.push_back(std::move(p));
+  d.renderers.push_back({"brand-", [](const engine::AggregateState& s, std::uint64_t version) {
+                           return boost::json::value(
+                               render_brand(dynamic_cast<const BrandState&>(s), version));
+                         }});
+  d.renderers.push_back({"round-", [](const engine::AggregateState& s, std::uint64_t version) {
+                           return boost::json::value(render_round(
+                               dynamic_cast<const workflows::RoundState&>(s), version));
+                         }});
   return d;
 }
 

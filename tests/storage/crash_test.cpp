@@ -177,18 +177,25 @@ TEST_CASE("reader slots left by a crashed process are cleared at open") {
   { open_env(dir.path()); }
   // LMDB resets the reader table when the first process opens the environment, so a
   // holder process keeps it open while another dies inside a read transaction.
-  int holder_pipe[2];
+  int holder_pipe[2], ready_pipe[2];
   REQUIRE(pipe(holder_pipe) == 0);
+  REQUIRE(pipe(ready_pipe) == 0);
   pid_t holder = fork();
   REQUIRE(holder >= 0);
   if (holder == 0) {
     close(holder_pipe[1]);
+    close(ready_pipe[0]);
     auto env = Environment::open(dir.path());
+    (void)!write(ready_pipe[1], "r", 1);  // the environment is open: the crasher may go
     char c;
     (void)!read(holder_pipe[0], &c, 1);  // returns when the parent closes its end
     _exit(env.ok() ? 0 : 3);
   }
   close(holder_pipe[0]);
+  close(ready_pipe[1]);
+  char ready;
+  REQUIRE(read(ready_pipe[0], &ready, 1) == 1);
+  close(ready_pipe[0]);
 
   pid_t crasher = fork();
   REQUIRE(crasher >= 0);
