@@ -77,6 +77,7 @@ int run_serve(const ServeOptions& o) {
   http.wait_for_signal();
   (*engine)->stop();
   spdlog::info("stopped");
+  spdlog::shutdown();  // drains the asynchronous log
   return 0;
 }
 

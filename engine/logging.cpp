@@ -1,5 +1,6 @@
 #include "engine/logging.h"
 
+#include <spdlog/async.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -39,8 +40,12 @@ class JsonMessage final : public spdlog::custom_flag_formatter {
 }  // namespace
 
 void configure_logging(LogFormat format) {
-  auto logger = std::make_shared<spdlog::logger>("brandledger",
-                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  // Asynchronous: the engine's writer thread logs a line per command and must not wait on
+  // the terminal or the disk for it. A full queue blocks rather than drops lines.
+  spdlog::init_thread_pool(16384, 1);
+  auto logger = std::make_shared<spdlog::async_logger>(
+      "brandledger", std::make_shared<spdlog::sinks::stderr_sink_mt>(), spdlog::thread_pool(),
+      spdlog::async_overflow_policy::block);
   if (format == LogFormat::kJson) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     formatter->add_flag<JsonMessage>('j').set_pattern(
