@@ -175,7 +175,14 @@ void BrandState::apply(const engine::RecordedEvent& event) {
     if (auto v = time_field(d, "valid_until")) valid_until = v;
   } else if (type == "RevokedByReview" || type == "RectificationFailed" ||
              type == "RectificationDeadlineMissed" || type == "TitleRevoked") {
-    adverse = AdverseDecision{at, before, title, valid_until, true};
+    // A revocation while an appeal is pending keeps what the appealed decision took away:
+    // that is what a granted appeal gives back.
+    if (before == BrandStatus::kAppeal && adverse) {
+      adverse->at = at;
+      adverse->revoked = true;
+    } else {
+      adverse = AdverseDecision{at, before, title, valid_until, true};
+    }
     title.reset();
     valid_until.reset();
     rectify_by.reset();

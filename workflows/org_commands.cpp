@@ -92,15 +92,21 @@ Decision create_user(const engine::Command& c, DecideContext& ctx) {
   if (!is_user_role(role))
     throw ArgumentError("role", "is admin, committee, unit, branch, expert or auditor");
   // An administrator may belong to no org: the first one is made before any org exists.
-  const std::string org = role == "admin" ? arg_string(c.args, "org").value_or("") : arg_required(c.args, "org");
+  const std::string org =
+      role == "admin" ? arg_string(c.args, "org").value_or("") : arg_required(c.args, "org");
   const std::string token_sha256 = arg_required(c.args, "token_sha256");
   if (token_sha256.size() != 64) throw ArgumentError("token_sha256", "must be 64 hex digits");
   if (load<UserState>(ctx, user_stream(id))->exists)
     return reject(RejectionKind::kDuplicate, "duplicate", "user " + id + " exists");
   if (org.empty()) {
     Decision d;
-    d.events.push_back({user_stream(id), "UserCreated",
-                        {{"id", id}, {"name", name}, {"role", role}, {"org", ""}, {"token_sha256", token_sha256}}});
+    d.events.push_back({user_stream(id),
+                        "UserCreated",
+                        {{"id", id},
+                         {"name", name},
+                         {"role", role},
+                         {"org", ""},
+                         {"token_sha256", token_sha256}}});
     return d;
   }
   auto o = load<OrgState>(ctx, org_stream(org));

@@ -168,3 +168,168 @@ TEST_CASE(
     }
   }
 }
+
+namespace {
+
+// The reference model of the named life of a brand: selection (one round from
+// nomination to finalization), revocation with two years of cooling-off, appeals within
+// ten days, and title expiry 90 days after validity as the clock moves.
+struct NamedModel {
+  struct Brand {
+    std::string id, branch, unit;
+    std::string state = "none";
+    std::optional<Timestamp> valid_until, cooling_until, adverse_at, previous_valid_until;
+  };
+  std::vector<Brand> brands;
+  Timestamp now;
+
+  void advance(int days) {
+    now = add_days(now, days);
+    for (Brand& b : brands)  // the expiry timer fires for named brands
+      if (b.state == "named" && b.valid_until && now >= add_days(*b.valid_until, 90)) {
+        b.state = "filed";
+        b.valid_until.reset();
+      }
+  }
+
+  // Runs the first step's checks; on success the whole round happens (five days of notice).
+  std::string select(Brand& b) {
+    if (b.state == "none") return "not_found";
+    if (b.state != "filed") return "illegal_transition";
+    if (b.cooling_until && now < *b.cooling_until) return "cooling_off";
+    advance(5);
+    b.state = "named";
+    b.valid_until = add_years(now, 3);
+    return "accepted";
+  }
+
+  std::string revoke(Brand& b, const std::string& role) {
+    if (role != "committee") return "forbidden";
+    if (b.state == "none") return "not_found";
+    if (b.state != "named" && b.state != "appeal") return "illegal_transition";
+    b.previous_valid_until = b.state == "named" ? b.valid_until : b.previous_valid_until;
+    b.state = "filed";
+    b.valid_until.reset();
+    b.cooling_until = add_years(now, 2);
+    b.adverse_at = now;
+    return "accepted";
+  }
+
+  std::string appeal(Brand& b, const engine::Actor& who) {
+    if (who.role != "branch") return "forbidden";
+    if (b.state == "none") return "not_found";
+    if (who.org != b.branch) return "forbidden";
+    if (b.state != "named" && b.state != "filed") return "illegal_transition";
+    if (!b.adverse_at) return "nothing_to_appeal";
+    if (now > add_days(*b.adverse_at, 10)) return "appeal_window_closed";
+    b.state = "appeal";
+    return "accepted";
+  }
+
+  std::string decide(Brand& b, const std::string& role, bool granted) {
+    if (role != "committee") return "forbidden";
+    if (b.state == "none") return "not_found";
+    if (b.state != "appeal") return "illegal_transition";
+    b.adverse_at.reset();
+    if (granted) {
+      b.state = "named";
+      b.valid_until = b.previous_valid_until;
+      b.cooling_until.reset();
+    } else {
+      b.state = "filed";
+    }
+    return "accepted";
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "random selections, revocations, appeals and years passing agree with a plain model of the "
+    "named life") {
+  for (unsigned seed : {3u, 11u, 2031u}) {
+    DYNAMIC_SECTION("seed " << seed) {
+      Harness h;
+      h.ok(h.admin, "org.create", "org-ux",
+           {{"id", "ux"}, {"name", "专家库"}, {"kind", "unit"}, {"parent", "wc"}});
+      std::vector<engine::Actor> experts;
+      for (int i = 1; i <= 3; ++i) experts.push_back(h.add_expert("x" + std::to_string(i), "ux"));
+      boost::json::array expert_ids;
+      for (const auto& e : experts) expert_ids.push_back(boost::json::string(e.id));
+
+      NamedModel model;
+      model.now = h.engine().now();
+      const char* branches[] = {"b1", "b2", "b3", "b4", "b5", "b6"};
+      for (int i = 0; i < 6; ++i) {
+        model.brands.push_back({"n" + std::to_string(i), branches[i], h.unit_of(branches[i])});
+        h.filed_brand(branches[i], model.brands.back().id);
+        model.brands.back().state = "filed";
+      }
+      const std::vector<engine::Actor> callers = {h.committee, h.admin, h.unit("u1"),
+                                                  h.branch("b1"), h.branch("b3")};
+      std::mt19937 rng(seed);
+      int rounds = 0, accepted = 0;
+      std::set<std::string> visited;
+      for (int step = 0; step < 400; ++step) {
+        NamedModel::Brand& b = model.brands[rng() % model.brands.size()];
+        const int what = static_cast<int>(rng() % 10);
+        std::string expected, got;
+        INFO("step " << step << " brand " << b.id << " action " << what);
+        if (what <= 2) {  // a selection round with this brand
+          expected = model.select(b);
+          const std::string round = "mr" + std::to_string(++rounds);
+          h.ok(h.committee, "round.open", round_stream(round), {{"name", "评选"}, {"year", 2031}});
+          auto first = h.run(h.committee, "round.nominate", round_stream(round), {{"brand", b.id}});
+          got = first.rejection ? first.rejection->code : "accepted";
+          if (got == "accepted") {
+            h.ok(h.committee, "round.assign", round_stream(round), {{"experts", expert_ids}});
+            h.ok(h.committee, "round.start", round_stream(round));
+            for (const auto& e : experts)
+              h.ok(e, "round.score", round_stream(round),
+                   {{"brand", b.id}, {"scores", Harness::points(91)}});
+            h.ok(h.committee, "round.close", round_stream(round));
+            h.ok(h.committee, "round.notice", round_stream(round));
+            h.advance_days(5);
+            h.ok(h.committee, "round.finalize", round_stream(round));
+          }
+        } else if (what <= 4) {
+          const engine::Actor& who = rng() % 3 ? h.committee : callers[rng() % callers.size()];
+          expected = model.revoke(b, who.role);
+          auto o =
+              h.run(who, "brand.revoke", brand_stream(b.id), {{"reason", "违纪"}, {"veto", true}});
+          got = o.rejection ? o.rejection->code : "accepted";
+        } else if (what <= 6) {
+          const engine::Actor who =
+              rng() % 3 ? h.branch(b.branch) : callers[rng() % callers.size()];
+          expected = model.appeal(b, who);
+          auto o = h.run(who, "brand.appeal", brand_stream(b.id), {{"reason", "申诉"}});
+          got = o.rejection ? o.rejection->code : "accepted";
+        } else if (what == 7) {
+          const engine::Actor& who = rng() % 3 ? h.committee : callers[rng() % callers.size()];
+          const bool granted = rng() % 2;
+          expected = model.decide(b, who.role, granted);
+          auto o = h.run(who, "brand.appeal_decision", brand_stream(b.id), {{"granted", granted}});
+          got = o.rejection ? o.rejection->code : "accepted";
+        } else {  // time passes: days, or years (titles expire)
+          const int days =
+              what == 8 ? static_cast<int>(1 + rng() % 12) : static_cast<int>(200 + rng() % 500);
+          model.advance(days);
+          h.advance_days(days);
+          expected = got = "accepted";
+        }
+        REQUIRE(got == expected);
+        accepted += got == "accepted" && what < 8;
+        for (const auto& mb : model.brands) {
+          INFO("brand " << mb.id);
+          const auto actual = h.brand(mb.id);
+          REQUIRE(std::string(status_code(actual.status())) == mb.state);
+          REQUIRE(actual.title.has_value() ==
+                  (mb.state == "named" || (mb.state == "appeal" && mb.valid_until)));
+          visited.insert(mb.state);
+        }
+      }
+      CHECK(accepted > 40);
+      CHECK(visited == std::set<std::string>{"filed", "named", "appeal"});
+    }
+  }
+}

@@ -411,12 +411,43 @@ TEST_CASE("orgs and users are checked: ids, kinds, parents, roles and scopes") {
   h.refused(h.committee, "org.create", "org-u8",
             {{"id", "u8"}, {"name", "n"}, {"kind", "unit"}, {"parent", "wc"}}, "forbidden");
   h.refused(h.admin, "user.create", "user-x",
-            {{"id", "x"}, {"name", "n"}, {"role", "branch"}, {"org", "u1"}, {"token_sha256", std::string(64, '0')}},
+            {{"id", "x"},
+             {"name", "n"},
+             {"role", "branch"},
+             {"org", "u1"},
+             {"token_sha256", std::string(64, '0')}},
             "invalid_org");
   h.refused(h.admin, "user.create", "user-x",
-            {{"id", "x"}, {"name", "n"}, {"role", "king"}, {"org", "u1"}, {"token_sha256", std::string(64, '0')}},
+            {{"id", "x"},
+             {"name", "n"},
+             {"role", "king"},
+             {"org", "u1"},
+             {"token_sha256", std::string(64, '0')}},
             "invalid_field");
   h.ok(h.admin, "user.create", "user-x",
-       {{"id", "x"}, {"name", "n"}, {"role", "branch"}, {"org", "b1"}, {"token_sha256", std::string(64, '0')}});
+       {{"id", "x"},
+        {"name", "n"},
+        {"role", "branch"},
+        {"org", "b1"},
+        {"token_sha256", std::string(64, '0')}});
   CHECK(h.state<OrgState>("org-b2").org_type == "党总支");
+}
+
+TEST_CASE(
+    "a veto during an appeal keeps what the appealed revocation took: a later granted appeal "
+    "restores the title") {
+  Harness h;
+  auto experts = add_experts(h);
+  h.filed_brand("b1", "x");
+  through_finalize(h, "r1", {{"x", 91}}, experts);
+  h.ok(h.committee, "brand.revoke", brand_stream("x"), {{"reason", "举报"}});
+  h.ok(h.branch("b1"), "brand.appeal", brand_stream("x"), {{"reason", "申诉"}});
+  h.ok(h.committee, "brand.revoke", brand_stream("x"), {{"reason", "一票否决"}, {"veto", true}});
+  CHECK(h.brand("x").status() == BrandStatus::kFiled);
+  h.ok(h.branch("b1"), "brand.appeal", brand_stream("x"), {{"reason", "再次申诉"}});
+  h.ok(h.committee, "brand.appeal_decision", brand_stream("x"), {{"granted", true}});
+  auto b = h.brand("x");
+  CHECK(b.status() == BrandStatus::kNamed);
+  CHECK(b.title == Title::kTop10);
+  CHECK(b.valid_until.has_value());
 }
