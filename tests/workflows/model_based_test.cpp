@@ -178,7 +178,7 @@ struct NamedModel {
   struct Brand {
     std::string id, branch, unit;
     std::string state = "none";
-    std::optional<Timestamp> valid_until, cooling_until, adverse_at, previous_valid_until;
+    std::optional<Timestamp> valid_until{}, cooling_until{}, adverse_at{}, previous_valid_until{};
   };
   std::vector<Brand> brands;
   Timestamp now;
