@@ -50,22 +50,33 @@ bool match(const Route& route, const std::vector<std::string>& segments,
 }
 
 // Looks the bearer token's SHA-256 up among the users; the token itself is never kept.
-std::optional<engine::Actor> authenticate(engine::Engine& engine, std::string_view authorization) {
+std::optional<engine::Actor> authenticate(Api::Impl& api, std::string_view authorization) {
   constexpr std::string_view kBearer = "Bearer ";
   if (!authorization.starts_with(kBearer)) return std::nullopt;
   const std::string_view token = authorization.substr(kBearer.size());
   if (token.empty() || token.size() > 512) return std::nullopt;
+  const std::string digest = to_hex(sha256(token));
+  {
+    std::lock_guard lock(api.users_mutex);
+    if (auto it = api.users_by_digest.find(digest); it != api.users_by_digest.end())
+      return it->second;
+  }
+  engine::Engine& engine = api.engine;
   auto txn = engine.begin_read();
   if (!txn.ok()) return std::nullopt;
   engine::ViewReader views(engine.environment(), *txn);
   try {
-    auto id = workflows::user_by_token(views, to_hex(sha256(token)));
+    auto id = workflows::user_by_token(views, digest);
     if (!id) return std::nullopt;
     auto user = views::get_user(views, *id);
     if (!user.ok() || !*user) return std::nullopt;
     const auto& u = **user;
-    return engine::Actor{workflows::str(u, "id"), workflows::str(u, "name"),
-                         workflows::str(u, "role"), workflows::str(u, "org")};
+    engine::Actor actor{workflows::str(u, "id"), workflows::str(u, "name"),
+                        workflows::str(u, "role"), workflows::str(u, "org")};
+    std::lock_guard lock(api.users_mutex);
+    if (api.users_by_digest.size() > 10000) api.users_by_digest.clear();
+    api.users_by_digest.emplace(digest, actor);
+    return actor;
   } catch (const engine::StorageFailure&) {
     return std::nullopt;
   }
@@ -106,7 +117,7 @@ std::optional<Response> static_file(const std::filesystem::path& root, const std
 }  // namespace
 
 Api::Api(engine::Engine& engine, Post post, ApiOptions options)
-    : impl_(std::make_unique<Impl>(Impl{engine, std::move(post), std::move(options), {}})) {
+    : impl_(new Impl{engine, std::move(post), std::move(options), {}, {}, {}}) {
   impl_->add(
       "GET", "/healthz",
       [](const CallPtr& c) {
@@ -165,7 +176,7 @@ void Api::Impl::dispatch(Request request, Reply reply) {
   auto call = std::make_shared<Call>(
       Call{*this, std::move(request), std::move(params), {}, std::move(reply)});
   if (found->authenticated) {
-    auto actor = authenticate(engine, call->req.header("authorization"));
+    auto actor = authenticate(*this, call->req.header("authorization"));
     if (!actor)
       return call->reply(problem(401, "unauthorized", "a valid bearer token is required"));
     call->actor = std::move(*actor);

@@ -4,7 +4,9 @@
 #include <boost/json.hpp>
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "api/api.h"
@@ -38,6 +40,11 @@ struct Api::Impl {
   Post post;
   ApiOptions options;
   std::vector<Route> routes;
+
+  // Users by the SHA-256 of their token. Users never change once created, so an entry
+  // never goes stale; the cache only saves a view read and a JSON parse per request.
+  std::mutex users_mutex;
+  std::unordered_map<std::string, engine::Actor> users_by_digest;
 
   void add(std::string method, std::string_view path, RouteHandler handler,
            bool authenticated = true);
