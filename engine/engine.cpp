@@ -34,26 +34,6 @@ class TimerFiredProjection final : public Projection {
   }
 };
 
-storage::EventView view_of(const storage::Event& e) {
-  storage::EventView v;
-  v.position = e.position;
-  v.stream = e.stream;
-  v.version = e.version;
-  v.stream_prev = e.stream_prev;
-  v.type = e.type;
-  v.schema_version = e.schema_version;
-  v.occurred_at = e.occurred_at;
-  v.recorded_at = e.recorded_at;
-  v.actor = {e.actor.id, e.actor.name, e.actor.role, e.actor.org};
-  v.command_id = e.command_id;
-  v.correlation_id = e.correlation_id;
-  v.comment = e.comment;
-  v.data = e.data;
-  v.prev_hash = e.prev_hash;
-  v.hash = e.hash;
-  return v;
-}
-
 std::string_view outcome_name(const CommandOutcome& o) {
   if (!o.error.ok()) return "failed";
   if (o.rejection) return o.rejection->code;
@@ -445,7 +425,7 @@ Status Engine::apply_events(const storage::Txn& txn, std::string_view stream,
                       log_->read_stream(txn, stream, 1, to_version));
   std::unique_ptr<AggregateState> aggregate = make_state(stream);
   for (const storage::Event& e : events) {
-    const storage::EventView view = view_of(e);
+    const storage::EventView view = storage::view_of(e);
     BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(view));
     aggregate->apply(RecordedEvent{view, data});
     state->version = e.version;
@@ -467,7 +447,7 @@ Result<StreamState> Engine::replay_as_of(const storage::Txn& txn, std::string_vi
   StreamState state;
   std::unique_ptr<AggregateState> aggregate = make_state(stream);
   for (const storage::Event& e : events) {
-    const storage::EventView view = view_of(e);
+    const storage::EventView view = storage::view_of(e);
     BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(view));
     aggregate->apply(RecordedEvent{view, data});
     state.version = e.version;
@@ -602,7 +582,7 @@ Status Engine::rebuild() {
         BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events, log_->read_stream(txn, stream));
         for (const storage::Event& e : events) {
           if (e.position > after) break;
-          const storage::EventView view = view_of(e);
+          const storage::EventView view = storage::view_of(e);
           BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(view));
           aggregate->apply(RecordedEvent{view, data});
         }

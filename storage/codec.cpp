@@ -63,25 +63,37 @@ class Reader {
 
 }  // namespace
 
-Event to_owned(const EventView& v) {
-  Event e;
+namespace {
+
+// Copies every field of one event form into the other (owning <-> viewing).
+template <class To, class From>
+BasicEvent<To> convert(const BasicEvent<From>& v) {
+  BasicEvent<To> e;
   e.position = v.position;
-  e.stream = v.stream;
+  e.stream = To(v.stream);
   e.version = v.version;
   e.stream_prev = v.stream_prev;
-  e.type = v.type;
+  e.type = To(v.type);
   e.schema_version = v.schema_version;
   e.occurred_at = v.occurred_at;
   e.recorded_at = v.recorded_at;
-  e.actor = {std::string(v.actor.id), std::string(v.actor.name), std::string(v.actor.role),
-             std::string(v.actor.org)};
-  e.command_id = v.command_id;
-  e.correlation_id = v.correlation_id;
-  e.comment = v.comment;
-  e.data = v.data;
+  e.actor = {To(v.actor.id), To(v.actor.name), To(v.actor.role), To(v.actor.org)};
+  e.command_id = To(v.command_id);
+  e.correlation_id = To(v.correlation_id);
+  e.comment = To(v.comment);
+  e.data = To(v.data);
   e.prev_hash = v.prev_hash;
   e.hash = v.hash;
   return e;
+}
+
+}  // namespace
+
+Event to_owned(const EventView& v) {
+  return convert<std::string>(v);
+}
+EventView view_of(const Event& e) {
+  return convert<std::string_view>(e);
 }
 
 namespace {

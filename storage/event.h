@@ -41,6 +41,8 @@ using EventView = BasicEvent<std::string_view>;
 using Event = BasicEvent<std::string>;
 
 Event to_owned(const EventView& view);
+// A view of an owned event; valid while `event` lives.
+EventView view_of(const Event& event);
 
 // One event to append; the rest of its record comes from the AppendRequest.
 struct NewEvent {

@@ -5,40 +5,22 @@
 #include <map>
 #include <sstream>
 
+#include "tests/workflows/lifecycle_paths.h"
 #include "workflows/brand_lifecycle.h"
 #include "workflows/lifecycle_diagram.h"
 
 using namespace brandledger::workflows;
 
-namespace {
-
-// A shortest path of triggers from before creation to each reachable state.
-std::map<BrandStatus, std::vector<BrandTrigger>> paths_to_states() {
-  std::map<BrandStatus, std::vector<BrandTrigger>> paths{{BrandStatus::kNone, {}}};
-  std::deque<BrandStatus> todo{BrandStatus::kNone};
-  while (!todo.empty()) {
-    BrandStatus s = todo.front();
-    todo.pop_front();
-    for (const BrandTransition& t : brand_transitions())
-      if (t.from == s && !paths.count(t.to)) {
-        paths[t.to] = paths[s];
-        paths[t.to].push_back(t.trigger);
-        todo.push_back(t.to);
-      }
-  }
-  return paths;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("every state of DOMAIN.md is reachable from creation") {
-  auto paths = paths_to_states();
+  auto paths = brandledger::testing::shortest_paths();
   CHECK(paths.size() == kBrandStatusCount);
 }
 
 TEST_CASE(
     "in every state, every trigger either moves the machine as its table says or is refused") {
-  for (auto& [status, path] : paths_to_states()) {
+  for (auto& [status, path] : brandledger::testing::shortest_paths()) {
     BrandMachine machine;
     for (BrandTrigger t : path) REQUIRE(machine.fire(t));
     REQUIRE(machine.status() == status);

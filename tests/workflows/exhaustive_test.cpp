@@ -5,6 +5,7 @@
 #include <map>
 
 #include "tests/workflows/domain_fixture.h"
+#include "tests/workflows/lifecycle_paths.h"
 #include "workflows/json_fields.h"
 
 using namespace brandledger;
@@ -76,22 +77,6 @@ boost::json::object event_for(BrandTrigger t, const std::string& brand, Timestam
   return {};
 }
 
-std::map<BrandStatus, std::vector<BrandTrigger>> shortest_paths() {
-  std::map<BrandStatus, std::vector<BrandTrigger>> paths{{BrandStatus::kNone, {}}};
-  std::deque<BrandStatus> todo{BrandStatus::kNone};
-  while (!todo.empty()) {
-    const BrandStatus s = todo.front();
-    todo.pop_front();
-    for (const BrandTransition& t : brand_transitions())
-      if (t.from == s && !paths.count(t.to)) {
-        paths[t.to] = paths[s];
-        paths[t.to].push_back(t.trigger);
-        todo.push_back(t.to);
-      }
-  }
-  return paths;
-}
-
 struct CommandCase {
   std::string type;
   BrandTrigger trigger;
@@ -138,7 +123,7 @@ TEST_CASE(
   };
 
   int brands = 0, allowed = 0, illegal = 0;
-  for (const auto& [status, path] : shortest_paths()) {
+  for (const auto& [status, path] : testing::shortest_paths()) {
     if (status == BrandStatus::kNone) continue;
     for (const CommandCase& command : commands) {
       const std::string id = "m" + std::to_string(++brands);
