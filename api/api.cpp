@@ -98,10 +98,12 @@ std::string_view content_type_for(const std::filesystem::path& p) {
 std::optional<Response> static_file(const std::filesystem::path& root, const std::string& path) {
   std::error_code ec;
   const auto base = std::filesystem::weakly_canonical(root, ec);
+  if (ec) return std::nullopt;
   auto file =
-      std::filesystem::weakly_canonical(root / std::filesystem::path(path).relative_path(), ec);
-  // Never outside the root.
-  if (ec || file.string().rfind(base.string(), 0) != 0) return std::nullopt;
+      std::filesystem::weakly_canonical(base / std::filesystem::path(path).relative_path(), ec);
+  // Never outside the root: the file must be the root or below it, component by component.
+  const auto rel = file.lexically_relative(base);
+  if (ec || rel.empty() || *rel.begin() == "..") return std::nullopt;
   if (std::filesystem::is_directory(file, ec) || !std::filesystem::exists(file, ec))
     file = base / "index.html";
   std::ifstream in(file, std::ios::binary);

@@ -1,4 +1,6 @@
 // Every endpoint of API.md over a real socket against a real server process.
+#include <fstream>
+
 #include "tests/api/world.h"
 
 using namespace brandledger::testing;
@@ -243,4 +245,34 @@ TEST_CASE("the log: events, streams, audit in JSON and CSV, verify, the manual c
   CHECK(w.as("admin").post("/v1/admin/clock", {{"now", "2039-01-01T00:00:00Z"}}).code() ==
         "clock_backwards");
   CHECK(w.as("committee").post("/v1/admin/clock", {{"now", "2041-01-01T00:00:00Z"}}).status == 403);
+}
+
+TEST_CASE(
+    "the --web folder serves the console's files, falls back to index.html, and never leaves its "
+    "folder") {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "web" / "assets");
+  std::filesystem::create_directories(dir / "web2");
+  auto write = [](const std::filesystem::path& p, const std::string& text) {
+    std::ofstream(p) << text;
+  };
+  write(dir / "web" / "index.html", "<!doctype html><title>BrandLedger</title>");
+  write(dir / "web" / "assets" / "app.js", "console.log('品牌');");
+  write(dir / "web2" / "secret.txt", "not for you");
+  write(dir / "secret.txt", "not for you either");
+  ServerProcess server(dir / "data", {"--web", (dir / "web").string()});
+  auto index = http(server.port(), "GET", "/");
+  CHECK(index.status == 200);
+  CHECK(index.headers.at("content-type").rfind("text/html", 0) == 0);
+  auto js = http(server.port(), "GET", "/assets/app.js");
+  CHECK(js.body == "console.log('品牌');");
+  CHECK(js.headers.at("content-type").rfind("text/javascript", 0) == 0);
+  CHECK(http(server.port(), "GET", "/brands/b1").body == index.body);  // a client route
+  for (const char* path :
+       {"/../secret.txt", "/%2e%2e/secret.txt", "/../web2/secret.txt", "/..%2fweb2/secret.txt"}) {
+    INFO(path);
+    auto r = http(server.port(), "GET", path);
+    CHECK(r.body.find("not for you") == std::string::npos);
+  }
+  CHECK(http(server.port(), "GET", "/v1/nothing").status == 404);  // the API is not the console
 }
