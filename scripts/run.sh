@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-./scripts/build.sh
+./scripts/build.sh brandledger   # the server alone; the tests build with test.sh
 export BRANDLEDGER_BOOTSTRAP_TOKEN="${BRANDLEDGER_BOOTSTRAP_TOKEN:-demo-admin-token}"
 exec build/app/brandledger serve --data "${BRANDLEDGER_DATA:-data}" --demo \
   --listen "${BRANDLEDGER_LISTEN:-127.0.0.1:8080}"
