@@ -5,7 +5,8 @@
 // Each writer adds 1 to its own counter (the counter domain of the engine tests: one
 // aggregate load, one event, two view updates per command) and waits for the answer
 // before sending the next. Prints commands/s, the p50/p99 latency each writer saw, the
-// average batch and the median commit (an upper bucket bound), then stops the engine and times a rebuild of every view from the log (events/s).
+// average batch and the median commit (an upper bucket bound), then stops the engine and times a
+// rebuild of every view from the log (events/s).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -66,8 +67,10 @@ int main(int argc, char** argv) {
   std::vector<int> writer_counts = {8, 64};
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
-    else if (flag == "--dir") root = argv[i + 1];
+    if (flag == "--seconds")
+      seconds = std::atof(argv[i + 1]);
+    else if (flag == "--dir")
+      root = argv[i + 1];
     else if (flag == "--writers") {
       writer_counts.clear();
       std::stringstream list(argv[i + 1]);
@@ -75,9 +78,10 @@ int main(int argc, char** argv) {
     }
   }
   spdlog::set_level(spdlog::level::warn);  // one log line per command would measure the terminal
-  std::printf("durable single-event commands, closed loop, %.1f s per row, data in %s\n", seconds, root.c_str());
-  std::printf("%8s %12s %10s %10s %10s %12s %14s\n", "writers", "commands/s", "p50 ms", "p99 ms", "batch avg",
-              "commit p50", "rebuild ev/s");
+  std::printf("durable single-event commands, closed loop, %.1f s per row, data in %s\n", seconds,
+              root.c_str());
+  std::printf("%8s %12s %10s %10s %10s %12s %14s\n", "writers", "commands/s", "p50 ms", "p99 ms",
+              "batch avg", "commit p50", "rebuild ev/s");
   for (int writers : writer_counts) {
     fs::remove_all(root);
     auto engine = open_engine(root);
@@ -101,7 +105,8 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "refused: %s\n", o.error.to_string().c_str());
             std::exit(1);
           }
-          mine.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
+          mine.push_back(
+              std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
         }
       });
     const auto batches_before = engine->metrics().batches.value();
@@ -121,7 +126,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "rebuild: %s\n", s.to_string().c_str());
       return 1;
     }
-    const double rebuild_seconds = std::chrono::duration<double>(SteadyClock::now() - rebuild_start).count();
+    const double rebuild_seconds =
+        std::chrono::duration<double>(SteadyClock::now() - rebuild_start).count();
     auto txn = engine->begin_read();
     const double events = static_cast<double>(engine->log().head(*txn)->position);
     txn->abort();
@@ -129,7 +135,8 @@ int main(int argc, char** argv) {
     const double count = static_cast<double>(all.size());
     std::printf("%8d %12.0f %10.3f %10.3f %10.1f %9.2f ms %14.0f\n", writers, count / elapsed,
                 percentile(all, 0.5), percentile(all, 0.99), count / std::max(1.0, batches),
-                engine->metrics().commit_seconds.quantile_bound(0.5) * 1000, events / rebuild_seconds);
+                engine->metrics().commit_seconds.quantile_bound(0.5) * 1000,
+                events / rebuild_seconds);
     std::fflush(stdout);
   }
   fs::remove_all(root);
