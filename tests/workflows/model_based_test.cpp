@@ -333,3 +333,240 @@ TEST_CASE(
     }
   }
 }
+
+namespace {
+
+// The reference model of re-review (优进劣出) on top of the named life: every re-review
+// outcome, rectification decided or left to its deadline, vetoes, appeals of demotions and
+// revocations, expiry. Titles are 0 (top10), 1 (demonstration), 2 (excellent).
+struct ReviewModel {
+  struct Adverse {
+    Timestamp at;
+    std::string previous_state;
+    std::optional<int> previous_title;
+    std::optional<Timestamp> previous_valid_until;
+    bool revoked;
+  };
+  struct Brand {
+    std::string id, branch;
+    std::string state = "filed";
+    std::optional<int> title{};
+    std::optional<Timestamp> valid_until{}, rectify_by{}, cooling_until{};
+    std::optional<Adverse> adverse{};
+  };
+  std::vector<Brand> brands;
+  Timestamp now;
+
+  void lose_title(Brand& b, Timestamp at) {
+    if (b.state == "appeal" && b.adverse) {
+      b.adverse->at = at;
+      b.adverse->revoked = true;
+    } else {
+      b.adverse = Adverse{at, b.state, b.title, b.valid_until, true};
+    }
+    b.state = "filed";
+    b.title.reset();
+    b.valid_until.reset();
+    b.rectify_by.reset();
+    b.cooling_until = add_years(at, 2);
+  }
+
+  // Timers, in due order within one step of the clock.
+  void advance(int days) {
+    const Timestamp until = add_days(now, days);
+    for (;;) {
+      Brand* next = nullptr;
+      Timestamp due{};
+      bool expiry = false;
+      for (Brand& b : brands) {
+        if (b.state == "rectifying" && b.rectify_by && *b.rectify_by <= until &&
+            (!next || *b.rectify_by < due))
+          next = &b, due = *b.rectify_by, expiry = false;
+        if (b.state == "named" && b.valid_until && add_days(*b.valid_until, 90) <= until &&
+            (!next || add_days(*b.valid_until, 90) < due))
+          next = &b, due = add_days(*b.valid_until, 90), expiry = true;
+      }
+      if (!next) break;
+      if (expiry) {
+        next->state = "filed";
+        next->title.reset();
+        next->valid_until.reset();
+      } else {
+        lose_title(*next, due);
+      }
+    }
+    now = until;
+  }
+
+  std::string select(Brand& b) {
+    if (b.state != "filed") return "illegal_transition";
+    if (b.cooling_until && now < *b.cooling_until) return "cooling_off";
+    advance(5);
+    b.state = "named";
+    b.title = 0;
+    b.valid_until = add_years(now, 3);
+    return "accepted";
+  }
+
+  std::string re_review(Brand& b, double score) {
+    if (b.state != "named") return "illegal_transition";
+    advance(5);
+    if (b.state != "named") return "accepted";  // expired during the notice: the round leaves it
+    std::optional<int> best;
+    for (int t = 0; t < 3 && !best; ++t)
+      if (score >= (t == 0 ? 90 : t == 1 ? 85 : 80)) best = t;
+    if (best) {
+      if (*best > *b.title) b.adverse = Adverse{now, "named", b.title, b.valid_until, false};
+      b.title = best;
+      b.valid_until = add_years(now, 3);
+    } else if (score >= 60) {
+      b.state = "rectifying";
+      b.rectify_by = add_days(now, 90);
+    } else {
+      lose_title(b, now);
+    }
+    return "accepted";
+  }
+
+  std::string rectification(Brand& b, bool passed) {
+    if (b.state != "rectifying") return "illegal_transition";
+    if (passed) {
+      b.state = "named";
+      b.rectify_by.reset();
+      b.valid_until = add_years(now, 3);
+    } else {
+      lose_title(b, now);
+    }
+    return "accepted";
+  }
+
+  std::string revoke(Brand& b) {
+    if (b.state != "named" && b.state != "rectifying" && b.state != "appeal")
+      return "illegal_transition";
+    lose_title(b, now);
+    return "accepted";
+  }
+
+  std::string appeal(Brand& b) {
+    if (b.state != "named" && b.state != "filed") return "illegal_transition";
+    if (!b.adverse) return "nothing_to_appeal";
+    if (now > add_days(b.adverse->at, 10)) return "appeal_window_closed";
+    b.state = "appeal";
+    return "accepted";
+  }
+
+  std::string decide(Brand& b, bool granted) {
+    if (b.state != "appeal") return "illegal_transition";
+    const Adverse a = b.adverse.value_or(Adverse{});
+    b.adverse.reset();
+    if (granted) {
+      b.state = a.previous_state == "rectifying" ? "rectifying" : "named";
+      b.title = a.previous_title;
+      b.valid_until = a.previous_valid_until;
+      b.rectify_by = b.state == "rectifying" ? std::optional(add_days(now, 90)) : std::nullopt;
+      b.cooling_until.reset();
+    } else {
+      b.state = a.revoked ? "filed" : "named";
+    }
+    return "accepted";
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "random re-reviews, rectifications, vetoes, appeals and years agree with a plain model of "
+    "优进劣出") {
+  for (unsigned seed : {5u, 17u, 2034u}) {
+    DYNAMIC_SECTION("seed " << seed) {
+      Harness h;
+      h.ok(h.admin, "org.create", "org-ux",
+           {{"id", "ux"}, {"name", "专家库"}, {"kind", "unit"}, {"parent", "wc"}});
+      std::vector<engine::Actor> experts;
+      for (int i = 1; i <= 3; ++i) experts.push_back(h.add_expert("x" + std::to_string(i), "ux"));
+      boost::json::array expert_ids;
+      for (const auto& e : experts) expert_ids.push_back(boost::json::string(e.id));
+      int rounds = 0;
+      auto run_round = [&](const std::string& brand, const std::string& kind,
+                           double score) -> std::string {
+        const std::string round = "rv" + std::to_string(++rounds);
+        h.ok(h.committee, "round.open", round_stream(round),
+             {{"name", "轮次"}, {"year", 2031}, {"kind", kind}});
+        auto first = h.run(h.committee, "round.nominate", round_stream(round), {{"brand", brand}});
+        if (first.rejection) return first.rejection->code;
+        h.ok(h.committee, "round.assign", round_stream(round), {{"experts", expert_ids}});
+        h.ok(h.committee, "round.start", round_stream(round));
+        for (const auto& e : experts)
+          h.ok(e, "round.score", round_stream(round),
+               {{"brand", brand}, {"scores", Harness::points(score)}});
+        h.ok(h.committee, "round.close", round_stream(round));
+        h.ok(h.committee, "round.notice", round_stream(round));
+        h.advance_days(5);
+        h.ok(h.committee, "round.finalize", round_stream(round));
+        return "accepted";
+      };
+
+      ReviewModel model;
+      model.now = h.engine().now();
+      const char* branches[] = {"b1", "b2", "b3", "b4", "b5", "b6"};
+      for (int i = 0; i < 6; ++i) {
+        model.brands.push_back({"v" + std::to_string(i), branches[i]});
+        h.filed_brand(branches[i], model.brands.back().id);
+      }
+      std::mt19937 rng(seed);
+      const double scores[] = {95, 87, 82, 70, 50};
+      std::set<std::string> visited;
+      for (int step = 0; step < 300; ++step) {
+        ReviewModel::Brand& b = model.brands[rng() % model.brands.size()];
+        const int what = static_cast<int>(rng() % 12);
+        std::string expected, got;
+        auto code = [](const engine::CommandOutcome& o) {
+          return o.rejection ? o.rejection->code : std::string("accepted");
+        };
+        if (what <= 1) {
+          expected = model.select(b);
+          got = run_round(b.id, "selection", 91);
+        } else if (what <= 4) {
+          const double score = scores[rng() % 5];
+          expected = model.re_review(b, score);
+          got = run_round(b.id, "re_review", score);
+        } else if (what == 5) {
+          const bool passed = rng() % 2;
+          expected = model.rectification(b, passed);
+          got = code(
+              h.run(h.committee, "brand.rectification", brand_stream(b.id), {{"passed", passed}}));
+        } else if (what == 6) {
+          expected = model.revoke(b);
+          got = code(h.run(h.committee, "brand.revoke", brand_stream(b.id),
+                           {{"reason", "违纪"}, {"veto", true}}));
+        } else if (what <= 8) {
+          expected = model.appeal(b);
+          got = code(
+              h.run(h.branch(b.branch), "brand.appeal", brand_stream(b.id), {{"reason", "申诉"}}));
+        } else if (what == 9) {
+          const bool granted = rng() % 2;
+          expected = model.decide(b, granted);
+          got = code(h.run(h.committee, "brand.appeal_decision", brand_stream(b.id),
+                           {{"granted", granted}}));
+        } else {
+          const int days =
+              what == 10 ? static_cast<int>(1 + rng() % 20) : static_cast<int>(60 + rng() % 400);
+          model.advance(days);
+          h.advance_days(days);
+          expected = got = "accepted";
+        }
+        INFO("step " << step << " brand " << b.id << " action " << what);
+        REQUIRE(got == expected);
+        for (const auto& mb : model.brands) {
+          INFO("brand " << mb.id);
+          const auto actual = h.brand(mb.id);
+          REQUIRE(std::string(status_code(actual.status())) == mb.state);
+          REQUIRE(actual.title.has_value() == mb.title.has_value());
+          if (mb.title) REQUIRE(static_cast<int>(*actual.title) == *mb.title);
+          visited.insert(mb.state);
+        }
+      }
+      CHECK(visited == std::set<std::string>{"filed", "named", "rectifying", "appeal"});
+    }
+  }
+}
