@@ -25,8 +25,6 @@ class ViewReader {
   Status scan_prefix(std::string_view table, std::string_view prefix,
                      const storage::Visitor& visit) const;
   Status scan(std::string_view table, std::string_view from, const storage::Visitor& visit) const;
-  Status scan_backward(std::string_view table, std::string_view from,
-                       const storage::Visitor& visit) const;
 
  protected:
   Result<const storage::Table*> table(std::string_view name) const;

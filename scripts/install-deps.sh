@@ -7,7 +7,7 @@ packages=(
   g++ cmake make pkg-config
   libboost1.81-all-dev libboost-json1.81-dev   # Beast, Asio, JSON, MSM, program_options
   liblmdb-dev lmdb-utils                        # the event log's storage; mdb_stat/mdb_dump
-  libspdlog-dev                                 # structured logs
+  libspdlog-dev libfmt-dev                      # structured logs; fmt is used directly too
   libssl-dev                                    # SHA-256, TLS
   catch2                                        # tests
 )

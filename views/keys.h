@@ -32,10 +32,6 @@ inline std::string time_part(Timestamp t) {
   return k;
 }
 
-inline Timestamp time_from_part(std::string_view bytes) {
-  auto v = storage::decode_u64be(bytes.substr(0, 8));
-  return from_micros(static_cast<std::int64_t>(v.value_or(0) ^ (1ULL << 63)));
-}
 
 // The part of `key` after its last 0x00.
 inline std::string_view last_part(std::string_view key) {
