@@ -171,6 +171,46 @@ TEST_CASE(
 
 namespace {
 
+// Three experts in a unit of their own (so they may score every brand), and a whole round
+// over one brand: its first step's refusal code, or "accepted" once the round is finalized.
+class Panel {
+ public:
+  explicit Panel(Harness& h) : h_(h) {
+    h.ok(h.admin, "org.create", "org-ux",
+         {{"id", "ux"}, {"name", "专家库"}, {"kind", "unit"}, {"parent", "wc"}});
+    for (int i = 1; i <= 3; ++i) experts_.push_back(h.add_expert("x" + std::to_string(i), "ux"));
+    for (const auto& e : experts_) ids_.push_back(boost::json::string(e.id));
+  }
+
+  std::string round(const std::string& brand, const std::string& kind, double score) {
+    const std::string round = "pr" + std::to_string(++rounds_);
+    h_.ok(h_.committee, "round.open", round_stream(round),
+          {{"name", "轮次"}, {"year", 2031}, {"kind", kind}});
+    auto first = h_.run(h_.committee, "round.nominate", round_stream(round), {{"brand", brand}});
+    if (first.rejection) return first.rejection->code;
+    h_.ok(h_.committee, "round.assign", round_stream(round), {{"experts", ids_}});
+    h_.ok(h_.committee, "round.start", round_stream(round));
+    for (const auto& e : experts_)
+      h_.ok(e, "round.score", round_stream(round),
+            {{"brand", brand}, {"scores", Harness::points(score)}});
+    h_.ok(h_.committee, "round.close", round_stream(round));
+    h_.ok(h_.committee, "round.notice", round_stream(round));
+    h_.advance_days(5);
+    h_.ok(h_.committee, "round.finalize", round_stream(round));
+    return "accepted";
+  }
+
+ private:
+  Harness& h_;
+  std::vector<engine::Actor> experts_;
+  boost::json::array ids_;
+  int rounds_ = 0;
+};
+
+}  // namespace
+
+namespace {
+
 // The reference model of the named life of a brand: selection (one round from
 // nomination to finalization), revocation with two years of cooling-off, appeals within
 // ten days, and title expiry 90 days after validity as the clock moves.
@@ -250,12 +290,7 @@ TEST_CASE(
   for (unsigned seed : {3u, 11u, 2031u}) {
     DYNAMIC_SECTION("seed " << seed) {
       Harness h;
-      h.ok(h.admin, "org.create", "org-ux",
-           {{"id", "ux"}, {"name", "专家库"}, {"kind", "unit"}, {"parent", "wc"}});
-      std::vector<engine::Actor> experts;
-      for (int i = 1; i <= 3; ++i) experts.push_back(h.add_expert("x" + std::to_string(i), "ux"));
-      boost::json::array expert_ids;
-      for (const auto& e : experts) expert_ids.push_back(boost::json::string(e.id));
+      Panel panel(h);
 
       NamedModel model;
       model.now = h.engine().now();
@@ -268,7 +303,7 @@ TEST_CASE(
       const std::vector<engine::Actor> callers = {h.committee, h.admin, h.unit("u1"),
                                                   h.branch("b1"), h.branch("b3")};
       std::mt19937 rng(seed);
-      int rounds = 0, accepted = 0;
+      int accepted = 0;
       std::set<std::string> visited;
       for (int step = 0; step < 400; ++step) {
         NamedModel::Brand& b = model.brands[rng() % model.brands.size()];
@@ -277,21 +312,7 @@ TEST_CASE(
         INFO("step " << step << " brand " << b.id << " action " << what);
         if (what <= 2) {  // a selection round with this brand
           expected = model.select(b);
-          const std::string round = "mr" + std::to_string(++rounds);
-          h.ok(h.committee, "round.open", round_stream(round), {{"name", "评选"}, {"year", 2031}});
-          auto first = h.run(h.committee, "round.nominate", round_stream(round), {{"brand", b.id}});
-          got = first.rejection ? first.rejection->code : "accepted";
-          if (got == "accepted") {
-            h.ok(h.committee, "round.assign", round_stream(round), {{"experts", expert_ids}});
-            h.ok(h.committee, "round.start", round_stream(round));
-            for (const auto& e : experts)
-              h.ok(e, "round.score", round_stream(round),
-                   {{"brand", b.id}, {"scores", Harness::points(91)}});
-            h.ok(h.committee, "round.close", round_stream(round));
-            h.ok(h.committee, "round.notice", round_stream(round));
-            h.advance_days(5);
-            h.ok(h.committee, "round.finalize", round_stream(round));
-          }
+          got = panel.round(b.id, "selection", 91);
         } else if (what <= 4) {
           const engine::Actor& who = rng() % 3 ? h.committee : callers[rng() % callers.size()];
           expected = model.revoke(b, who.role);
@@ -480,31 +501,7 @@ TEST_CASE(
   for (unsigned seed : {5u, 17u, 2034u}) {
     DYNAMIC_SECTION("seed " << seed) {
       Harness h;
-      h.ok(h.admin, "org.create", "org-ux",
-           {{"id", "ux"}, {"name", "专家库"}, {"kind", "unit"}, {"parent", "wc"}});
-      std::vector<engine::Actor> experts;
-      for (int i = 1; i <= 3; ++i) experts.push_back(h.add_expert("x" + std::to_string(i), "ux"));
-      boost::json::array expert_ids;
-      for (const auto& e : experts) expert_ids.push_back(boost::json::string(e.id));
-      int rounds = 0;
-      auto run_round = [&](const std::string& brand, const std::string& kind,
-                           double score) -> std::string {
-        const std::string round = "rv" + std::to_string(++rounds);
-        h.ok(h.committee, "round.open", round_stream(round),
-             {{"name", "轮次"}, {"year", 2031}, {"kind", kind}});
-        auto first = h.run(h.committee, "round.nominate", round_stream(round), {{"brand", brand}});
-        if (first.rejection) return first.rejection->code;
-        h.ok(h.committee, "round.assign", round_stream(round), {{"experts", expert_ids}});
-        h.ok(h.committee, "round.start", round_stream(round));
-        for (const auto& e : experts)
-          h.ok(e, "round.score", round_stream(round),
-               {{"brand", brand}, {"scores", Harness::points(score)}});
-        h.ok(h.committee, "round.close", round_stream(round));
-        h.ok(h.committee, "round.notice", round_stream(round));
-        h.advance_days(5);
-        h.ok(h.committee, "round.finalize", round_stream(round));
-        return "accepted";
-      };
+      Panel panel(h);
 
       ReviewModel model;
       model.now = h.engine().now();
@@ -525,11 +522,11 @@ TEST_CASE(
         };
         if (what <= 1) {
           expected = model.select(b);
-          got = run_round(b.id, "selection", 91);
+          got = panel.round(b.id, "selection", 91);
         } else if (what <= 4) {
           const double score = scores[rng() % 5];
           expected = model.re_review(b, score);
-          got = run_round(b.id, "re_review", score);
+          got = panel.round(b.id, "re_review", score);
         } else if (what == 5) {
           const bool passed = rng() % 2;
           expected = model.rectification(b, passed);
