@@ -1,19 +1,25 @@
 // Durable append throughput of the event log against raw LMDB on the same disk, same run.
 //
-//   build/bench/storage_bench [--seconds S] [--dir DIR] [--batch N]
+//   build/bench/storage_bench [--seconds S] [--dir DIR] [--batch N] [--only raw|log]
 //
 // For 1, 10, 100 and 1000 events per commit it measures, each for S seconds (default 2):
 //   raw  mdb_put with MDB_APPEND into one MDB_INTEGERKEY table, ~300-byte values;
 //   log  EventLog::Writer::append, one single-event command per event (the engine's
 //        group-commit shape: one Writer per transaction), over 1,000 streams, each with a command
 //        id: hash chain, stream chain and heads, and the idempotency table all paid for.
-// Both commit with LMDB's default durability (fsync at every commit).
+// Both commit with LMDB's default durability (fsync at every commit). Next to each rate it
+// prints the bytes that reached the disk per event (other writers on the device count too:
+// run it on a quiet machine) and the CPU time per event.
 #include <lmdb.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "storage/environment.h"
@@ -35,12 +41,58 @@ const std::string kPayload = [] {
   return s + "\"}";
 }();
 
+// What one side of a row did: throughput and its cost per event.
+struct Run {
+  double events_per_second = 0;
+  double bytes_written_per_event = 0;  // what reached the disk (the whole device's count)
+  double cpu_us_per_event = 0;         // user + system time of this process
+};
+
+// Bytes written so far to the block device that holds `dir` (Linux: the device's sectors
+// written, /sys/dev/block/MAJ:MIN/stat), 0 when there is no such device (tmpfs). The device
+// counts what reached the disk; the per-process /proc/self/io counts pages as they are
+// dirtied and overstated the log's writes by half again.
+std::uint64_t device_bytes_written(const fs::path& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return 0;
+  std::ifstream in("/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" +
+                   std::to_string(minor(st.st_dev)) + "/stat");
+  std::uint64_t field = 0, sectors_written = 0;
+  for (int i = 1; i <= 7 && in >> field; ++i)
+    if (i == 7) sectors_written = field;
+  return sectors_written * 512;
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Measures `body`, which runs until its deadline and returns how many events it appended.
+template <class Body>
+Run measure(const fs::path& dir, Body&& body) {
+  const std::uint64_t bytes_before = device_bytes_written(dir);
+  const double cpu_before = cpu_seconds();
+  const auto start = Clock::now();
+  const auto events = static_cast<double>(body());
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  // The written bytes are counted when the data is flushed, which a durable commit has done.
+  Run run;
+  run.events_per_second = events / elapsed;
+  run.bytes_written_per_event =
+      static_cast<double>(device_bytes_written(dir) - bytes_before) / events;
+  run.cpu_us_per_event = (cpu_seconds() - cpu_before) * 1e6 / events;
+  return run;
+}
+
 void die(const char* what, int rc) {
   std::fprintf(stderr, "%s: %s\n", what, mdb_strerror(rc));
   std::exit(1);
 }
 
-double raw_lmdb(const fs::path& dir, int batch, double seconds) {
+Run raw_lmdb(const fs::path& dir, int batch, double seconds) {
   fs::create_directories(dir);
   MDB_env* env = nullptr;
   mdb_env_create(&env);
@@ -53,26 +105,27 @@ double raw_lmdb(const fs::path& dir, int batch, double seconds) {
   mdb_dbi_open(txn, "events", MDB_INTEGERKEY | MDB_CREATE, &dbi);
   mdb_txn_commit(txn);
 
-  std::size_t key = 0;
-  std::uint64_t events = 0;
-  const auto start = Clock::now();
-  const auto deadline = start + std::chrono::duration<double>(seconds);
-  while (Clock::now() < deadline) {
-    if (int rc = mdb_txn_begin(env, nullptr, 0, &txn)) die("begin", rc);
-    for (int i = 0; i < batch; ++i) {
-      ++key;
-      MDB_val k{sizeof key, &key}, v{kPayload.size(), const_cast<char*>(kPayload.data())};
-      if (int rc = mdb_put(txn, dbi, &k, &v, MDB_APPEND)) die("put", rc);
+  const Run run = measure(dir, [&] {
+    std::size_t key = 0;
+    std::uint64_t events = 0;
+    const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+    while (Clock::now() < deadline) {
+      if (int rc = mdb_txn_begin(env, nullptr, 0, &txn)) die("begin", rc);
+      for (int i = 0; i < batch; ++i) {
+        ++key;
+        MDB_val k{sizeof key, &key}, v{kPayload.size(), const_cast<char*>(kPayload.data())};
+        if (int rc = mdb_put(txn, dbi, &k, &v, MDB_APPEND)) die("put", rc);
+      }
+      if (int rc = mdb_txn_commit(txn)) die("commit", rc);
+      events += static_cast<std::uint64_t>(batch);
     }
-    if (int rc = mdb_txn_commit(txn)) die("commit", rc);
-    events += static_cast<std::uint64_t>(batch);
-  }
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    return events;
+  });
   mdb_env_close(env);
-  return static_cast<double>(events) / elapsed;
+  return run;
 }
 
-double event_log(const fs::path& dir, int batch, double seconds) {
+Run event_log(const fs::path& dir, int batch, double seconds) {
   EnvironmentOptions options;
   options.initial_map_size = std::size_t{8} << 30;
   auto env = Environment::open(dir, options);
@@ -88,29 +141,30 @@ double event_log(const fs::path& dir, int batch, double seconds) {
   req.events[0].data = kPayload;
   req.occurred_at = req.recorded_at = system_now();
 
-  std::uint64_t seq = 0;
-  std::uint64_t events = 0;
-  AppendResult result;
-  const auto start = Clock::now();
-  const auto deadline = start + std::chrono::duration<double>(seconds);
-  while (Clock::now() < deadline) {
-    Status s = (*env)->write([&](WriteTxn& txn) {
-      EventLog::Writer writer = log.writer(txn);
-      for (int i = 0; i < batch; ++i) {
-        ++seq;
-        req.events[0].stream = "brand-" + std::to_string(seq % 1000);
-        req.command_id = "bench-" + std::to_string(seq);
-        BL_RETURN_IF_ERROR(writer.append(req, &result));
+  return measure(dir, [&] {
+    std::uint64_t seq = 0;
+    std::uint64_t events = 0;
+    AppendResult result;
+    const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+    while (Clock::now() < deadline) {
+      Status s = (*env)->write([&](WriteTxn& txn) {
+        EventLog::Writer writer = log.writer(txn);
+        for (int i = 0; i < batch; ++i) {
+          ++seq;
+          req.events[0].stream = "brand-" + std::to_string(seq % 1000);
+          req.command_id = "bench-" + std::to_string(seq);
+          BL_RETURN_IF_ERROR(writer.append(req, &result));
+        }
+        return Status::Ok();
+      });
+      if (!s.ok()) {
+        std::fprintf(stderr, "%s\n", s.to_string().c_str());
+        std::exit(1);
       }
-      return Status::Ok();
-    });
-    if (!s.ok()) {
-      std::fprintf(stderr, "%s\n", s.to_string().c_str());
-      std::exit(1);
+      events += static_cast<std::uint64_t>(batch);
     }
-    events += static_cast<std::uint64_t>(batch);
-  }
-  return static_cast<double>(events) / std::chrono::duration<double>(Clock::now() - start).count();
+    return events;
+  });
 }
 
 }  // namespace
@@ -118,6 +172,7 @@ double event_log(const fs::path& dir, int batch, double seconds) {
 int main(int argc, char** argv) {
   double seconds = 2;
   int only_batch = 0;
+  std::string only;  // "raw" or "log": run one side (for profiling); both by default
   fs::path root = fs::temp_directory_path() / "brandledger-storage-bench";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
@@ -127,16 +182,25 @@ int main(int argc, char** argv) {
       root = argv[i + 1];
     else if (flag == "--batch")
       only_batch = std::atoi(argv[i + 1]);
+    else if (flag == "--only")
+      only = argv[i + 1];
   }
   std::printf("durable appends, %zu-byte payloads, %.1f s per row, data in %s\n", kPayload.size(),
               seconds, root.c_str());
-  std::printf("%8s %16s %16s %8s\n", "batch", "raw LMDB ev/s", "event log ev/s", "ratio");
+  std::printf("%6s | %12s %8s %8s | %12s %8s %8s | %6s\n", "batch", "raw LMDB ev/s", "B/ev",
+              "cpu us", "event log ev/s", "B/ev", "cpu us", "ratio");
   for (int batch : {1, 10, 100, 1000}) {
     if (only_batch != 0 && batch != only_batch) continue;
+    // Each side starts on an empty disk directory: the other side's gigabyte, left in place,
+    // slowed whichever ran second by a third.
     fs::remove_all(root);
-    const double raw = raw_lmdb(root / "raw", batch, seconds);
-    const double ours = event_log(root / "log", batch, seconds);
-    std::printf("%8d %16.0f %16.0f %8.2f\n", batch, raw, ours, ours / raw);
+    const Run raw = only == "log" ? Run{} : raw_lmdb(root / "raw", batch, seconds);
+    fs::remove_all(root);
+    const Run ours = only == "raw" ? Run{} : event_log(root / "log", batch, seconds);
+    std::printf("%6d | %13.0f %8.0f %8.2f | %14.0f %8.0f %8.2f | %6.2f\n", batch,
+                raw.events_per_second, raw.bytes_written_per_event, raw.cpu_us_per_event,
+                ours.events_per_second, ours.bytes_written_per_event, ours.cpu_us_per_event,
+                raw.events_per_second > 0 ? ours.events_per_second / raw.events_per_second : 0.0);
     std::fflush(stdout);
   }
   fs::remove_all(root);

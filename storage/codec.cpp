@@ -1,22 +1,39 @@
 #include "storage/codec.h"
 
+#include <bit>
 #include <cstring>
 
 namespace brandledger::storage {
 namespace {
 
+static_assert(std::endian::native == std::endian::little,
+              "the grammar is little-endian and is written with memcpy; swap bytes on a big-endian "
+              "port");
+
+// Writes the grammar's primitives into a buffer the caller sized beforehand (the event
+// value goes straight into LMDB's page); each call returns the position after what it wrote.
 template <class Int>
-void put_le(std::string* out, Int v) {
+char* put_le(char* out, Int v) {
   using U = std::make_unsigned_t<Int>;
   auto u = static_cast<U>(v);
-  char buf[sizeof(U)];
-  for (std::size_t i = 0; i < sizeof(U); ++i) buf[i] = static_cast<char>((u >> (8 * i)) & 0xFF);
-  out->append(buf, sizeof(U));
+  std::memcpy(out, &u, sizeof u);
+  return out + sizeof u;
 }
 
-void put_str(std::string* out, std::string_view s) {
-  put_le(out, static_cast<std::uint32_t>(s.size()));
-  out->append(s);
+char* put_bytes(char* out, std::string_view s) {
+  std::memcpy(out, s.data(), s.size());
+  return out + s.size();
+}
+
+char* put_str(char* out, std::string_view s) {
+  return put_bytes(put_le(out, static_cast<std::uint32_t>(s.size())), s);
+}
+
+template <class Int>
+void put_le(std::string* out, Int v) {
+  char buf[sizeof(Int)];
+  put_le(buf, v);
+  out->append(buf, sizeof buf);
 }
 
 // Reads the grammar's primitives; any overrun turns the reader bad and every later read
@@ -152,29 +169,44 @@ std::optional<std::uint64_t> decode_position_key(std::string_view key) {
   return native;
 }
 
-Sha256Digest encode_event_value(const EventView& e, std::string* out) {
-  out->clear();
-  out->append(reinterpret_cast<const char*>(e.prev_hash.data()), e.prev_hash.size());
-  out->push_back(static_cast<char>(kEventFormat));
-  put_le(out, e.position);
-  put_str(out, e.stream);
-  put_le(out, e.version);
-  put_le(out, e.stream_prev);
-  put_str(out, e.type);
-  put_le(out, e.schema_version);
-  put_le(out, to_micros(e.occurred_at));
-  put_le(out, to_micros(e.recorded_at));
-  put_str(out, e.actor.id);
-  put_str(out, e.actor.name);
-  put_str(out, e.actor.role);
-  put_str(out, e.actor.org);
-  put_str(out, e.command_id);
-  put_str(out, e.correlation_id);
-  put_str(out, e.comment);
-  put_str(out, e.data);
-  Sha256Digest hash = sha256(*out);
-  out->append(reinterpret_cast<const char*>(hash.data()), hash.size());
+std::size_t event_value_size(const EventView& e) {
+  constexpr std::size_t kFixed = 2 * kDigestSize + 1 + 3 * 8 + 4 + 2 * 8;
+  constexpr std::size_t kLength = 4;
+  std::size_t size = kFixed;
+  for (std::string_view text : {e.stream, e.type, e.actor.id, e.actor.name, e.actor.role,
+                                e.actor.org, e.command_id, e.correlation_id, e.comment, e.data})
+    size += kLength + text.size();
+  return size;
+}
+
+Sha256Digest encode_event_value(const EventView& e, char* out) {
+  char* const start = out;
+  out = put_bytes(out, {reinterpret_cast<const char*>(e.prev_hash.data()), kDigestSize});
+  out = put_le(out, kEventFormat);
+  out = put_le(out, e.position);
+  out = put_str(out, e.stream);
+  out = put_le(out, e.version);
+  out = put_le(out, e.stream_prev);
+  out = put_str(out, e.type);
+  out = put_le(out, e.schema_version);
+  out = put_le(out, to_micros(e.occurred_at));
+  out = put_le(out, to_micros(e.recorded_at));
+  out = put_str(out, e.actor.id);
+  out = put_str(out, e.actor.name);
+  out = put_str(out, e.actor.role);
+  out = put_str(out, e.actor.org);
+  out = put_str(out, e.command_id);
+  out = put_str(out, e.correlation_id);
+  out = put_str(out, e.comment);
+  out = put_str(out, e.data);
+  const Sha256Digest hash = sha256({start, static_cast<std::size_t>(out - start)});
+  put_bytes(out, {reinterpret_cast<const char*>(hash.data()), kDigestSize});
   return hash;
+}
+
+Sha256Digest encode_event_value(const EventView& e, std::string* out) {
+  out->resize(event_value_size(e));
+  return encode_event_value(e, out->data());
 }
 
 std::optional<EventView> decode_event_value(std::string_view value) {
@@ -203,10 +235,9 @@ std::optional<EventView> decode_event_value(std::string_view value) {
   return e;
 }
 
-std::string encode_stream_head(const StreamHeadEntry& head) {
-  std::string out;
-  put_le(&out, head.version);
-  put_le(&out, head.position);
+EncodedStreamHead encode_stream_head(const StreamHeadEntry& head) {
+  EncodedStreamHead out;
+  put_le(put_le(out.bytes.data(), head.version), head.position);
   return out;
 }
 
@@ -219,30 +250,20 @@ std::optional<StreamHeadEntry> decode_stream_head(std::string_view value) {
   return head;
 }
 
-std::string encode_append_result(const AppendResult& result) {
-  std::string out;
-  put_le(&out, result.first_position);
-  put_le(&out, result.last_position);
-  put_le(&out, static_cast<std::uint32_t>(result.streams.size()));
-  for (const StreamHead& head : result.streams) {
-    put_str(&out, head.stream);
-    put_le(&out, head.version);
-  }
+EncodedCommandEntry encode_command_entry(const CommandEntry& entry) {
+  EncodedCommandEntry out;
+  put_le(put_le(out.bytes.data(), entry.first_position), entry.last_position);
   return out;
 }
 
-std::optional<AppendResult> decode_append_result(std::string_view value) {
+std::optional<CommandEntry> decode_command_entry(std::string_view value) {
   Reader r(value);
-  AppendResult result;
-  result.first_position = r.le<std::uint64_t>();
-  result.last_position = r.le<std::uint64_t>();
-  auto n = r.le<std::uint32_t>();
-  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
-    std::string stream(r.str());
-    result.streams.push_back({std::move(stream), r.le<std::uint64_t>()});
-  }
-  if (!r.at_end()) return std::nullopt;
-  return result;
+  CommandEntry entry;
+  entry.first_position = r.le<std::uint64_t>();
+  entry.last_position = r.le<std::uint64_t>();
+  if (!r.at_end() || entry.first_position == 0 || entry.last_position < entry.first_position)
+    return std::nullopt;
+  return entry;
 }
 
 }  // namespace brandledger::storage

@@ -19,13 +19,15 @@
 //   streams       key   := stream-bytes      (never contains 0x00)
 //                 value := head_version:u64 head_position:u64
 //   commands      key   := command-id bytes
-//                 value := first_position:u64 last_position:u64 count:u32
-//                          (stream:str head_version:u64){count}
+//                 value := first_position:u64 last_position:u64
+//                 (the streams a command touched, and their heads after it, are read back
+//                 from its events; format 1 stored them here too: storage/upgrade.cpp)
 //   meta          key   := "schema_version"  value := u32
 //                 (the layers above keep their own small keys here)
 //   view.*        the engine's projections; their keys and values are the engine's.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,8 +51,13 @@ std::optional<std::uint64_t> decode_u64be(std::string_view bytes);
 std::string position_key(std::uint64_t position);
 std::optional<std::uint64_t> decode_position_key(std::string_view key);
 
-// Writes the whole value (prev_hash, record, hash) of `event` into *out, computing the
+// The size of the stored value (prev_hash, record, hash) of `event`.
+std::size_t event_value_size(const EventView& event);
+
+// Writes the stored value of `event` into out[0, event_value_size(event)), computing the
 // hash from event.prev_hash and the record; event.hash is ignored. Returns the hash.
+Sha256Digest encode_event_value(const EventView& event, char* out);
+// The same into a string, sized to fit.
 Sha256Digest encode_event_value(const EventView& event, std::string* out);
 
 // Parses a stored value. nullopt when it is malformed (the hash is not checked here).
@@ -66,10 +73,24 @@ struct StreamHeadEntry {
   std::uint64_t version = 0;   // 0: the stream has no events
   std::uint64_t position = 0;  // of the event at `version`
 };
-std::string encode_stream_head(const StreamHeadEntry& head);
+// Fixed-size encodings, held in place (no allocation on the append path).
+template <std::size_t N>
+struct Encoded {
+  std::array<char, N> bytes{};
+  std::string_view view() const { return {bytes.data(), N}; }
+};
+
+using EncodedStreamHead = Encoded<16>;
+EncodedStreamHead encode_stream_head(const StreamHeadEntry& head);
 std::optional<StreamHeadEntry> decode_stream_head(std::string_view value);
 
-std::string encode_append_result(const AppendResult& result);
-std::optional<AppendResult> decode_append_result(std::string_view value);
+// What the idempotency table keeps of an append: its positions.
+struct CommandEntry {
+  std::uint64_t first_position = 0;
+  std::uint64_t last_position = 0;
+};
+using EncodedCommandEntry = Encoded<16>;
+EncodedCommandEntry encode_command_entry(const CommandEntry& entry);
+std::optional<CommandEntry> decode_command_entry(std::string_view value);
 
 }  // namespace brandledger::storage

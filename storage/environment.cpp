@@ -7,11 +7,11 @@
 
 #include "storage/codec.h"
 #include "storage/lmdb_status.h"
+#include "storage/upgrade.h"
 
 namespace brandledger::storage {
 namespace {
 
-constexpr std::string_view kSchemaKey = "schema_version";
 constexpr int kMaxGrowthsPerWrite = 40;
 
 std::uint64_t file_size_or_zero(const std::filesystem::path& p) {
@@ -91,8 +91,9 @@ Status Environment::open_tables(const EnvironmentOptions& options) {
     s = open_one("view." + options.view_tables[i], 0, &views_[i]);
 
   // The schema stamp: written on a new data dir, checked on every other.
+  std::uint32_t upgrade_from = 0;
   if (s.ok()) {
-    MDB_val key{kSchemaKey.size(), const_cast<char*>(kSchemaKey.data())}, value{};
+    MDB_val key{kSchemaVersionKey.size(), const_cast<char*>(kSchemaVersionKey.data())}, value{};
     int rc = mdb_get(txn, log_.meta.dbi_, &key, &value);
     if (rc == MDB_NOTFOUND) {
       MDB_stat st{};
@@ -115,9 +116,16 @@ Status Environment::open_tables(const EnvironmentOptions& options) {
         s = Status::Unsupported("the data in " + dir_.string() + " has format version " +
                                 std::to_string(*found) + ", newer than this build's " +
                                 std::to_string(kSchemaVersion) + "; run a newer brandledger on it");
-      } else if (*found < kSchemaVersion) {
+      } else if (*found < kOldestUpgradableFormat) {
         s = Status::Unsupported("the data in " + dir_.string() + " has format version " +
                                 std::to_string(*found) + ", which this build cannot upgrade");
+      } else if (*found < kSchemaVersion && read_only_) {
+        s = Status::Unsupported("the data in " + dir_.string() + " has format version " +
+                                std::to_string(*found) + "; open it for writing once (e.g. " +
+                                "brandledger serve or rebuild) to upgrade it to " +
+                                std::to_string(kSchemaVersion));
+      } else if (*found < kSchemaVersion) {
+        upgrade_from = *found;
       }
     }
   }
@@ -129,7 +137,9 @@ Status Environment::open_tables(const EnvironmentOptions& options) {
   // Committing makes the table handles usable by every later transaction (read-only too).
   int rc = mdb_txn_commit(txn);
   map_mutex_.unlock_shared();
-  return rc == MDB_SUCCESS ? Status::Ok() : status_from_lmdb(rc, "commit table creation");
+  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "commit table creation");
+  if (upgrade_from == 0) return Status::Ok();
+  return write([&](WriteTxn& w) { return upgrade_format(log_, w, upgrade_from); });
 }
 
 // Starts a transaction holding the map lock shared; the caller takes over both.
@@ -227,7 +237,7 @@ Result<EnvironmentStats> Environment::stats() const {
   out.events = out.tables[0].entries;
   out.streams = out.tables[1].entries;
 
-  BL_ASSIGN_OR_RETURN(auto schema, log_.meta.get(txn, kSchemaKey));
+  BL_ASSIGN_OR_RETURN(auto schema, log_.meta.get(txn, kSchemaVersionKey));
   if (schema) out.schema_version = decode_u32(*schema).value_or(0);
   return out;
 }

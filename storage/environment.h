@@ -33,8 +33,13 @@ struct MDB_env;
 
 namespace brandledger::storage {
 
-// The on-disk format this build reads and writes (see storage/codec.h).
-inline constexpr std::uint32_t kSchemaVersion = 1;
+// The on-disk format this build reads and writes (see storage/codec.h). Older formats are
+// upgraded in place when opened for writing (storage/upgrade.h).
+//   1  the first format
+//   2  the idempotency table keeps an append's positions only
+inline constexpr std::uint32_t kSchemaVersion = 2;
+// The meta key that holds it.
+inline constexpr std::string_view kSchemaVersionKey = "schema_version";
 
 struct EnvironmentOptions {
   // The map starts at the larger of this and the data file's size, and grows when full.
@@ -50,7 +55,7 @@ struct EnvironmentOptions {
 struct LogTables {
   Table events;    // position -> event record
   Table streams;   // stream -> head version and position
-  Table commands;  // command id -> the first append's result
+  Table commands;  // command id -> the positions of the first append
   Table meta;      // "schema_version", and small settings of the layers above
 };
 

@@ -51,27 +51,40 @@ Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out,
   *out = AppendResult{};
   if (written != nullptr) written->clear();
   BL_RETURN_IF_ERROR(check_request(req));
-  if (!req.command_id.empty()) {
-    BL_ASSIGN_OR_RETURN(auto earlier, EventLog::find_command(t_, txn_, req.command_id));
-    if (earlier) {
-      *out = std::move(*earlier);
-      out->duplicate = true;
-      return Status::Ok();
-    }
-  }
-  // Every check comes before the first write, so a refusal leaves the transaction untouched.
-  for (const ExpectedVersion& x : req.expected) {
-    BL_ASSIGN_OR_RETURN(Head * actual, stream_head(x.stream));
-    if (actual->version != x.version) {
-      out->conflict = VersionConflict{x.stream, x.version, actual->version};
-      return Status::Conflict("stream " + x.stream + " is at version " +
-                              std::to_string(actual->version) + ", expected " +
-                              std::to_string(x.version));
-    }
-  }
   if (!log_head_) {
     BL_ASSIGN_OR_RETURN(LogHead head, EventLog::read_head(t_, txn_));
     log_head_ = head;
+  }
+  // The expectations are read first but judged after the idempotency check: a repeated
+  // command answers its first result even when its streams have moved on since.
+  std::optional<VersionConflict> conflict;
+  for (const ExpectedVersion& x : req.expected) {
+    BL_ASSIGN_OR_RETURN(Head * actual, stream_head(x.stream));
+    if (!conflict && actual->version != x.version)
+      conflict = VersionConflict{x.stream, x.version, actual->version};
+  }
+  const std::uint64_t first = log_head_->position + 1;
+  const std::uint64_t last = first + req.events.size() - 1;
+  if (!req.command_id.empty()) {
+    // One search both finds an earlier append of this command and claims the id for this one.
+    BL_ASSIGN_OR_RETURN(
+        auto earlier,
+        t_.commands.put_new(txn_, req.command_id, encode_command_entry({first, last}).view()));
+    if (earlier) {
+      auto entry = decode_command_entry(*earlier);
+      if (!entry) return Status::Corruption("unreadable entry of command " + req.command_id);
+      BL_ASSIGN_OR_RETURN(*out, EventLog::result_of(t_, txn_, *entry));
+      out->duplicate = true;
+      return Status::Ok();
+    }
+    // A refused command must leave no trace: give the id back.
+    if (conflict) BL_RETURN_IF_ERROR(t_.commands.erase(txn_, req.command_id).status());
+  }
+  if (conflict) {
+    out->conflict = conflict;
+    return Status::Conflict("stream " + conflict->stream + " is at version " +
+                            std::to_string(conflict->actual) + ", expected " +
+                            std::to_string(conflict->expected));
   }
 
   EventView ev;
@@ -81,7 +94,6 @@ Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out,
   ev.command_id = req.command_id;
   ev.correlation_id = req.correlation_id;
   ev.comment = req.comment;
-  out->first_position = log_head_->position + 1;
   for (const NewEvent& e : req.events) {
     BL_ASSIGN_OR_RETURN(Head * head, stream_head(e.stream));
     ev.position = log_head_->position + 1;
@@ -92,8 +104,10 @@ Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out,
     ev.schema_version = e.schema_version;
     ev.data = e.data;
     ev.prev_hash = log_head_->hash;
-    const Sha256Digest hash = encode_event_value(ev, &value_);
-    BL_RETURN_IF_ERROR(t_.events.put(txn_, position_key(ev.position), value_, /*append=*/true));
+    // Encoded straight into the page LMDB set aside for it: no copy of the value.
+    BL_ASSIGN_OR_RETURN(char* place, t_.events.reserve(txn_, position_key(ev.position),
+                                                       event_value_size(ev), /*append=*/true));
+    const Sha256Digest hash = encode_event_value(ev, place);
     *log_head_ = {ev.position, hash};
     if (written != nullptr) {
       written->push_back(ev);
@@ -102,7 +116,8 @@ Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out,
     head->version = ev.version;
     head->position = ev.position;
   }
-  out->last_position = log_head_->position;
+  out->first_position = first;
+  out->last_position = last;
 
   for (const NewEvent& e : req.events) {
     if (std::any_of(out->streams.begin(), out->streams.end(),
@@ -111,10 +126,8 @@ Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out,
     BL_ASSIGN_OR_RETURN(Head * head, stream_head(e.stream));
     out->streams.push_back({e.stream, head->version});
     BL_RETURN_IF_ERROR(
-        t_.streams.put(txn_, e.stream, encode_stream_head({head->version, head->position})));
+        t_.streams.put(txn_, e.stream, encode_stream_head({head->version, head->position}).view()));
   }
-  if (!req.command_id.empty())
-    BL_RETURN_IF_ERROR(t_.commands.put(txn_, req.command_id, encode_append_result(*out)));
   return Status::Ok();
 }
 
@@ -134,9 +147,31 @@ Result<std::optional<AppendResult>> EventLog::find_command(const LogTables& t, c
                                                            std::string_view command_id) {
   BL_ASSIGN_OR_RETURN(auto stored, t.commands.get(txn, command_id));
   if (!stored) return std::optional<AppendResult>();
-  auto result = decode_append_result(*stored);
-  if (!result) return Status::Corruption("unreadable result of command " + std::string(command_id));
-  return std::optional<AppendResult>(std::move(*result));
+  auto entry = decode_command_entry(*stored);
+  if (!entry) return Status::Corruption("unreadable entry of command " + std::string(command_id));
+  BL_ASSIGN_OR_RETURN(AppendResult result, result_of(t, txn, *entry));
+  return std::optional<AppendResult>(std::move(result));
+}
+
+Result<AppendResult> EventLog::result_of(const LogTables& t, const Txn& txn,
+                                         const CommandEntry& entry) {
+  AppendResult result;
+  result.first_position = entry.first_position;
+  result.last_position = entry.last_position;
+  for (std::uint64_t position = entry.first_position; position <= entry.last_position; ++position) {
+    BL_ASSIGN_OR_RETURN(auto value, t.events.get(txn, position_key(position)));
+    auto event = value ? decode_event_value(*value) : std::nullopt;
+    if (!event)
+      return Status::Corruption("the command's event at position " + std::to_string(position) +
+                                " is missing or unreadable");
+    auto seen = std::find_if(result.streams.begin(), result.streams.end(),
+                             [&](const StreamHead& h) { return h.stream == event->stream; });
+    if (seen == result.streams.end())
+      result.streams.push_back({std::string(event->stream), event->version});
+    else
+      seen->version = event->version;
+  }
+  return result;
 }
 
 Result<LogHead> EventLog::head(const Txn& txn) const {

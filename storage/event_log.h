@@ -34,6 +34,8 @@
 
 namespace brandledger::storage {
 
+struct CommandEntry;
+
 struct LogHead {
   std::uint64_t position = 0;  // 0 for an empty log
   Sha256Digest hash{};         // all zeros for an empty log
@@ -64,12 +66,11 @@ class EventLog {
    public:
     // Appends request.events in order. On success fills *out (positions, stream heads).
     // With a command id seen before: writes nothing, *out is the first result with
-    // duplicate = true, returns ok. When an expected version does not hold: writes
-    // nothing, sets out->conflict and returns Conflict. A malformed request (no events, a
-    // bad stream name) writes nothing and returns InvalidArgument. Any other failure
-    // (MapFull, I/O) leaves the transaction half-written: abort it (Environment::write
-    // does, and grows the map for MapFull).
-    // `written`, when given, receives the appended events; their text points into
+    // duplicate = true, returns ok. When an expected version does not hold: leaves the
+    // tables as they were, sets out->conflict and returns Conflict. A malformed request (no events,
+    // a bad stream name) writes nothing and returns InvalidArgument. Any other failure (MapFull,
+    // I/O) leaves the transaction half-written: abort it (Environment::write does, and grows the
+    // map for MapFull). `written`, when given, receives the appended events; their text points into
     // `request`, so they live as long as it does. Left empty for a duplicate.
     Status append(const AppendRequest& request, AppendResult* out,
                   std::vector<EventView>* written = nullptr);
@@ -92,7 +93,6 @@ class EventLog {
     std::optional<LogHead> log_head_;
     // The streams seen in this transaction (node-based: Head pointers stay valid).
     std::unordered_map<std::string, Head, StringHash, std::equal_to<>> heads_;
-    std::string value_;  // reused encoding buffer
   };
 
   Writer writer(WriteTxn& txn) const { return Writer(t_, txn); }
@@ -144,6 +144,10 @@ class EventLog {
   static Result<LogHead> read_head(const LogTables& t, const Txn& txn);
   static Result<std::optional<AppendResult>> find_command(const LogTables& t, const Txn& txn,
                                                           std::string_view command_id);
+  // What an append answered, rebuilt from its events: the idempotency table keeps only where
+  // they are.
+  static Result<AppendResult> result_of(const LogTables& t, const Txn& txn,
+                                        const CommandEntry& entry);
   // The stream's events from its head back to (not below) version `from`, newest first.
   Result<std::vector<Event>> walk_back(const Txn& txn, std::string_view stream,
                                        std::uint64_t from) const;

@@ -52,6 +52,23 @@ Status Table::put(WriteTxn& txn, std::string_view key, std::string_view value, b
   return rc == MDB_SUCCESS ? Status::Ok() : status_from_lmdb(rc, "mdb_put " + name_);
 }
 
+Result<char*> Table::reserve(WriteTxn& txn, std::string_view key, std::size_t size,
+                             bool append) const {
+  MDB_val k = to_val(key), v{size, nullptr};
+  int rc = mdb_put(txn.handle(), dbi_, &k, &v, MDB_RESERVE | (append ? MDB_APPEND : 0u));
+  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "mdb_put " + name_);
+  return static_cast<char*>(v.mv_data);
+}
+
+Result<std::optional<std::string_view>> Table::put_new(WriteTxn& txn, std::string_view key,
+                                                       std::string_view value) const {
+  MDB_val k = to_val(key), v = to_val(value);
+  int rc = mdb_put(txn.handle(), dbi_, &k, &v, MDB_NOOVERWRITE);
+  if (rc == MDB_SUCCESS) return std::optional<std::string_view>();
+  if (rc == MDB_KEYEXIST) return std::optional<std::string_view>(from_val(v));
+  return status_from_lmdb(rc, "mdb_put " + name_);
+}
+
 Result<bool> Table::erase(WriteTxn& txn, std::string_view key) const {
   MDB_val k = to_val(key);
   int rc = mdb_del(txn.handle(), dbi_, &k, nullptr);

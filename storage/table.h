@@ -43,6 +43,17 @@ class Table {
   Status put(WriteTxn& txn, std::string_view key, std::string_view value,
              bool append = false) const;
 
+  // Makes room for a `size`-byte value under `key` (MDB_RESERVE) and returns where to write
+  // it, so a value can be encoded in place instead of copied in. Fill it before the next
+  // write to this table. `append` as for put.
+  Result<char*> reserve(WriteTxn& txn, std::string_view key, std::size_t size,
+                        bool append = false) const;
+
+  // Writes key -> value unless the key is present; then writes nothing and returns the value
+  // that is there (MDB_NOOVERWRITE: one search where get-then-put takes two).
+  Result<std::optional<std::string_view>> put_new(WriteTxn& txn, std::string_view key,
+                                                  std::string_view value) const;
+
   // True when the key was there.
   Result<bool> erase(WriteTxn& txn, std::string_view key) const;
 

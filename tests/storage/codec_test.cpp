@@ -59,7 +59,7 @@ TEST_CASE("a truncated or padded event value is refused") {
 }
 
 TEST_CASE("stream heads round-trip and refuse the wrong length") {
-  auto back = decode_stream_head(encode_stream_head({12, 3456}));
+  auto back = decode_stream_head(encode_stream_head({12, 3456}).view());
   REQUIRE(back);
   CHECK(back->version == 12);
   CHECK(back->position == 3456);
@@ -74,17 +74,30 @@ TEST_CASE("big-endian keys sort in numeric order") {
   CHECK(decode_u64be(b) == 256u);
 }
 
-TEST_CASE("append results round-trip for the idempotency table") {
-  AppendResult r;
-  r.first_position = 10;
-  r.last_position = 12;
-  r.streams = {{"brand-1", 3}, {"round-2026", 9}};
-  auto back = decode_append_result(encode_append_result(r));
+TEST_CASE("command entries round-trip and refuse what cannot be an append") {
+  auto back = decode_command_entry(encode_command_entry({10, 12}).view());
   REQUIRE(back);
   CHECK(back->first_position == 10);
   CHECK(back->last_position == 12);
-  CHECK(back->streams == r.streams);
-  CHECK_FALSE(decode_append_result("short"));
+  CHECK_FALSE(decode_command_entry("short"));
+  CHECK_FALSE(decode_command_entry(encode_command_entry({0, 0}).view()));
+  CHECK_FALSE(decode_command_entry(encode_command_entry({12, 10}).view()));
+}
+
+TEST_CASE("an event value is exactly as long as event_value_size says") {
+  EventView e;
+  e.position = 3;
+  e.stream = "brand-b1";
+  e.type = "BrandFiled";
+  e.actor = {"u1", "李四", "committee", "wc"};
+  e.data = R"({"name":"红蓝融 税先锋"})";
+  std::string value;
+  encode_event_value(e, &value);
+  CHECK(value.size() == event_value_size(e));
+  // The in-place form writes the same bytes.
+  std::string place(event_value_size(e), '\0');
+  encode_event_value(e, place.data());
+  CHECK(place == value);
 }
 
 TEST_CASE("fixed-width integers refuse the wrong length") {

@@ -39,6 +39,69 @@ TEST_CASE("a data dir written by a newer format is refused with a clear message"
   CHECK_THAT(env.status().message(), Catch::Contains("newer than this build"));
 }
 
+namespace {
+
+// Rewrites a data dir as format 1 wrote it: the idempotency table held the whole result
+// (positions, then each stream and its head), and the stamp said 1.
+void make_format_1(const std::filesystem::path& dir, const std::string& command_id,
+                   const AppendResult& result) {
+  auto env = open_env(dir);
+  std::string v1 =
+      std::string(encode_command_entry({result.first_position, result.last_position}).view()) +
+      encode_u32(static_cast<std::uint32_t>(result.streams.size()));
+  for (const StreamHead& head : result.streams)
+    v1 += encode_u32(static_cast<std::uint32_t>(head.stream.size())) + head.stream +
+          encode_u64(head.version);
+  REQUIRE(env->write([&](WriteTxn& txn) {
+               BL_RETURN_IF_ERROR(env->log_tables().commands.put(txn, command_id, v1));
+               return env->log_tables().meta.put(txn, kSchemaVersionKey, encode_u32(1));
+             })
+              .ok());
+}
+
+}  // namespace
+
+TEST_CASE("a format-1 data dir is upgraded when opened for writing, and answers as before") {
+  TempDir dir;
+  AppendResult first;
+  {
+    auto env = open_env(dir.path());
+    testing::append_ok(*env, testing::request({testing::event("brand-a")}));
+    first = testing::append_ok(
+        *env, testing::request({testing::event("brand-a"), testing::event("round-2026"),
+                                testing::event("brand-a")},
+                               "c-1"));
+  }
+  make_format_1(dir.path(), "c-1", first);
+
+  SECTION("read-only, it is refused with what to do") {
+    EnvironmentOptions options;
+    options.read_only = true;
+    auto env = Environment::open(dir.path(), options);
+    REQUIRE_FALSE(env.ok());
+    CHECK(env.status().code() == Status::Code::kUnsupported);
+    CHECK_THAT(env.status().message(), Catch::Contains("open it for writing once"));
+  }
+  SECTION("writable, it is upgraded and the repeated command gets its first answer") {
+    auto env = open_env(dir.path());
+    CHECK(env->stats()->schema_version == kSchemaVersion);
+    auto txn = env->begin_read();
+    REQUIRE(txn.ok());
+    auto stored = env->log_tables().commands.get(*txn, "c-1");
+    REQUIRE(stored.ok());
+    REQUIRE(stored->has_value());
+    CHECK((*stored)->size() == 16);  // positions only
+    txn->abort();
+
+    auto again = testing::append_ok(*env, testing::request({testing::event("brand-a")}, "c-1"));
+    CHECK(again.duplicate);
+    CHECK(again.first_position == 2);
+    CHECK(again.last_position == 4);
+    CHECK(again.streams == std::vector<StreamHead>{{"brand-a", 3}, {"round-2026", 1}});
+    CHECK(testing::event_count(*env) == 4);
+  }
+}
+
 TEST_CASE("view tables are opened at start and keep their contents") {
   TempDir dir;
   EnvironmentOptions options;

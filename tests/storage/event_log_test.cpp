@@ -149,6 +149,45 @@ TEST_CASE("re-appending with the same command id answers the first result and wr
   CHECK_FALSE(EventLog(*env).find_command(*txn, "cmd-43")->has_value());
 }
 
+TEST_CASE("a refused append leaves its command id free, in a transaction that goes on") {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  append_ok(*env, request({event("brand-a")}));
+  EventLog log(*env);
+  auto refused = request({event("brand-a", "BrandNominated")}, "cmd-7");
+  refused.expected = {{"brand-a", 5}};
+  // The engine's shape: one transaction, one command refused, the next one committed.
+  REQUIRE(env->write([&](WriteTxn& txn) {
+               EventLog::Writer writer = log.writer(txn);
+               AppendResult out;
+               Status s = writer.append(refused, &out);
+               CHECK(s.code() == Status::Code::kConflict);
+               CHECK_FALSE(out.duplicate);
+               return writer.append(request({event("brand-b")}), &out);
+             })
+              .ok());
+  {
+    auto txn = env->begin_read();
+    CHECK_FALSE(log.find_command(*txn, "cmd-7")->has_value());
+  }
+  refused.expected = {{"brand-a", 1}};
+  auto ok = append_ok(*env, refused);
+  CHECK_FALSE(ok.duplicate);
+  CHECK(ok.first_position == 3);
+}
+
+TEST_CASE("a repeated command id answers first even when its expectation no longer holds") {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  auto req = request({event("brand-a")}, "cmd-1");
+  req.expected = {{"brand-a", 0}};
+  auto first = append_ok(*env, req);
+  auto again = append_ok(*env, req);  // brand-a is at 1 now: a fresh append would conflict
+  CHECK(again.duplicate);
+  CHECK(again.first_position == first.first_position);
+  CHECK(event_count(*env) == 1);
+}
+
 TEST_CASE("malformed appends are refused and write nothing") {
   TempDir dir;
   auto env = open_env(dir.path());
@@ -343,10 +382,11 @@ TEST_CASE("verify notices a stream head that disagrees with the log") {
   TempDir dir;
   auto env = open_env(dir.path());
   append_ok(*env, request({event("brand-a"), event("brand-a")}));
-  REQUIRE(env->write([&](WriteTxn& txn) {
-               return env->log_tables().streams.put(txn, "brand-a", encode_stream_head({1, 1}));
-             })
-              .ok());
+  REQUIRE(
+      env->write([&](WriteTxn& txn) {
+           return env->log_tables().streams.put(txn, "brand-a", encode_stream_head({1, 1}).view());
+         })
+          .ok());
   auto report = verify(*env);
   CHECK_FALSE(report.ok);
   CHECK(report.first_bad_position == 0);
