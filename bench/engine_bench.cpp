@@ -1,18 +1,23 @@
 // Engine throughput: N writers submit single-event commands in a closed loop, durably.
 //
-//   build/bench/engine_bench [--seconds S] [--dir DIR] [--writers N,N,...]
+//   build/bench/engine_bench [--seconds S] [--dir DIR] [--writers N,N,...] [--clients T]
+//                            [--only async|threads]
 //
 // Each writer adds 1 to its own counter (the counter domain of the engine tests: one
 // aggregate load, one event, two view updates per command) and waits for the answer
-// before sending the next. Prints commands/s, the p50/p99 latency each writer saw, the
-// average batch and the median commit (an upper bucket bound), then stops the engine and times a
-// rebuild of every view from the log (events/s).
+// before sending the next. Each writer count runs twice: the writers as logical closed
+// loops over T client threads (default 2; 0 skips this row), as the HTTP server's I/O
+// threads drive the engine, and then as one OS thread per writer. Prints commands/s, the p50/p99
+// latency each writer saw, the average batch and the median commit (an upper bucket bound), then
+// stops the engine and times a rebuild of every view from the log (events/s).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -52,11 +57,116 @@ Command add_one(int writer) {
   return c;
 }
 
+void check(const CommandOutcome& o) {
+  if (!o.accepted()) {
+    std::fprintf(stderr, "refused: %s\n", o.error.to_string().c_str());
+    std::exit(1);
+  }
+}
+
 double percentile(std::vector<double>& v, double q) {
   if (v.empty()) return 0;
   auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
   return v[k];
+}
+
+// One row's figures.
+struct Row {
+  std::vector<double> latencies_ms;  // of every command answered before the deadline
+  double elapsed = 0;
+};
+
+// Thread per writer: each writer is an OS thread that blocks on execute().
+Row run_blocking(Engine& engine, int writers, double seconds) {
+  std::atomic<bool> go{false}, stop{false};
+  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(writers));
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w)
+    threads.emplace_back([&, w] {
+      auto& mine = latencies[static_cast<std::size_t>(w)];
+      mine.reserve(1 << 20);
+      while (!go) std::this_thread::yield();
+      while (!stop) {
+        const auto t0 = SteadyClock::now();
+        check(engine.execute(add_one(w)));
+        mine.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
+      }
+    });
+  const auto start = SteadyClock::now();
+  go = true;
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  Row row;
+  row.elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  for (auto& l : latencies) row.latencies_ms.insert(row.latencies_ms.end(), l.begin(), l.end());
+  return row;
+}
+
+// Writers as logical closed loops over a few client threads, the way the HTTP server drives
+// the engine: a writer submits with a callback, the callback hands the answer to the
+// writer's client thread, which sends that writer's next command. The client threads wake
+// once per batch of answers, not once per command.
+Row run_async(Engine& engine, int writers, int client_threads, double seconds) {
+  struct Client {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<int> answered;  // writers whose answer came
+  };
+  std::vector<Client> clients(static_cast<std::size_t>(client_threads));
+  std::vector<SteadyClock::time_point> sent(static_cast<std::size_t>(writers));
+  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(writers));
+  std::atomic<bool> stop{false};
+  std::atomic<int> in_flight{0};
+
+  auto send = [&](int w) {
+    Client& client = clients[static_cast<std::size_t>(w % client_threads)];
+    sent[static_cast<std::size_t>(w)] = SteadyClock::now();
+    ++in_flight;
+    engine.submit(add_one(w), [&, w](CommandOutcome o) {  // on the engine's writer thread
+      check(o);
+      if (!stop)
+        latencies[static_cast<std::size_t>(w)].push_back(
+            std::chrono::duration<double, std::milli>(SteadyClock::now() -
+                                                      sent[static_cast<std::size_t>(w)])
+                .count());
+      {
+        std::lock_guard lock(client.mutex);
+        client.answered.push_back(w);
+        if (client.answered.size() == 1) client.cv.notify_one();
+      }
+      --in_flight;
+    });
+  };
+
+  std::vector<std::thread> threads;
+  const auto start = SteadyClock::now();
+  for (int t = 0; t < client_threads; ++t)
+    threads.emplace_back([&, t] {
+      Client& client = clients[static_cast<std::size_t>(t)];
+      for (int w = t; w < writers; w += client_threads) send(w);
+      std::vector<int> answered;
+      while (!stop) {
+        {
+          std::unique_lock lock(client.mutex);
+          client.cv.wait_for(lock, std::chrono::milliseconds(50),
+                             [&] { return !client.answered.empty(); });
+          answered.swap(client.answered);
+        }
+        for (int w : answered)
+          if (!stop) send(w);
+        answered.clear();
+      }
+    });
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  Row row;
+  row.elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  for (auto& t : threads) t.join();
+  while (in_flight > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (auto& l : latencies) row.latencies_ms.insert(row.latencies_ms.end(), l.begin(), l.end());
+  return row;
 }
 
 }  // namespace
@@ -65,12 +175,18 @@ int main(int argc, char** argv) {
   double seconds = 5;
   fs::path root = fs::temp_directory_path() / "brandledger-engine-bench";
   std::vector<int> writer_counts = {8, 64};
+  int client_threads = 2;
+  std::string only;  // "async" or "threads": one of the two rows per writer count
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--seconds")
       seconds = std::atof(argv[i + 1]);
     else if (flag == "--dir")
       root = argv[i + 1];
+    else if (flag == "--only")
+      only = argv[i + 1];
+    else if (flag == "--clients")
+      client_threads = std::max(0, std::atoi(argv[i + 1]));
     else if (flag == "--writers") {
       writer_counts.clear();
       std::stringstream list(argv[i + 1]);
@@ -80,64 +196,50 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);  // one log line per command would measure the terminal
   std::printf("durable single-event commands, closed loop, %.1f s per row, data in %s\n", seconds,
               root.c_str());
-  std::printf("%8s %12s %10s %10s %10s %12s %14s\n", "writers", "commands/s", "p50 ms", "p99 ms",
-              "batch avg", "commit p50", "rebuild ev/s");
+  std::printf("%8s %16s %12s %10s %10s %10s %12s %14s\n", "writers", "client threads", "commands/s",
+              "p50 ms", "p99 ms", "batch avg", "commit p50", "rebuild ev/s");
   for (int writers : writer_counts) {
-    fs::remove_all(root);
-    auto engine = open_engine(root);
-    for (int w = 0; w < writers; ++w) {
-      Command open = add_one(w);
-      open.type = "counter.open";
-      engine->execute(open);
-    }
-    std::atomic<bool> go{false}, stop{false};
-    std::vector<std::vector<double>> latencies(static_cast<std::size_t>(writers));
-    std::vector<std::thread> threads;
-    for (int w = 0; w < writers; ++w)
-      threads.emplace_back([&, w] {
-        auto& mine = latencies[static_cast<std::size_t>(w)];
-        mine.reserve(1 << 20);
-        while (!go) std::this_thread::yield();
-        while (!stop) {
-          const auto t0 = SteadyClock::now();
-          CommandOutcome o = engine->execute(add_one(w));
-          if (!o.accepted()) {
-            std::fprintf(stderr, "refused: %s\n", o.error.to_string().c_str());
-            std::exit(1);
-          }
-          mine.push_back(
-              std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
-        }
-      });
-    const auto batches_before = engine->metrics().batches.value();
-    const auto start = SteadyClock::now();
-    go = true;
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-    stop = true;
-    for (auto& t : threads) t.join();
-    const double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
-    std::vector<double> all;
-    for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-    const double batches = static_cast<double>(engine->metrics().batches.value() - batches_before);
+    // Each writer count runs twice: over the client threads (the server's shape), then
+    // with an OS thread per writer blocking on its answer, to show what thread switches cost.
+    for (bool blocking : {false, true}) {
+      if (!blocking && (client_threads == 0 || only == "threads")) continue;
+      if (blocking && only == "async") continue;
+      fs::remove_all(root);
+      auto engine = open_engine(root);
+      for (int w = 0; w < writers; ++w) {
+        Command open = add_one(w);
+        open.type = "counter.open";
+        check(engine->execute(open));
+      }
+      const auto batches_before = engine->metrics().batches.value();
+      Row row = blocking ? run_blocking(*engine, writers, seconds)
+                         : run_async(*engine, writers, client_threads, seconds);
+      const double batches =
+          static_cast<double>(engine->metrics().batches.value() - batches_before);
 
-    engine->stop();
-    const auto rebuild_start = SteadyClock::now();
-    if (Status s = engine->rebuild(); !s.ok()) {
-      std::fprintf(stderr, "rebuild: %s\n", s.to_string().c_str());
-      return 1;
-    }
-    const double rebuild_seconds =
-        std::chrono::duration<double>(SteadyClock::now() - rebuild_start).count();
-    auto txn = engine->begin_read();
-    const double events = static_cast<double>(engine->log().head(*txn)->position);
-    txn->abort();
+      engine->stop();
+      const auto rebuild_start = SteadyClock::now();
+      if (Status s = engine->rebuild(); !s.ok()) {
+        std::fprintf(stderr, "rebuild: %s\n", s.to_string().c_str());
+        return 1;
+      }
+      const double rebuild_seconds =
+          std::chrono::duration<double>(SteadyClock::now() - rebuild_start).count();
+      auto txn = engine->begin_read();
+      const double events = static_cast<double>(engine->log().head(*txn)->position);
+      txn->abort();
 
-    const double count = static_cast<double>(all.size());
-    std::printf("%8d %12.0f %10.3f %10.3f %10.1f %9.2f ms %14.0f\n", writers, count / elapsed,
-                percentile(all, 0.5), percentile(all, 0.99), count / std::max(1.0, batches),
-                engine->metrics().commit_seconds.quantile_bound(0.5) * 1000,
-                events / rebuild_seconds);
-    std::fflush(stdout);
+      auto& all = row.latencies_ms;
+      const double count = static_cast<double>(all.size());
+      const std::string threads =
+          blocking ? std::to_string(writers) + " (1/writer)" : std::to_string(client_threads);
+      std::printf("%8d %16s %12.0f %10.3f %10.3f %10.1f %9.2f ms %14.0f\n", writers,
+                  threads.c_str(), count / row.elapsed, percentile(all, 0.5), percentile(all, 0.99),
+                  count / std::max(1.0, batches),
+                  engine->metrics().commit_seconds.quantile_bound(0.5) * 1000,
+                  events / rebuild_seconds);
+      std::fflush(stdout);
+    }
   }
   fs::remove_all(root);
   return 0;

@@ -49,6 +49,9 @@ struct EngineOptions {
   // it was set to) and move it only by advance_clock().
   bool manual_clock = false;
   std::size_t max_batch = 1024;
+  // When fewer commands are queued than the last batch held, how long the writer waits for
+  // the rest before it commits what it has (0: never waits).
+  std::chrono::microseconds group_commit_wait{100};
   // How often a system clock is checked for due timers.
   std::chrono::milliseconds timer_poll{1000};
   // Streams whose state the writer keeps in memory before it starts again from empty.
@@ -117,7 +120,15 @@ class Engine {
   Engine() = default;
   void writer_loop();
   void timer_loop();
-  void process(std::vector<Pending>& batch);
+  // Commits `batch` and whatever joins it while the transaction is open (see the body).
+  void process(std::vector<Pending>& batch, std::size_t expected);
+  // Moves queued commands into the batch, up to max_batch. REQUIRES: queue_mutex_ held.
+  void take_queued(std::vector<Pending>& batch);
+  // Takes newly queued commands into the batch; when none are queued and the batch is
+  // smaller than `expected`, first waits for one, spending no more than idle_budget.
+  // True when the batch grew.
+  bool gather_more(std::vector<Pending>& batch, std::size_t expected,
+                   std::chrono::microseconds& idle_budget);
   Status run_command(const Command& command, BatchContext& batch, CommandOutcome* out);
   Result<StreamState> load_for_write(BatchContext& batch, std::string_view stream,
                                      std::uint64_t max_version);
@@ -136,6 +147,9 @@ class Engine {
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
   std::deque<Pending> queue_;
+  // How many queued commands the writer is waiting for (0: not waiting), so that submit
+  // wakes it once when they are there rather than at every command. Guarded by queue_mutex_.
+  std::size_t writer_waits_for_ = 0;
   bool stopping_ = false;
   std::thread writer_;
 

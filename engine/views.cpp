@@ -43,7 +43,6 @@ Status ViewReader::scan(std::string_view name, std::string_view from,
   return t->scan(txn_, from, visit);
 }
 
-
 Status ViewWriter::put(std::string_view name, std::string_view key, std::string_view value) {
   BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
   return t->put(write_txn_, key, value);
