@@ -7,9 +7,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "api/json_text.h"
 #include "api/routes.h"
 #include "core/sha256.h"
+#include "engine/json_text.h"
 #include "views/projections.h"
 #include "views/queries.h"
 #include "views/render.h"
@@ -198,7 +198,7 @@ Result<std::string> Api::sse_events(std::uint64_t* after, std::size_t limit) {
   std::string out;
   for (const auto& e : events) {
     out += "id: " + std::to_string(e.position) + "\nevent: " + e.type +
-           "\ndata: " + to_text(event_json(impl_->engine, e)) + "\n\n";
+           "\ndata: " + engine::to_text(event_json(impl_->engine, e)) + "\n\n";
     *after = e.position;
   }
   return out;
@@ -209,7 +209,7 @@ Result<std::string> Api::sse_events(std::uint64_t* after, std::size_t limit) {
 Response json_response(unsigned status, const boost::json::value& body) {
   Response r;
   r.status = status;
-  r.body = to_text(body);
+  r.body = engine::to_text(body);
   return r;
 }
 
@@ -217,6 +217,14 @@ Response entity_response(unsigned status, const boost::json::object& body) {
   Response r = json_response(status, body);
   if (const auto* v = body.if_contains("version"))
     r.headers.emplace_back("ETag", "\"" + std::to_string(v->to_number<std::uint64_t>()) + "\"");
+  return r;
+}
+
+Response entity_response(unsigned status, std::string json_text, std::uint64_t version) {
+  Response r;
+  r.status = status;
+  r.body = std::move(json_text);
+  r.headers.emplace_back("ETag", "\"" + std::to_string(version) + "\"");
   return r;
 }
 

@@ -13,8 +13,8 @@ using workflows::str;
 // The brand as the command left it (exactly the first answer, on an idempotent retry too).
 Response brand_answer(const CallPtr& call, const std::string& id, const engine::CommandOutcome& o,
                       unsigned status) {
-  if (o.entity.is_object()) return entity_response(status, o.entity.as_object());
   const std::uint64_t version = version_after(o, workflows::brand_stream(id));
+  if (!o.entity.empty()) return entity_response(status, o.entity, version);
   auto doc = version == 0 ? Result<boost::json::object>(Status::NotFound(id))
                           : brand_at_version(call->api.engine, id, version);
   if (!doc.ok()) return problem(503, "unavailable", doc.status().to_string());

@@ -2,8 +2,8 @@
 // and /v1/admin/verify and /v1/admin/clock.
 #include <charconv>
 
-#include "api/json_text.h"
 #include "api/routes.h"
+#include "engine/json_text.h"
 #include "views/queries.h"
 #include "workflows/json_fields.h"
 
@@ -33,7 +33,9 @@ std::string csv_field(std::string_view s) {
 }
 
 std::string value_text(const boost::json::value& v) {
-  return v.is_string() ? std::string(v.as_string()) : v.is_null() ? std::string() : to_text(v);
+  return v.is_string() ? std::string(v.as_string())
+         : v.is_null() ? std::string()
+                       : engine::to_text(v);
 }
 
 // UTF-8 with a BOM, so that spreadsheet programs read the Chinese right.

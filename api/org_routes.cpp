@@ -1,7 +1,7 @@
 // /v1/me, /v1/orgs, /v1/users, /v1/settings.
-#include "api/json_text.h"
 #include "api/routes.h"
 #include "core/sha256.h"
+#include "engine/json_text.h"
 #include "views/projections.h"
 #include "views/queries.h"
 #include "workflows/json_fields.h"
@@ -93,7 +93,7 @@ void add_org_routes(Api::Impl& api) {
       if (r.status == 201 && !o.append.duplicate) {
         auto doc = boost::json::parse(r.body).as_object();
         doc["token"] = token;
-        r.body = to_text(doc);
+        r.body = engine::to_text(doc);
       }
       return r;
     });

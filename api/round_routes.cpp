@@ -10,8 +10,8 @@ namespace {
 
 Response round_answer(const CallPtr& call, const std::string& id, const engine::CommandOutcome& o,
                       unsigned status) {
-  if (o.entity.is_object()) return entity_response(status, o.entity.as_object());
   const std::uint64_t version = version_after(o, workflows::round_stream(id));
+  if (!o.entity.empty()) return entity_response(status, o.entity, version);
   if (version == 0) return problem(404, "not_found", "round " + id + " does not exist");
   auto doc = round_at_version(call->api.engine, id, version);
   if (!doc.ok()) return problem(503, "unavailable", doc.status().to_string());

@@ -62,6 +62,8 @@ void add_log_routes(Api::Impl& api);
 Response json_response(unsigned status, const boost::json::value& body);
 // With "version" taken from the body for the ETag.
 Response entity_response(unsigned status, const boost::json::object& body);
+// An entity already in JSON text (a stored document), at `version` for the ETag.
+Response entity_response(unsigned status, std::string json_text, std::uint64_t version);
 
 // The body as a JSON object: 400 invalid_json (malformed, invalid UTF-8, nested deeper
 // than 32, not an object) answered through call->reply when not.

@@ -8,9 +8,9 @@
 #include <iostream>
 #include <map>
 
-#include "api/json_text.h"
 #include "api/routes.h"
 #include "engine/engine.h"
+#include "engine/json_text.h"
 #include "storage/environment.h"
 #include "storage/event_log.h"
 #include "views/projections.h"
@@ -159,7 +159,7 @@ int run_export(const std::filesystem::path& data_dir) {
     if (!events.ok()) return fail(events.status());
     if (events->empty()) break;
     for (const auto& e : *events) {
-      std::fputs(api::to_text(api::event_json(*engine, e)).c_str(), stdout);
+      std::fputs(engine::to_text(api::event_json(*engine, e)).c_str(), stdout);
       std::fputc('\n', stdout);
       after = e.position;
     }

@@ -5,6 +5,7 @@
 #   health    GET /healthz (the transport alone)
 # Each for $SECONDS_PER_RUN seconds (default 10) at $CONNECTIONS connections (default 64),
 # two wrk threads, against a server with $THREADS worker threads (default 2).
+# PERF_OUT=FILE also records the server with perf during the command run.
 #
 #   bench/http_bench.sh [build/app/brandledger]
 set -euo pipefail
@@ -57,7 +58,14 @@ run() {  # name, token, path, [lua]
 }
 echo "wrk -t2 -c$CONNECTIONS -d${SECONDS_PER_RUN}s against brandledger serve --threads $THREADS on loopback"
 printf "%-10s %12s %10s %10s %8s\n" "endpoint" "requests/s" "p50" "p99" "non-2xx"
+# PERF_OUT=FILE records the server with perf (call graphs) during the command run.
+if [[ -n "${PERF_OUT:-}" ]]; then
+  perf record --call-graph dwarf,16384 -F 499 -p "$SERVER" -o "$PERF_OUT" >/dev/null 2>&1 &
+  PERF=$!
+  sleep 0.5
+fi
 run commands "$BRANCH" "/v1/brands/$ID/progress" "$DATA/progress.lua"
+if [[ -n "${PERF_OUT:-}" ]]; then kill -INT $PERF; wait $PERF || true; fi
 run reads "$COMMITTEE" "/v1/brands/$ID"
 run health "$COMMITTEE" "/healthz"
 EVENTS=$(curl -sf -H "Authorization: Bearer $ADMIN" "$BASE/v1/admin/verify" | json "['events']")

@@ -33,26 +33,46 @@ Timestamp system_now() {
 }
 
 std::string format_rfc3339(Timestamp t) {
+  // Digit by digit rather than snprintf: every document and audit line carries several
+  // instants, and this runs on the writer thread.
   const sys_days day = floor<days>(t);
   const year_month_day ymd{day};
   const hh_mm_ss<microseconds> tod{t - day};
-  char buf[48];
-  int n =
-      std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
-                    static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                    static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
-                    static_cast<int>(tod.seconds().count()));
-  std::string out(buf, static_cast<std::size_t>(n));
-  if (auto frac = tod.subseconds().count(); frac != 0) {
-    char f[8];
-    std::snprintf(f, sizeof f, "%06lld", static_cast<long long>(frac));
-    std::string digits(f);
-    while (digits.back() == '0') digits.pop_back();
-    out += '.';
-    out += digits;
+  char buf[40];
+  char* p = buf;
+  auto digits = [&p](long long v, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      p[i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+    p += width;
+  };
+  const int year = static_cast<int>(ymd.year());
+  if (year >= 0 && year <= 9999)
+    digits(year, 4);
+  else  // beyond RFC 3339's four digits: written out in full, as printf would
+    p += std::snprintf(p, 8, "%04d", year);
+  *p++ = '-';
+  digits(static_cast<unsigned>(ymd.month()), 2);
+  *p++ = '-';
+  digits(static_cast<unsigned>(ymd.day()), 2);
+  *p++ = 'T';
+  digits(tod.hours().count(), 2);
+  *p++ = ':';
+  digits(tod.minutes().count(), 2);
+  *p++ = ':';
+  digits(tod.seconds().count(), 2);
+  if (long long frac = tod.subseconds().count(); frac != 0) {
+    int width = 6;
+    while (frac % 10 == 0) {  // no trailing zeros
+      frac /= 10;
+      --width;
+    }
+    *p++ = '.';
+    digits(frac, width);
   }
-  out += 'Z';
-  return out;
+  *p++ = 'Z';
+  return std::string(buf, p);
 }
 
 std::optional<Timestamp> parse_rfc3339(std::string_view s) {

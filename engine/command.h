@@ -85,9 +85,10 @@ struct CommandOutcome {
   Status error;                        // the engine failed (storage); nothing was appended
   storage::AppendResult append;        // when accepted: positions and stream heads
   boost::json::value reply;            // the decision's reply
-  // The target stream's entity just after this command (Domain::renderers); null when
-  // the stream has no renderer, the command changed nothing, or it was a duplicate.
-  boost::json::value entity;
+  // The target stream's entity just after this command, as JSON text (Domain::renderers);
+  // empty when the stream has no renderer, the command changed nothing, or it was a
+  // duplicate.
+  std::string entity;
   Timestamp occurred_at{};
 
   bool accepted() const { return !rejection && error.ok(); }

@@ -109,9 +109,11 @@ class DecideContext {
 
 using CommandHandler = std::function<Decision(const Command&, DecideContext&)>;
 
-// Renders a stream's entity (as the API shows it) from its aggregate at `version`.
-using EntityRenderer =
-    std::function<boost::json::value(const AggregateState&, std::uint64_t version)>;
+// A stream's entity as the API shows it (JSON text), from its aggregate at `version` and
+// the views as they stand right after it: a domain whose projections keep the document
+// can answer with those bytes instead of rendering it again.
+using EntityRenderer = std::function<Result<std::string>(
+    const AggregateState&, std::uint64_t version, const ViewReader& views)>;
 
 struct Domain {
   std::map<std::string, CommandHandler, std::less<>> handlers;
@@ -122,6 +124,10 @@ struct Domain {
   // By stream-name prefix: the entity a command's answer carries (CommandOutcome::entity),
   // rendered right after the command's events, so no answer has to replay its stream.
   std::vector<std::pair<std::string, EntityRenderer>> renderers;
+  // The version of what the projections write. Bump it whenever a projection changes its
+  // tables or what it writes in them: the engine rebuilds every view of a data dir whose
+  // views carry another version (or none) when it opens it for writing.
+  std::uint32_t views_version = 1;
 
   // Every view table the projections (and the engine's timers) use.
   std::vector<std::string> view_tables() const;

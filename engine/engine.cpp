@@ -19,6 +19,8 @@ void name_this_thread(const char* name) {
 
 using Clock_ = std::chrono::steady_clock;
 constexpr std::string_view kManualClockKey = "engine.manual_clock";
+// Domain::views_version of the projections that wrote the views.
+constexpr std::string_view kViewsVersionKey = "engine.views_version";
 constexpr std::string_view kRebuildMarkerKey = "engine.rebuild_in_progress";
 
 // Ignores every event: the state of a stream no aggregate claims.
@@ -111,10 +113,14 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
   BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, engine->env_->begin_read());
   const auto& meta = engine->env_->log_tables().meta;
   BL_ASSIGN_OR_RETURN(auto rebuilding, meta.get(txn, kRebuildMarkerKey));
-  if (rebuilding && !engine->options_.read_only)
-    return Status::Corruption(
-        "a rebuild of the views was interrupted; run `brandledger rebuild` again");
   BL_ASSIGN_OR_RETURN(storage::LogHead head, engine->log_->head(txn));
+  BL_ASSIGN_OR_RETURN(auto views_version, meta.get(txn, kViewsVersionKey));
+  const std::uint32_t current_views = engine->domain_.views_version;
+  // Views are stale when a rebuild was interrupted, or when other projections wrote them.
+  const bool views_stale =
+      rebuilding.has_value() ||
+      (views_version.has_value() ? storage::decode_u32(*views_version) != current_views
+                                 : head.position != 0);
   if (head.position != 0) {
     BL_ASSIGN_OR_RETURN(auto last, engine->log_->get(txn, head.position));
     if (last) engine->last_occurred_ = last->occurred_at;
@@ -133,6 +139,21 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
     engine->clock_ = std::make_shared<SystemClock>();
   }
   txn.abort();
+
+  if (views_stale && engine->options_.read_only) {
+    spdlog::warn(
+        "the views in {} are stale (an interrupted rebuild, or another version of "
+        "the projections); open it for writing (serve or rebuild) to rebuild them",
+        engine->options_.data_dir.string());
+  } else if (views_stale) {
+    spdlog::info(
+        "the views in {} are stale (an interrupted rebuild, or another version of "
+        "the projections): rebuilding them from the log",
+        engine->options_.data_dir.string());
+    BL_RETURN_IF_ERROR(engine->rebuild());
+  } else if (!views_version && !engine->options_.read_only) {
+    BL_RETURN_IF_ERROR(engine->stamp_views_version());
+  }
 
   if (!engine->options_.read_only) {
     engine->writer_ = std::thread([e = engine.get()] {
@@ -438,7 +459,8 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
   if (auto it = batch.changed.find(cmd.stream); it != batch.changed.end())
     for (const auto& [prefix, render] : domain_.renderers)
       if (cmd.stream.starts_with(prefix)) {
-        out->entity = render(*it->second.state, it->second.version);
+        BL_ASSIGN_OR_RETURN(out->entity,
+                            render(*it->second.state, it->second.version, batch.views));
         break;
       }
   return Status::Ok();
@@ -665,8 +687,17 @@ Status Engine::rebuild() {
     after = last;
   }
   cache_.clear();
-  return env_->write(
-      [&](storage::WriteTxn& txn) { return meta.erase(txn, kRebuildMarkerKey).status(); });
+  return env_->write([&](storage::WriteTxn& txn) -> Status {
+    BL_RETURN_IF_ERROR(meta.erase(txn, kRebuildMarkerKey).status());
+    return meta.put(txn, kViewsVersionKey, storage::encode_u32(domain_.views_version));
+  });
+}
+
+Status Engine::stamp_views_version() {
+  return env_->write([&](storage::WriteTxn& txn) {
+    return env_->log_tables().meta.put(txn, kViewsVersionKey,
+                                       storage::encode_u32(domain_.views_version));
+  });
 }
 
 void Upcasters::add(std::string type, std::uint32_t from,

@@ -122,6 +122,8 @@ class Engine {
   void timer_loop();
   // Commits `batch` and whatever joins it while the transaction is open (see the body).
   void process(std::vector<Pending>& batch, std::size_t expected);
+  // Records that the views are the domain's views_version (a new data dir's are).
+  Status stamp_views_version();
   // Moves queued commands into the batch, up to max_batch. REQUIRES: queue_mutex_ held.
   void take_queued(std::vector<Pending>& batch);
   // Takes newly queued commands into the batch; when none are queued and the batch is

@@ -32,7 +32,6 @@ inline std::string time_part(Timestamp t) {
   return k;
 }
 
-
 // The part of `key` after its last 0x00.
 inline std::string_view last_part(std::string_view key) {
   auto p = key.rfind('\0');

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "engine/json_text.h"
 #include "views/keys.h"
 #include "views/render.h"
 #include "workflows/domain.h"
@@ -24,6 +25,35 @@ Status add_to_count(ViewWriter& views, std::string_view table, std::string_view 
   return views.put(table, key, std::to_string(next));
 }
 
+// What a brand is indexed under (the brand_keys table), taken from its aggregate.
+struct BrandKeys {
+  std::string state, unit, branch, title, due;  // due: re-review due, named brands only
+
+  static BrandKeys of(const BrandState& b) {
+    BrandKeys k{std::string(workflows::status_code(b.status())),
+                b.unit,
+                b.branch,
+                b.title ? std::string(workflows::title_code(*b.title)) : std::string(),
+                {}};
+    if (b.status() == BrandStatus::kNamed && b.valid_until) k.due = time_part(*b.valid_until);
+    return k;
+  }
+  std::string encode() const { return join(join(join(join(state, unit), branch), title), due); }
+  // `due` is 8 raw bytes and may hold 0x00: it is everything after the fourth separator.
+  static BrandKeys decode(std::string_view v) {
+    BrandKeys k;
+    std::string* parts[] = {&k.state, &k.unit, &k.branch, &k.title};
+    for (std::string* part : parts) {
+      const auto end = v.find('\0');
+      *part = std::string(v.substr(0, end));
+      v = end == std::string_view::npos ? std::string_view() : v.substr(end + 1);
+    }
+    k.due = std::string(v);
+    return k;
+  }
+  bool operator==(const BrandKeys&) const = default;
+};
+
 class OrgAndUserViews final : public engine::Projection {
  public:
   std::vector<std::string> tables() const override {
@@ -40,13 +70,13 @@ class OrgAndUserViews final : public engine::Projection {
                             {"org_type", org->org_type.empty() ? boost::json::value(nullptr)
                                                                : boost::json::value(org->org_type)},
                             {"dissolved", org->dissolved}};
-      return views.put(kOrgs, org->id, boost::json::serialize(o));
+      return views.put(kOrgs, org->id, engine::to_text(o));
     }
     const auto* user = dynamic_cast<const workflows::UserState*>(e.after);
     if (user != nullptr) {
       boost::json::object o{
           {"id", user->id}, {"name", user->name}, {"role", user->role}, {"org", user->org}};
-      return views.put(kUsers, user->id, boost::json::serialize(o));
+      return views.put(kUsers, user->id, engine::to_text(o));
     }
     return Status::Ok();
   }
@@ -57,20 +87,21 @@ class OrgAndUserViews final : public engine::Projection {
 class BrandViews final : public engine::Projection {
  public:
   std::vector<std::string> tables() const override {
-    return {std::string(kBrands),         std::string(kBrandsByState), std::string(kBrandsByUnit),
-            std::string(kBrandsByBranch), std::string(kBrandsByTitle), std::string(kReReviewDue),
-            std::string(kPipeline)};
+    return {std::string(kBrands),       std::string(kBrandKeys),      std::string(kBrandsByState),
+            std::string(kBrandsByUnit), std::string(kBrandsByBranch), std::string(kBrandsByTitle),
+            std::string(kReReviewDue),  std::string(kPipeline)};
   }
 
   Status apply(const RecordedEvent& e, ViewWriter& views) override {
     const auto* brand = dynamic_cast<const BrandState*>(e.after);
     if (brand == nullptr) return Status::Ok();
-    BL_ASSIGN_OR_RETURN(auto stored, views.get(kBrands, brand->id));
-    Indexed before;
-    if (stored) before = Indexed::of(boost::json::parse(*stored).as_object());
-    const boost::json::object now = render_brand(*brand, e.envelope.version);
-    const Indexed after = Indexed::of(now);
-    BL_RETURN_IF_ERROR(views.put(kBrands, brand->id, boost::json::serialize(now)));
+    BL_ASSIGN_OR_RETURN(auto stored, views.get(kBrandKeys, brand->id));
+    const BrandKeys before = stored ? BrandKeys::decode(*stored) : BrandKeys{};
+    const BrandKeys after = BrandKeys::of(*brand);
+    BL_RETURN_IF_ERROR(
+        views.put(kBrands, brand->id, engine::to_text(render_brand(*brand, e.envelope.version))));
+    if (after == before) return Status::Ok();
+    BL_RETURN_IF_ERROR(views.put(kBrandKeys, brand->id, after.encode()));
 
     BL_RETURN_IF_ERROR(move(views, kBrandsByState, before.state, after.state, brand->id));
     BL_RETURN_IF_ERROR(move(views, kBrandsByUnit, before.unit, after.unit, brand->id));
@@ -91,16 +122,6 @@ class BrandViews final : public engine::Projection {
   }
 
  private:
-  struct Indexed {
-    std::string state, unit, branch, title, due;
-    static Indexed of(const boost::json::object& doc) {
-      Indexed i{str(doc, "state"), str(doc, "unit"), str(doc, "branch"), str(doc, "title"), {}};
-      auto valid = workflows::time_field(doc, "valid_until");
-      if (i.state == "named" && valid) i.due = time_part(*valid);
-      return i;
-    }
-  };
-
   static Status move(ViewWriter& views, std::string_view table, const std::string& from,
                      const std::string& to, const std::string& id) {
     if (from == to) return Status::Ok();
@@ -116,8 +137,7 @@ class RoundViews final : public engine::Projection {
   Status apply(const RecordedEvent& e, ViewWriter& views) override {
     const auto* round = dynamic_cast<const workflows::RoundState*>(e.after);
     if (round == nullptr) return Status::Ok();
-    return views.put(kRounds, round->id,
-                     boost::json::serialize(render_round(*round, e.envelope.version)));
+    return views.put(kRounds, round->id, engine::to_text(render_round(*round, e.envelope.version)));
   }
 };
 
@@ -151,23 +171,19 @@ class AuditIndex final : public engine::Projection {
 
  private:
   static Result<std::string> transition(const RecordedEvent& e, const ViewWriter& views) {
-    std::string_view table, id;
-    std::string to;
+    std::string from, to;
     if (const auto* brand = dynamic_cast<const BrandState*>(e.after)) {
-      table = kBrands;
-      id = brand->id;
+      BL_ASSIGN_OR_RETURN(auto before, views.get(kBrandKeys, brand->id));
+      if (before) from = BrandKeys::decode(*before).state;
       to = workflows::status_code(brand->status());
     } else if (const auto* round = dynamic_cast<const workflows::RoundState*>(e.after)) {
-      table = kRounds;
-      id = round->id;
+      BL_ASSIGN_OR_RETURN(auto before, views.get(kRounds, round->id));
+      if (before) from = str(boost::json::parse(*before).as_object(), "state");
       to = workflows::round_status_code(round->status());
     } else {
       return std::string();
     }
-    BL_ASSIGN_OR_RETURN(auto before, views.get(table, id));
-    const std::string from =
-        before ? str(boost::json::parse(*before).as_object(), "state") : std::string();
-    return boost::json::serialize(boost::json::object{
+    return engine::to_text(boost::json::object{
         {"from", from.empty() ? boost::json::value(nullptr) : boost::json::value(from)},
         {"to", to}});
   }
@@ -188,7 +204,7 @@ class ReportTables final : public engine::Projection {
       boost::json::object o{
           {"unit", unit}, {"branch", branch}, {"branches", branches}, {"filed", filed}};
       return views.put(kCoverageLog, time_part(ev.occurred_at) + position_part(ev.position),
-                       boost::json::serialize(o));
+                       engine::to_text(o));
     };
     if (const auto* org = dynamic_cast<const workflows::OrgState*>(e.after);
         org != nullptr && org->kind == "branch") {
@@ -211,6 +227,13 @@ class ReportTables final : public engine::Projection {
   }
 };
 
+Result<std::string> stored_document(const engine::ViewReader& views, std::string_view table,
+                                    const std::string& id) {
+  BL_ASSIGN_OR_RETURN(auto doc, views.get(table, id));
+  if (!doc) return Status::Corruption("no " + std::string(table) + " document for " + id);
+  return std::move(*doc);
+}
+
 }  // namespace
 
 std::vector<std::shared_ptr<engine::Projection>> make_projections() {
@@ -223,14 +246,19 @@ std::vector<std::shared_ptr<engine::Projection>> make_projections() {
 engine::Domain make_full_domain() {
   engine::Domain d = workflows::make_domain();
   for (auto& p : make_projections()) d.projections.push_back(std::move(p));
-  d.renderers.push_back({"brand-", [](const engine::AggregateState& s, std::uint64_t version) {
-                           return boost::json::value(
-                               render_brand(dynamic_cast<const BrandState&>(s), version));
-                         }});
-  d.renderers.push_back({"round-", [](const engine::AggregateState& s, std::uint64_t version) {
-                           return boost::json::value(render_round(
-                               dynamic_cast<const workflows::RoundState&>(s), version));
-                         }});
+  d.views_version = kViewsVersion;
+  // The answer to a command on a brand or round is the document its projection just
+  // wrote: no second rendering on the writer thread.
+  d.renderers.push_back(
+      {"brand-",
+       [](const engine::AggregateState& s, std::uint64_t, const engine::ViewReader& views) {
+         return stored_document(views, kBrands, dynamic_cast<const BrandState&>(s).id);
+       }});
+  d.renderers.push_back(
+      {"round-",
+       [](const engine::AggregateState& s, std::uint64_t, const engine::ViewReader& views) {
+         return stored_document(views, kRounds, dynamic_cast<const workflows::RoundState&>(s).id);
+       }});
   return d;
 }
 

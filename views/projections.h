@@ -1,8 +1,13 @@
 // The read models of API.md, kept by projections in the same transaction as the events
 // they come from (so a client reads its own writes), and rebuilt byte for byte from the log.
+// Documents are JSON text as answers carry it (engine/json_text.h), so an answer can pass a
+// document on without parsing it.
 //
 //   orgs, users               id -> JSON
 //   brands                    id -> brand JSON (render_brand)
+//   brand_keys                id -> state 0x00 unit 0x00 branch 0x00 title 0x00 due
+//                             (what the brand is indexed under, so that moving its
+//                             index entries never has to parse the document)
 //   brands_by_{state,unit,branch,title}   value 0x00 id -> ""
 //   re_review_due             valid_until(be) id -> ""          named brands only
 //   pipeline                  unit 0x00 state -> count
@@ -14,6 +19,7 @@
 //   nominations               year -> count
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -25,6 +31,7 @@ namespace brandledger::views {
 inline constexpr std::string_view kOrgs = "orgs";
 inline constexpr std::string_view kUsers = "users";
 inline constexpr std::string_view kBrands = "brands";
+inline constexpr std::string_view kBrandKeys = "brand_keys";
 inline constexpr std::string_view kBrandsByState = "brands_by_state";
 inline constexpr std::string_view kBrandsByUnit = "brands_by_unit";
 inline constexpr std::string_view kBrandsByBranch = "brands_by_branch";
@@ -40,6 +47,10 @@ inline constexpr std::string_view kAuditByTime = "audit_by_time";
 inline constexpr std::string_view kCoverageLog = "coverage_log";
 inline constexpr std::string_view kTitles = "titles";
 inline constexpr std::string_view kNominations = "nominations";
+
+// Bump with every change to what the projections write (engine::Domain::views_version).
+//   2  documents in the answers' JSON text; brand_keys
+inline constexpr std::uint32_t kViewsVersion = 2;
 
 std::vector<std::shared_ptr<engine::Projection>> make_projections();
 

@@ -24,6 +24,14 @@ TEST_CASE("fractions keep microseconds and print without trailing zeros") {
         "2026-01-02T03:04:05.123456Z");
 }
 
+TEST_CASE("every field is zero-padded, down to the microsecond") {
+  CHECK(format_rfc3339(from_micros(0)) == "1970-01-01T00:00:00Z");
+  CHECK(format_rfc3339(from_micros(1)) == "1970-01-01T00:00:00.000001Z");
+  CHECK(format_rfc3339(from_micros(-1)) == "1969-12-31T23:59:59.999999Z");
+  CHECK(format_rfc3339(*parse_rfc3339("0999-09-09T09:09:09.09Z")) == "0999-09-09T09:09:09.09Z");
+  CHECK(format_rfc3339(*parse_rfc3339("9999-12-31T23:59:59.5Z")) == "9999-12-31T23:59:59.5Z");
+}
+
 TEST_CASE("a bare date is its UTC midnight") {
   CHECK(format_rfc3339(*parse_rfc3339("2024-02-29")) == "2024-02-29T00:00:00Z");
 }

@@ -1,11 +1,11 @@
-#include "api/json_text.h"
+#include "engine/json_text.h"
 
 #include <boost/json.hpp>
 
 #include <charconv>
 #include <cmath>
 
-namespace brandledger::api {
+namespace brandledger::engine {
 namespace {
 
 void write(const boost::json::value& v, std::string& out) {
@@ -57,4 +57,4 @@ std::string to_text(const boost::json::value& v) {
   return out;
 }
 
-}  // namespace brandledger::api
+}  // namespace brandledger::engine
