@@ -304,10 +304,14 @@ bool require_roles(const CallPtr& call, std::initializer_list<std::string_view> 
   return false;
 }
 
-bool can_see_brand(const engine::Actor& actor, const boost::json::object& brand) {
-  if (actor.role == "unit") return workflows::str(brand, "unit") == actor.org;
-  if (actor.role == "branch") return workflows::str(brand, "branch") == actor.org;
+bool can_see(const engine::Actor& actor, std::string_view unit, std::string_view branch) {
+  if (actor.role == "unit") return unit == actor.org;
+  if (actor.role == "branch") return branch == actor.org;
   return true;
+}
+
+bool can_see_brand(const engine::Actor& actor, const boost::json::object& brand) {
+  return can_see(actor, workflows::str(brand, "unit"), workflows::str(brand, "branch"));
 }
 
 Result<boost::json::object> brand_at_version(engine::Engine& engine, const std::string& id,

@@ -41,25 +41,29 @@ void get_brand(const CallPtr& call) {
   const std::string& id = call->param(0);
   auto txn = read_txn(call);
   if (!txn) return;
-  std::optional<boost::json::object> doc;
-  if (!call->req.param("as_of").empty()) {
-    auto at = time_param(call, "as_of");
-    if (!at) return;
-    auto s = call->api.engine.replay_as_of(*txn, workflows::brand_stream(id), *at);
-    if (!s.ok()) return call->reply(problem(503, "unavailable", s.status().to_string()));
-    if (s->version > 0) doc = views::render_brand(*s->as<workflows::BrandState>(), s->version);
-  } else {
-    auto d = views::get_brand(engine::ViewReader(call->api.engine.environment(), *txn), id);
-    if (!d.ok()) return call->reply(problem(503, "unavailable", d.status().to_string()));
-    doc = std::move(*d);
+  if (call->req.param("as_of").empty()) {
+    // Today's document is answered as stored: no parse, no second serialisation.
+    auto stored =
+        views::get_stored_brand(engine::ViewReader(call->api.engine.environment(), *txn), id);
+    if (!stored.ok()) return call->reply(problem(503, "unavailable", stored.status().to_string()));
+    if (!*stored) return call->reply(problem(404, "not_found", "brand " + id + " does not exist"));
+    if (!can_see(call->actor, (*stored)->unit, (*stored)->branch))
+      return call->reply(problem(403, "forbidden", "outside your scope"));
+    auto version = call->api.engine.log().stream_version(*txn, workflows::brand_stream(id));
+    if (!version.ok())
+      return call->reply(problem(503, "unavailable", version.status().to_string()));
+    return call->reply(entity_response(200, std::move((*stored)->json), *version));
   }
-  if (!doc)
-    return call->reply(problem(404, "not_found",
-                               "brand " + id + " does not exist" +
-                                   (call->req.param("as_of").empty() ? "" : " at that time")));
-  if (!can_see_brand(call->actor, *doc))
+  auto at = time_param(call, "as_of");
+  if (!at) return;
+  auto s = call->api.engine.replay_as_of(*txn, workflows::brand_stream(id), *at);
+  if (!s.ok()) return call->reply(problem(503, "unavailable", s.status().to_string()));
+  if (s->version == 0)
+    return call->reply(problem(404, "not_found", "brand " + id + " does not exist at that time"));
+  const boost::json::object doc = views::render_brand(*s->as<workflows::BrandState>(), s->version);
+  if (!can_see_brand(call->actor, doc))
     return call->reply(problem(403, "forbidden", "outside your scope"));
-  call->reply(entity_response(200, *doc));
+  call->reply(entity_response(200, doc));
 }
 
 void list_brands(const CallPtr& call) {

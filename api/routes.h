@@ -92,6 +92,8 @@ bool require_roles(const CallPtr& call, std::initializer_list<std::string_view> 
 
 // Whether the caller may see this brand document (its unit or branch scope).
 bool can_see_brand(const engine::Actor& actor, const boost::json::object& brand);
+// The same, given the brand's unit and branch.
+bool can_see(const engine::Actor& actor, std::string_view unit, std::string_view branch);
 
 // The stream's state rendered as API.md's entity after `version` (the state the command
 // that reached it left), replayed from the log.

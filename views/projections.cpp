@@ -25,35 +25,6 @@ Status add_to_count(ViewWriter& views, std::string_view table, std::string_view 
   return views.put(table, key, std::to_string(next));
 }
 
-// What a brand is indexed under (the brand_keys table), taken from its aggregate.
-struct BrandKeys {
-  std::string state, unit, branch, title, due;  // due: re-review due, named brands only
-
-  static BrandKeys of(const BrandState& b) {
-    BrandKeys k{std::string(workflows::status_code(b.status())),
-                b.unit,
-                b.branch,
-                b.title ? std::string(workflows::title_code(*b.title)) : std::string(),
-                {}};
-    if (b.status() == BrandStatus::kNamed && b.valid_until) k.due = time_part(*b.valid_until);
-    return k;
-  }
-  std::string encode() const { return join(join(join(join(state, unit), branch), title), due); }
-  // `due` is 8 raw bytes and may hold 0x00: it is everything after the fourth separator.
-  static BrandKeys decode(std::string_view v) {
-    BrandKeys k;
-    std::string* parts[] = {&k.state, &k.unit, &k.branch, &k.title};
-    for (std::string* part : parts) {
-      const auto end = v.find('\0');
-      *part = std::string(v.substr(0, end));
-      v = end == std::string_view::npos ? std::string_view() : v.substr(end + 1);
-    }
-    k.due = std::string(v);
-    return k;
-  }
-  bool operator==(const BrandKeys&) const = default;
-};
-
 class OrgAndUserViews final : public engine::Projection {
  public:
   std::vector<std::string> tables() const override {
@@ -235,6 +206,32 @@ Result<std::string> stored_document(const engine::ViewReader& views, std::string
 }
 
 }  // namespace
+
+BrandKeys BrandKeys::of(const BrandState& b) {
+  BrandKeys k{std::string(workflows::status_code(b.status())),
+              b.unit,
+              b.branch,
+              b.title ? std::string(workflows::title_code(*b.title)) : std::string(),
+              {}};
+  if (b.status() == BrandStatus::kNamed && b.valid_until) k.due = time_part(*b.valid_until);
+  return k;
+}
+
+std::string BrandKeys::encode() const {
+  return join(join(join(join(state, unit), branch), title), due);
+}
+
+BrandKeys BrandKeys::decode(std::string_view v) {
+  BrandKeys k;
+  std::string* parts[] = {&k.state, &k.unit, &k.branch, &k.title};
+  for (std::string* part : parts) {
+    const auto end = v.find('\0');
+    *part = std::string(v.substr(0, end));
+    v = end == std::string_view::npos ? std::string_view() : v.substr(end + 1);
+  }
+  k.due = std::string(v);  // 8 raw bytes that may hold 0x00: all that is left
+  return k;
+}
 
 std::vector<std::shared_ptr<engine::Projection>> make_projections() {
   // The audit index reads the brand and round documents before they are rewritten.

@@ -21,10 +21,15 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "engine/domain.h"
+
+namespace brandledger::workflows {
+struct BrandState;
+}
 
 namespace brandledger::views {
 
@@ -47,6 +52,17 @@ inline constexpr std::string_view kAuditByTime = "audit_by_time";
 inline constexpr std::string_view kCoverageLog = "coverage_log";
 inline constexpr std::string_view kTitles = "titles";
 inline constexpr std::string_view kNominations = "nominations";
+
+// What a brand is indexed under (the brand_keys table), taken from its aggregate.
+struct BrandKeys {
+  std::string state, unit, branch, title;
+  std::string due;  // re-review due (time_part of valid_until), named brands only
+
+  static BrandKeys of(const workflows::BrandState& brand);
+  std::string encode() const;
+  static BrandKeys decode(std::string_view value);
+  bool operator==(const BrandKeys&) const = default;
+};
 
 // Bump with every change to what the projections write (engine::Domain::views_version).
 //   2  documents in the answers' JSON text; brand_keys

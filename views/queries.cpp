@@ -43,6 +43,15 @@ std::string org_name(const ViewReader& views, const std::string& id) {
 Result<std::optional<boost::json::object>> get_brand(const ViewReader& v, std::string_view id) {
   return get_doc(v, kBrands, id);
 }
+Result<std::optional<StoredBrand>> get_stored_brand(const ViewReader& v, std::string_view id) {
+  BL_ASSIGN_OR_RETURN(auto keys, v.get(kBrandKeys, id));
+  if (!keys) return std::optional<StoredBrand>();
+  BL_ASSIGN_OR_RETURN(auto json, v.get(kBrands, id));
+  if (!json) return Status::Corruption("brand " + std::string(id) + " has keys but no document");
+  BrandKeys k = BrandKeys::decode(*keys);
+  return std::optional<StoredBrand>(
+      StoredBrand{std::move(*json), std::move(k.unit), std::move(k.branch)});
+}
 Result<std::optional<boost::json::object>> get_round(const ViewReader& v, std::string_view id) {
   return get_doc(v, kRounds, id);
 }

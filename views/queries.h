@@ -23,6 +23,14 @@ struct BrandFilter {
   std::string state{}, unit{}, branch{}, title{}, q{};  // empty: any
 };
 
+// A brand's document as stored (JSON text, the answers' form) with the orgs that scope it:
+// a read can be authorised and answered without parsing the document.
+struct StoredBrand {
+  std::string json;
+  std::string unit, branch;
+};
+Result<std::optional<StoredBrand>> get_stored_brand(const engine::ViewReader& views,
+                                                    std::string_view id);
 Result<std::optional<boost::json::object>> get_brand(const engine::ViewReader& views,
                                                      std::string_view id);
 Result<std::optional<boost::json::object>> get_round(const engine::ViewReader& views,
