@@ -86,9 +86,17 @@ Status Environment::open_tables(const EnvironmentOptions& options) {
   if (s.ok()) s = open_one("streams", 0, &log_.streams);
   if (s.ok()) s = open_one("commands", 0, &log_.commands);
   if (s.ok()) s = open_one("meta", 0, &log_.meta);
-  views_.resize(options.view_tables.size());
-  for (std::size_t i = 0; s.ok() && i < options.view_tables.size(); ++i)
-    s = open_one("view." + options.view_tables[i], 0, &views_[i]);
+  for (std::size_t i = 0; s.ok() && i < options.view_tables.size(); ++i) {
+    Table view;
+    s = open_one("view." + options.view_tables[i], 0, &view);
+    // A view table that a newer build added is created at the next writable open (which
+    // rebuilds the views); reading without it must still work.
+    if (s.code() == Status::Code::kNotFound && read_only_) {
+      s = Status::Ok();
+      continue;
+    }
+    if (s.ok()) views_.push_back(std::move(view));
+  }
 
   // The schema stamp: written on a new data dir, checked on every other.
   std::uint32_t upgrade_from = 0;

@@ -96,7 +96,8 @@ class Environment {
   Status write(const std::function<Status(WriteTxn&)>& body);
 
   const LogTables& log_tables() const { return log_; }
-  // nullptr when `name` was not among the options' view_tables.
+  // nullptr when `name` was not among the options' view_tables (or, opened read-only, is
+  // not in the data dir yet).
   const Table* view_table(std::string_view name) const;
   const std::vector<Table>& view_tables() const { return views_; }
 

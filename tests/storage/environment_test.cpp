@@ -102,6 +102,21 @@ TEST_CASE("a format-1 data dir is upgraded when opened for writing, and answers 
   }
 }
 
+TEST_CASE("read-only, a view table the data dir does not have yet is left out") {
+  TempDir dir;
+  EnvironmentOptions options;
+  options.view_tables = {"brands"};
+  open_env(dir.path(), options);
+  options.view_tables = {"brands", "brand_keys"};
+  options.read_only = true;
+  auto env = Environment::open(dir.path(), options);
+  INFO(env.status().to_string());
+  REQUIRE(env.ok());
+  CHECK((*env)->view_table("brands") != nullptr);
+  CHECK((*env)->view_table("brand_keys") == nullptr);
+  CHECK((*env)->view_tables().size() == 1);
+}
+
 TEST_CASE("view tables are opened at start and keep their contents") {
   TempDir dir;
   EnvironmentOptions options;
