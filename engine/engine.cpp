@@ -72,7 +72,7 @@ class Engine::BatchContext {
     std::uint64_t version = 0;
     std::shared_ptr<AggregateState> state;
   };
-  std::unordered_map<std::string, Changed> changed;
+  std::unordered_map<std::string, Changed, StringHash, std::equal_to<>> changed;
   Timestamp last_occurred;
 };
 
@@ -256,7 +256,7 @@ bool Engine::gather_more(std::vector<Pending>& batch, std::size_t expected,
 void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
   std::vector<CommandOutcome> outcomes(batch.size());
   std::vector<bool> excluded(batch.size(), false);
-  std::unordered_map<std::string, BatchContext::Changed> changed;
+  std::unordered_map<std::string, BatchContext::Changed, StringHash, std::equal_to<>> changed;
   Timestamp last_occurred = last_occurred_;
   bool committed = false;
   // Group commit: the callers answered last time are likely sending their next commands.
@@ -440,7 +440,7 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
   batch.last_occurred = occurred;
 
   for (const storage::EventView& ev : written) {
-    auto it = batch.changed.find(std::string(ev.stream));
+    auto it = batch.changed.find(ev.stream);
     if (it == batch.changed.end()) {
       BL_ASSIGN_OR_RETURN(StreamState before, load_for_write(batch, ev.stream, ev.version - 1));
       it = batch.changed
@@ -470,10 +470,9 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
 // committed (cached, else replayed from the log up to max_version).
 Result<StreamState> Engine::load_for_write(BatchContext& batch, std::string_view stream,
                                            std::uint64_t max_version) {
-  if (auto it = batch.changed.find(std::string(stream)); it != batch.changed.end())
+  if (auto it = batch.changed.find(stream); it != batch.changed.end())
     return StreamState{it->second.version, it->second.state};
-  if (auto it = cache_.find(std::string(stream));
-      it != cache_.end() && it->second.version <= max_version)
+  if (auto it = cache_.find(stream); it != cache_.end() && it->second.version <= max_version)
     return it->second;
   StreamState state;
   BL_RETURN_IF_ERROR(apply_events(batch.txn, stream, max_version, &state));

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/string_hash.h"
 #include "engine/clock.h"
 #include "engine/command.h"
 #include "engine/domain.h"
@@ -162,7 +163,7 @@ class Engine {
 
   // Writer thread only: committed stream states, and the latest occurred_at in the log
   // (business time never runs backwards through the log).
-  std::unordered_map<std::string, StreamState> cache_;
+  std::unordered_map<std::string, StreamState, StringHash, std::equal_to<>> cache_;
   Timestamp last_occurred_{};
 };
 

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/string_hash.h"
 #include "storage/environment.h"
 #include "storage/event.h"
 
@@ -80,10 +81,6 @@ class EventLog {
     struct Head {
       std::uint64_t version = 0;
       std::uint64_t position = 0;
-    };
-    struct StringHash {
-      using is_transparent = void;
-      std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
     };
     Writer(const LogTables& tables, WriteTxn& txn) : t_(tables), txn_(txn) {}
     Result<Head*> stream_head(std::string_view stream);
