@@ -117,6 +117,30 @@ TEST_CASE("a brand through 培育 and 备案: create, list, read, edit, actions,
   CHECK(World::obj(w.as("committee").get(base)).at("state") == "cancelled");
 }
 
+TEST_CASE("a command answers the very document a read returns, numbers in plain decimals") {
+  World w;
+  auto created = w.as("b1").post("/v1/brands", World::content("坚强前哨·巩固后院"));
+  REQUIRE(created.status == 201);
+  const std::string base = "/v1/brands/" + std::string(created.json().at("id").as_string());
+  auto edited = w.as("b1").patch(base, {{"slogan", "巩固后院"}});
+  REQUIRE(edited.status == 200);
+  auto read = w.as("b1").get(base);
+  CHECK(edited.body == read.body);
+  CHECK(edited.headers.at("etag") == read.headers.at("etag"));
+  CHECK(read.headers.at("etag") == "\"2\"");
+
+  auto round = w.as("committee")
+                   .post("/v1/rounds",
+                         {{"name", "评选"}, {"year", 2031}, {"thresholds", {{"top10", 92.5}}}});
+  REQUIRE(round.status == 201);
+  auto round_read =
+      w.as("committee").get("/v1/rounds/" + std::string(round.json().at("id").as_string()));
+  CHECK(round.body == round_read.body);
+  CHECK_THAT(round.body, Catch::Contains("\"top10\":92.5"));
+  CHECK_THAT(round.body, Catch::Contains("\"demonstration\":85"));
+  CHECK_THAT(round.body, !Catch::Contains("E1"));
+}
+
 TEST_CASE("If-Match and Idempotency-Key: 412 on a moved entity, one effect per key") {
   World w;
   const std::string id = w.brand("b1", "cultivating");
