@@ -39,6 +39,7 @@ int run_serve(const ServeOptions& o) {
   engine::EngineOptions engine_options;
   engine_options.data_dir = o.data_dir;
   engine_options.manual_clock = o.manual_clock;
+  engine_options.preallocate_ahead = std::size_t{64} << 20;
   auto engine = engine::Engine::open(engine_options, views::make_full_domain());
   if (!engine.ok()) {
     std::cerr << "brandledger: " << engine.status().to_string() << "\n";

@@ -1,7 +1,7 @@
 // Engine throughput: N writers submit single-event commands in a closed loop, durably.
 //
 //   build/bench/engine_bench [--seconds S] [--dir DIR] [--writers N,N,...] [--clients T]
-//                            [--only async|threads]
+//                            [--only async|threads] [--preallocate MiB (64; 0: off)]
 //
 // Each writer adds 1 to its own counter (the counter domain of the engine tests: one
 // aggregate load, one event, two view updates per command) and waits for the answer
@@ -36,10 +36,11 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-std::unique_ptr<Engine> open_engine(const fs::path& dir) {
+std::unique_ptr<Engine> open_engine(const fs::path& dir, std::size_t preallocate) {
   EngineOptions options;
   options.data_dir = dir;
   options.initial_map_size = std::size_t{4} << 30;
+  options.preallocate_ahead = preallocate;
   auto e = Engine::open(options, testing::counter_domain());
   if (!e.ok()) {
     std::fprintf(stderr, "%s\n", e.status().to_string().c_str());
@@ -176,13 +177,16 @@ int main(int argc, char** argv) {
   fs::path root = fs::temp_directory_path() / "brandledger-engine-bench";
   std::vector<int> writer_counts = {8, 64};
   int client_threads = 2;
-  std::string only;  // "async" or "threads": one of the two rows per writer count
+  std::size_t preallocate_mib = 64;  // as `serve` runs the engine; 0 turns it off
+  std::string only;                  // "async" or "threads": one of the two rows per writer count
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--seconds")
       seconds = std::atof(argv[i + 1]);
     else if (flag == "--dir")
       root = argv[i + 1];
+    else if (flag == "--preallocate")
+      preallocate_mib = static_cast<std::size_t>(std::max(0, std::atoi(argv[i + 1])));
     else if (flag == "--only")
       only = argv[i + 1];
     else if (flag == "--clients")
@@ -205,7 +209,7 @@ int main(int argc, char** argv) {
       if (!blocking && (client_threads == 0 || only == "threads")) continue;
       if (blocking && only == "async") continue;
       fs::remove_all(root);
-      auto engine = open_engine(root);
+      auto engine = open_engine(root, preallocate_mib << 20);
       for (int w = 0; w < writers; ++w) {
         Command open = add_one(w);
         open.type = "counter.open";

@@ -209,9 +209,10 @@ int main(int argc, char** argv) {
   // The second baseline writes values as large as the log's records, so that its ratio
   // isolates what the bookkeeping (hash chain, stream heads, idempotency) costs.
   const std::string record_sized(log_record_size(), 'x');
-  std::printf("durable appends, %zu-byte payloads (%zu-byte log records), %.1f s per row, data in "
-              "%s\n",
-              kPayload.size(), record_sized.size(), seconds, root.c_str());
+  std::printf(
+      "durable appends, %zu-byte payloads (%zu-byte log records), %.1f s per row, data in "
+      "%s\n",
+      kPayload.size(), record_sized.size(), seconds, root.c_str());
   std::printf("%6s | %13s %8s %8s | %14s | %14s %8s %8s | %6s %9s\n", "batch", "raw LMDB ev/s",
               "B/ev", "cpu us", "raw, rec. size", "event log ev/s", "B/ev", "cpu us", "ratio",
               "vs record");
@@ -231,8 +232,8 @@ int main(int argc, char** argv) {
     };
     std::printf("%6d | %13.0f %8.0f %8.2f | %14.0f | %14.0f %8.0f %8.2f | %6.2f %9.2f\n", batch,
                 raw.events_per_second, raw.bytes_written_per_event, raw.cpu_us_per_event,
-                raw_record.events_per_second, ours.events_per_second,
-                ours.bytes_written_per_event, ours.cpu_us_per_event, ratio(raw), ratio(raw_record));
+                raw_record.events_per_second, ours.events_per_second, ours.bytes_written_per_event,
+                ours.cpu_us_per_event, ratio(raw), ratio(raw_record));
     std::fflush(stdout);
   }
   fs::remove_all(root);

@@ -46,6 +46,9 @@ namespace brandledger::engine {
 struct EngineOptions {
   std::filesystem::path data_dir;
   std::size_t initial_map_size = std::size_t{1} << 30;
+  // Zeros kept written ahead of the data file's last page, so that commits need not grow
+  // the file (storage/preallocator.h); 0: off. The server keeps 64 MiB.
+  std::size_t preallocate_ahead = 0;
   // Stand the clock still (it starts at the later of the system time and the last value
   // it was set to) and move it only by advance_clock().
   bool manual_clock = false;

@@ -7,6 +7,7 @@
 
 #include "storage/codec.h"
 #include "storage/lmdb_status.h"
+#include "storage/preallocator.h"
 #include "storage/upgrade.h"
 
 namespace brandledger::storage {
@@ -60,10 +61,13 @@ Result<std::unique_ptr<Environment>> Environment::open(const std::filesystem::pa
   env->map_size_ = info.me_mapsize;
 
   BL_RETURN_IF_ERROR(env->open_tables(options));
+  if (options.preallocate_ahead > 0 && !options.read_only)
+    env->preallocator_ = std::make_unique<Preallocator>(*env, options.preallocate_ahead);
   return env;
 }
 
 Environment::~Environment() {
+  preallocator_.reset();
   if (env_ != nullptr) mdb_env_close(env_);
 }
 

@@ -33,6 +33,8 @@ struct MDB_env;
 
 namespace brandledger::storage {
 
+class Preallocator;
+
 // The on-disk format this build reads and writes (see storage/codec.h). Older formats are
 // upgraded in place when opened for writing (storage/upgrade.h).
 //   1  the first format
@@ -49,6 +51,9 @@ struct EnvironmentOptions {
   std::vector<std::string> view_tables;
   // Open without writing anything (no table creation, no schema stamp).
   bool read_only = false;
+  // Keep this many bytes of zeros written past the last page in use, from a background
+  // thread (storage/preallocator.h), so that commits need not grow the file; 0: off.
+  std::size_t preallocate_ahead = 0;
 };
 
 // The event log's own tables. Their layout is written down in storage/codec.h.
@@ -119,6 +124,8 @@ class Environment {
   Result<MDB_txn*> begin(unsigned flags) const;
   Status grow();
 
+  friend class Preallocator;
+
   MDB_env* env_ = nullptr;
   std::filesystem::path dir_;
   bool read_only_ = false;
@@ -128,6 +135,7 @@ class Environment {
   mutable std::shared_mutex map_mutex_;
   LogTables log_;
   std::vector<Table> views_;
+  std::unique_ptr<Preallocator> preallocator_;  // stopped before the environment closes
 };
 
 }  // namespace brandledger::storage

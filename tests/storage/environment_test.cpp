@@ -2,6 +2,9 @@
 
 #include <lmdb.h>
 
+#include <chrono>
+#include <thread>
+
 #include "storage/codec.h"
 #include "tests/storage/log_fixture.h"
 
@@ -115,6 +118,41 @@ TEST_CASE("read-only, a view table the data dir does not have yet is left out") 
   CHECK((*env)->view_table("brands") != nullptr);
   CHECK((*env)->view_table("brand_keys") == nullptr);
   CHECK((*env)->view_tables().size() == 1);
+}
+
+TEST_CASE("zeros are kept written ahead of the last page, and the log reads the same") {
+  TempDir dir;
+  constexpr std::size_t kAhead = std::size_t{2} << 20;
+  EnvironmentOptions options;
+  options.preallocate_ahead = kAhead;
+  {
+    auto env = open_env(dir.path(), options);
+    for (int i = 0; i < 200; ++i)
+      testing::append_ok(
+          *env, testing::request({testing::event("brand-" + std::to_string(i % 7), "BrandEdited",
+                                                 R"({"slogan":"坚强前哨"})")}));
+    // The background thread fills within a few of its 20 ms rounds.
+    std::uint64_t file = 0, used = 0;
+    for (int wait = 0; wait < 200; ++wait) {
+      auto stats = env->stats();
+      REQUIRE(stats.ok());
+      file = stats->file_bytes;
+      used = stats->map_used;
+      if (file >= used + kAhead / 2) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(file >= used + kAhead / 2);
+    CHECK(file <= used + kAhead + (std::size_t{1} << 20));
+  }
+  // Reopened without the option: LMDB ignores the zeros past its last page.
+  auto env = open_env(dir.path());
+  CHECK(testing::event_count(*env) == 200);
+  auto txn = env->begin_read();
+  REQUIRE(txn.ok());
+  auto report = EventLog(*env).verify(*txn);
+  REQUIRE(report.ok());
+  CHECK(report->ok);
+  CHECK(report->events == 200);
 }
 
 TEST_CASE("view tables are opened at start and keep their contents") {

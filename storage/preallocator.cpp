@@ -1,0 +1,106 @@
+#include "storage/preallocator.h"
+
+#include <fcntl.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "storage/environment.h"
+#include "storage/lmdb_status.h"
+
+namespace brandledger::storage {
+namespace {
+
+constexpr std::size_t kStep = std::size_t{1} << 20;  // zeros written per lock hold
+constexpr auto kInterval = std::chrono::milliseconds(20);
+const char kZeros[kStep] = {};
+
+Status io_error(const std::string& what) {
+  return Status::IoError(what + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Preallocator::Preallocator(Environment& env, std::size_t ahead) : env_(env), ahead_(ahead) {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "bl-prealloc");
+    loop();
+  });
+}
+
+Preallocator::~Preallocator() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Preallocator::loop() {
+  std::unique_lock lock(mutex_);
+  while (!cv_.wait_for(lock, kInterval, [&] { return stopping_; })) {
+    lock.unlock();
+    // A failure only means commits keep growing the file themselves: log it and go on.
+    if (auto done = run_once(); !done.ok())
+      spdlog::warn("preallocating {}: {}", env_.dir().string(), done.status().to_string());
+    lock.lock();
+  }
+}
+
+Result<std::uint64_t> Preallocator::run_once() {
+  int fd = -1;
+  if (int rc = mdb_env_get_fd(env_.env_, &fd); rc != MDB_SUCCESS)
+    return status_from_lmdb(rc, "mdb_env_get_fd");
+  std::uint64_t written = 0;
+  for (;;) {
+    off_t at = 0;
+    std::size_t length = 0;
+    Status s = env_.write([&](WriteTxn& txn) -> Status {
+      // LMDB's write lock is ours until abort: no commit writes pages meanwhile.
+      MDB_envinfo info{};
+      MDB_stat st{};
+      mdb_env_info(env_.env_, &info);
+      mdb_env_stat(env_.env_, &st);
+      struct stat file {};
+      if (::fstat(fd, &file) != 0) return io_error("fstat data.mdb");
+      const std::uint64_t used = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
+      const std::uint64_t end =
+          std::max<std::uint64_t>(static_cast<std::uint64_t>(file.st_size), used);
+      const std::uint64_t goal = std::min<std::uint64_t>(used + ahead_, env_.map_size());
+      // Refill only when under half is left, so that the file grows in large steps.
+      if (end >= goal || (written == 0 && end - used >= ahead_ / 2)) {
+        txn.abort();
+        return Status::Ok();
+      }
+      at = static_cast<off_t>(end);
+      length = static_cast<std::size_t>(std::min<std::uint64_t>(kStep, goal - end));
+      const ssize_t n = ::pwrite(fd, kZeros, length, at);
+      txn.abort();  // nothing to commit: LMDB's tables are untouched
+      if (n != static_cast<ssize_t>(length)) return io_error("writing zeros ahead");
+      return Status::Ok();
+    });
+    BL_RETURN_IF_ERROR(s);
+    if (length == 0) break;
+    written += length;
+    // Outside the lock: push the zeros to the disk so that commits do not carry them.
+    if (::sync_file_range(
+            fd, at, static_cast<off_t>(length),
+            SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0)
+      return io_error("sync_file_range");
+  }
+  // The new size and blocks, once per round.
+  if (written > 0 && ::fdatasync(fd) != 0) return io_error("fdatasync");
+  return written;
+}
+
+}  // namespace brandledger::storage
