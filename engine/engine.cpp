@@ -320,6 +320,17 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
   metrics_.batches.add();
   metrics_.batch_size.observe(static_cast<double>(batch.size()));
   const auto done = Clock_::now();
+  // Answer everyone first and log afterwards: callers can send their next commands while
+  // the writer formats its log lines, instead of the last caller waiting for all of them.
+  struct LogLine {
+    std::string_view outcome;
+    std::uint64_t first = 0, last = 0;
+    double seconds = 0;
+    std::string error;
+  };
+  std::vector<LogLine> lines;
+  const bool logging = spdlog::should_log(spdlog::level::info);
+  if (logging) lines.reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     CommandOutcome& o = outcomes[i];
     if (!o.error.ok())
@@ -334,14 +345,19 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
       metrics_.events_appended.add(o.append.last_position - o.append.first_position + 1);
     const double seconds = std::chrono::duration<double>(done - batch[i].queued).count();
     metrics_.command_seconds.observe(seconds);
+    if (logging)
+      lines.push_back({outcome_name(o), o.append.first_position, o.append.last_position, seconds,
+                       o.error.ok() ? std::string() : " error=" + o.error.to_string()});
+    batch[i].done(std::move(o));
+  }
+  for (std::size_t i = 0; i < lines.size(); ++i) {
     const Command& c = batch[i].command;
+    const LogLine& l = lines[i];
     spdlog::info(
         "command actor={} role={} command={} stream={} outcome={} positions={}-{} "
         "latency_ms={:.3f}{}",
-        c.actor.id, c.actor.role, c.type, c.stream, outcome_name(o), o.append.first_position,
-        o.append.last_position, seconds * 1000,
-        o.error.ok() ? "" : " error=" + o.error.to_string());
-    batch[i].done(std::move(o));
+        c.actor.id, c.actor.role, c.type, c.stream, l.outcome, l.first, l.last, l.seconds * 1000,
+        l.error);
   }
 }
 

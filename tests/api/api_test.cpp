@@ -26,6 +26,23 @@ TEST_CASE("health, metrics and authentication") {
   CHECK(w.as("admin").call("DELETE", "/v1/me", "").status == 405);
 }
 
+TEST_CASE("one log line per command: actor, command, stream, outcome, latency; never a token") {
+  World w;
+  auto created = w.as("b1").post("/v1/brands", World::content("坚强前哨·巩固后院"));
+  REQUIRE(created.status == 201);
+  const std::string id(created.json().at("id").as_string());
+  CHECK(w.as("u2").post("/v1/brands/" + id + "/approve").status == 403);
+  REQUIRE(w.server->stop() == 0);
+  const std::string& log = w.server->output();
+  INFO(log);
+  CHECK(log.find("command actor=b1 role=branch command=brand.create stream=brand-" + id +
+                 " outcome=accepted") != std::string::npos);
+  CHECK(log.find("command actor=u2 role=unit command=brand.approve stream=brand-" + id +
+                 " outcome=forbidden") != std::string::npos);
+  CHECK(log.find("latency_ms=") != std::string::npos);
+  CHECK(log.find(kAdminToken) == std::string::npos);
+}
+
 TEST_CASE("orgs, users and settings") {
   World w;
   auto orgs = World::obj(w.as("admin").get("/v1/orgs"));
