@@ -323,7 +323,7 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
   // Answer everyone first and log afterwards: callers can send their next commands while
   // the writer formats its log lines, instead of the last caller waiting for all of them.
   struct LogLine {
-    std::string_view outcome;
+    std::string outcome;  // a copy: a rejection's code moves away with its answer
     std::uint64_t first = 0, last = 0;
     double seconds = 0;
     std::string error;
@@ -346,7 +346,8 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
     const double seconds = std::chrono::duration<double>(done - batch[i].queued).count();
     metrics_.command_seconds.observe(seconds);
     if (logging)
-      lines.push_back({outcome_name(o), o.append.first_position, o.append.last_position, seconds,
+      lines.push_back({std::string(outcome_name(o)), o.append.first_position,
+                       o.append.last_position, seconds,
                        o.error.ok() ? std::string() : " error=" + o.error.to_string()});
     batch[i].done(std::move(o));
   }

@@ -26,7 +26,8 @@ TEST_CASE("health, metrics and authentication") {
   CHECK(w.as("admin").call("DELETE", "/v1/me", "").status == 405);
 }
 
-TEST_CASE("one log line per command: actor, command, stream, outcome, latency; never a token") {
+TEST_CASE(
+    "one log line per command with actor, command, stream, outcome and latency, and no token") {
   World w;
   auto created = w.as("b1").post("/v1/brands", World::content("坚强前哨·巩固后院"));
   REQUIRE(created.status == 201);
