@@ -61,32 +61,45 @@ Result<std::uint64_t> Preallocator::run_once() {
   int fd = -1;
   if (int rc = mdb_env_get_fd(env_.env_, &fd); rc != MDB_SUCCESS)
     return status_from_lmdb(rc, "mdb_env_get_fd");
+  // Where LMDB's last committed page ends, and where the file ends.
+  struct Extent {
+    std::uint64_t used = 0, end = 0;
+  };
+  auto extent = [&]() -> Result<Extent> {
+    MDB_envinfo info{};
+    MDB_stat st{};
+    mdb_env_info(env_.env_, &info);
+    mdb_env_stat(env_.env_, &st);
+    struct stat file {};
+    if (::fstat(fd, &file) != 0) return io_error("fstat data.mdb");
+    Extent e;
+    e.used = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
+    e.end = std::max(e.used, static_cast<std::uint64_t>(file.st_size));
+    return e;
+  };
+  // Refill only when under half is left, so that the file grows in large steps; most
+  // rounds find that out without taking LMDB's write lock.
+  BL_ASSIGN_OR_RETURN(Extent now, extent());
+  if (now.end - now.used >= ahead_ / 2) return std::uint64_t{0};
+
   std::uint64_t written = 0;
   for (;;) {
     off_t at = 0;
     std::size_t length = 0;
     Status s = env_.write([&](WriteTxn& txn) -> Status {
-      // LMDB's write lock is ours until abort: no commit writes pages meanwhile.
-      MDB_envinfo info{};
-      MDB_stat st{};
-      mdb_env_info(env_.env_, &info);
-      mdb_env_stat(env_.env_, &st);
-      struct stat file {};
-      if (::fstat(fd, &file) != 0) return io_error("fstat data.mdb");
-      const std::uint64_t used = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
-      const std::uint64_t end =
-          std::max<std::uint64_t>(static_cast<std::uint64_t>(file.st_size), used);
-      const std::uint64_t goal = std::min<std::uint64_t>(used + ahead_, env_.map_size());
-      // Refill only when under half is left, so that the file grows in large steps.
-      if (end >= goal || (written == 0 && end - used >= ahead_ / 2)) {
-        txn.abort();
-        return Status::Ok();
+      // LMDB's write lock is ours until abort: no commit writes pages meanwhile, so the
+      // extent is exact and nothing else writes past it.
+      BL_ASSIGN_OR_RETURN(Extent e, extent());
+      const std::uint64_t goal = std::min<std::uint64_t>(e.used + ahead_, env_.map_size());
+      if (e.end < goal) {
+        at = static_cast<off_t>(e.end);
+        length = static_cast<std::size_t>(std::min<std::uint64_t>(kStep, goal - e.end));
+        if (::pwrite(fd, kZeros, length, at) != static_cast<ssize_t>(length)) {
+          txn.abort();
+          return io_error("writing zeros ahead");
+        }
       }
-      at = static_cast<off_t>(end);
-      length = static_cast<std::size_t>(std::min<std::uint64_t>(kStep, goal - end));
-      const ssize_t n = ::pwrite(fd, kZeros, length, at);
       txn.abort();  // nothing to commit: LMDB's tables are untouched
-      if (n != static_cast<ssize_t>(length)) return io_error("writing zeros ahead");
       return Status::Ok();
     });
     BL_RETURN_IF_ERROR(s);
