@@ -20,7 +20,7 @@
 namespace brandledger::storage {
 namespace {
 
-constexpr std::size_t kStep = std::size_t{1} << 20;  // zeros written per lock hold
+constexpr std::size_t kStep = std::size_t{256} << 10;  // zeros written per hold of the lock
 constexpr auto kInterval = std::chrono::milliseconds(20);
 const char kZeros[kStep] = {};
 
