@@ -110,12 +110,16 @@ Row run_blocking(Engine& engine, int writers, double seconds) {
 // writer's client thread, which sends that writer's next command. The client threads wake
 // once per batch of answers, not once per command.
 Row run_async(Engine& engine, int writers, int client_threads, double seconds) {
+  // The hand-off from the engine's writer thread to a client thread takes no lock per
+  // answer (a lock per answer had the writer waiting on the client thread as it woke):
+  // the answer sets its writer's flag, and only the first pending answer wakes the client.
   struct Client {
     std::mutex mutex;
     std::condition_variable cv;
-    std::vector<int> answered;  // writers whose answer came
+    std::atomic<int> pending{0};  // answers not yet taken
   };
   std::vector<Client> clients(static_cast<std::size_t>(client_threads));
+  std::vector<std::atomic<bool>> answered(static_cast<std::size_t>(writers));
   std::vector<SteadyClock::time_point> sent(static_cast<std::size_t>(writers));
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(writers));
   std::atomic<bool> stop{false};
@@ -132,10 +136,10 @@ Row run_async(Engine& engine, int writers, int client_threads, double seconds) {
             std::chrono::duration<double, std::milli>(SteadyClock::now() -
                                                       sent[static_cast<std::size_t>(w)])
                 .count());
-      {
-        std::lock_guard lock(client.mutex);
-        client.answered.push_back(w);
-        if (client.answered.size() == 1) client.cv.notify_one();
+      answered[static_cast<std::size_t>(w)].store(true, std::memory_order_release);
+      if (client.pending.fetch_add(1, std::memory_order_acq_rel) == 0) {
+        std::lock_guard lock(client.mutex);  // the client checks `pending` under it
+        client.cv.notify_one();
       }
       --in_flight;
     });
@@ -147,17 +151,19 @@ Row run_async(Engine& engine, int writers, int client_threads, double seconds) {
     threads.emplace_back([&, t] {
       Client& client = clients[static_cast<std::size_t>(t)];
       for (int w = t; w < writers; w += client_threads) send(w);
-      std::vector<int> answered;
       while (!stop) {
         {
           std::unique_lock lock(client.mutex);
           client.cv.wait_for(lock, std::chrono::milliseconds(50),
-                             [&] { return !client.answered.empty(); });
-          answered.swap(client.answered);
+                             [&] { return client.pending.load() > 0; });
         }
-        for (int w : answered)
-          if (!stop) send(w);
-        answered.clear();
+        // Reading the increments (an exchange, not a store) makes every flag set before them
+        // visible below; a flag set later comes with an increment that wakes this thread again.
+        client.pending.exchange(0, std::memory_order_acq_rel);
+        for (int w = t; w < writers; w += client_threads)
+          if (answered[static_cast<std::size_t>(w)].exchange(false, std::memory_order_acquire) &&
+              !stop)
+            send(w);
       }
     });
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
