@@ -152,6 +152,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
         "the projections): rebuilding them from the log",
         engine->options_.data_dir.string());
     BL_RETURN_IF_ERROR(engine->rebuild());
+    engine->rebuilt_at_open_ = true;
   } else if (!views_version && !engine->options_.read_only) {
     BL_RETURN_IF_ERROR(engine->stamp_views_version());
   }

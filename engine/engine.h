@@ -109,6 +109,9 @@ class Engine {
 
   // Drops every view and recomputes it from the log. REQUIRES: no other writer.
   Status rebuild();
+  // Whether open() found the views stale and rebuilt them (a caller about to rebuild
+  // need not do it again).
+  bool rebuilt_at_open() const { return rebuilt_at_open_; }
 
   // Stops taking commands, answers every queued one, and joins the threads.
   void stop();
@@ -156,6 +159,7 @@ class Engine {
   // How many queued commands the writer is waiting for (0: not waiting), so that submit
   // wakes it once when they are there rather than at every command. Guarded by queue_mutex_.
   std::size_t writer_waits_for_ = 0;
+  bool rebuilt_at_open_ = false;  // set by open(), read-only after
   bool stopping_ = false;
   std::thread writer_;
 

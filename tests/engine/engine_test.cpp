@@ -263,10 +263,12 @@ TEST_CASE("stale views are rebuilt at open: another projections version, or a re
   {
     auto same = open_at(1);  // same version: the views are trusted as they are
     CHECK(view(*same, "counters", "counter-a") == "999");
+    CHECK_FALSE(same->rebuilt_at_open());
   }
   {
     auto newer = open_at(2);
     CHECK(view(*newer, "counters", "counter-a") == "5");
+    CHECK(newer->rebuilt_at_open());
     accepted(*newer, command("counter.add", "counter-a", {{"n", 1}}));
   }
   spoil("engine.rebuild_in_progress");
