@@ -32,6 +32,17 @@ inline std::string time_part(Timestamp t) {
   return k;
 }
 
+// The part of `key` before its first 0x00 (all of it when there is none).
+inline std::string_view first_part(std::string_view key) {
+  return key.substr(0, key.find('\0'));
+}
+
+// What follows the first 0x00 of `key` (empty when there is none).
+inline std::string_view after_first_part(std::string_view key) {
+  const auto p = key.find('\0');
+  return p == std::string_view::npos ? std::string_view() : key.substr(p + 1);
+}
+
 // The part of `key` after its last 0x00.
 inline std::string_view last_part(std::string_view key) {
   auto p = key.rfind('\0');

@@ -225,16 +225,15 @@ BrandKeys BrandKeys::decode(std::string_view v) {
   BrandKeys k;
   std::string* parts[] = {&k.state, &k.unit, &k.branch, &k.title};
   for (std::string* part : parts) {
-    const auto end = v.find('\0');
-    *part = std::string(v.substr(0, end));
-    v = end == std::string_view::npos ? std::string_view() : v.substr(end + 1);
+    *part = std::string(first_part(v));
+    v = after_first_part(v);
   }
   k.due = std::string(v);  // 8 raw bytes that may hold 0x00: all that is left
   return k;
 }
 
 std::vector<std::shared_ptr<engine::Projection>> make_projections() {
-  // The audit index reads the brand and round documents before they are rewritten.
+  // The audit index reads brand_keys and the round documents before they are rewritten.
   return {std::make_shared<OrgAndUserViews>(), std::make_shared<AuditIndex>(),
           std::make_shared<BrandViews>(), std::make_shared<RoundViews>(),
           std::make_shared<ReportTables>()};

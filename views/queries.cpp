@@ -183,7 +183,7 @@ Result<boost::json::object> titles_report(const ViewReader& views, int year) {
   BL_RETURN_IF_ERROR(
       views.scan_prefix(kTitles, prefix, [&](std::string_view key, std::string_view value) {
         const std::string_view rest = key.substr(prefix.size());
-        const std::string title(rest.substr(0, rest.find('\0')));
+        const std::string title(first_part(rest));
         const std::string org_type(last_part(rest));
         const std::int64_t n = std::stoll(std::string(value));
         by_title[title] = by_title[title].to_number<std::int64_t>() + n;
@@ -203,7 +203,7 @@ Result<boost::json::object> pipeline(const ViewReader& views) {
   std::map<std::string, boost::json::object> units;
   boost::json::object total;
   BL_RETURN_IF_ERROR(views.scan(kPipeline, "", [&](std::string_view key, std::string_view value) {
-    const std::string unit(key.substr(0, key.find('\0')));
+    const std::string unit(first_part(key));
     const std::string state(last_part(key));
     const std::int64_t n = std::stoll(std::string(value));
     units[unit][state] = n;
