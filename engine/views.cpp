@@ -9,8 +9,7 @@ namespace {
 
 std::string timer_key(Timestamp due, std::string_view id) {
   std::string key;
-  // Offset so that instants before 1970 still sort below later ones.
-  storage::append_u64be(&key, static_cast<std::uint64_t>(to_micros(due)) ^ (1ULL << 63));
+  storage::append_time_be(&key, due);
   key.append(id);
   return key;
 }

@@ -150,6 +150,10 @@ void append_u64be(std::string* out, std::uint64_t v) {
   out->append(buf, 8);
 }
 
+void append_time_be(std::string* out, Timestamp t) {
+  append_u64be(out, static_cast<std::uint64_t>(to_micros(t)) ^ (1ULL << 63));
+}
+
 std::optional<std::uint64_t> decode_u64be(std::string_view bytes) {
   if (bytes.size() != 8) return std::nullopt;
   std::uint64_t v = 0;

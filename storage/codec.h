@@ -5,6 +5,7 @@
 //   u64be             := 8 bytes big-endian, so that byte order is numeric order in keys
 //   str               := u32 length, then that many bytes (UTF-8 text, not NUL-terminated)
 //   time              := i64 microseconds since 1970-01-01T00:00:00Z
+//   time_be           := u64be of (time XOR 2^63), so that byte order is time order in keys
 //   digest            := 32 bytes of SHA-256
 //
 //   events        key   := position as a native size_t (MDB_INTEGERKEY), gapless from 1
@@ -45,6 +46,9 @@ std::optional<std::uint32_t> decode_u32(std::string_view bytes);
 std::string encode_u64(std::uint64_t v);
 std::optional<std::uint64_t> decode_u64(std::string_view bytes);
 void append_u64be(std::string* out, std::uint64_t v);
+// An instant as 8 big-endian bytes, offset so that instants before 1970 sort below later
+// ones: for keys ordered by time (views, timers).
+void append_time_be(std::string* out, Timestamp t);
 std::optional<std::uint64_t> decode_u64be(std::string_view bytes);
 
 // The events table's key for a position.

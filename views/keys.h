@@ -28,7 +28,7 @@ inline std::string position_part(std::uint64_t position) {
 // An instant as 8 big-endian bytes, offset so that instants before 1970 sort first.
 inline std::string time_part(Timestamp t) {
   std::string k;
-  storage::append_u64be(&k, static_cast<std::uint64_t>(to_micros(t)) ^ (1ULL << 63));
+  storage::append_time_be(&k, t);
   return k;
 }
 
