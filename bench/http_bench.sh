@@ -14,7 +14,14 @@ BIN="${1:-build/app/brandledger}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
-command -v wrk >/dev/null || { sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo; $sudo apt-get install -y -q wrk; }
+# What the script itself runs, from Debian's archive when missing (the build needs none).
+missing=()
+for tool in wrk curl python3; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if ((${#missing[@]})); then
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
 
 DATA="$(mktemp -d)"
 PORT=$((20000 + RANDOM % 20000))
