@@ -11,7 +11,7 @@
 // can land in the same place at the same time; LMDB ignores bytes past its last page.
 // Flushing the zeros happens after the lock is released.
 //
-// Thread safety: construct and destroy from one thread; run_once() is for tests.
+// Thread safety: construct and destroy from one thread.
 #pragma once
 
 #include <condition_variable>
@@ -35,12 +35,10 @@ class Preallocator {
   Preallocator(const Preallocator&) = delete;
   Preallocator& operator=(const Preallocator&) = delete;
 
-  // One round on the calling thread: fills up to `ahead` when less than half is left.
-  // Returns the bytes written.
-  Result<std::uint64_t> run_once();
-
  private:
   void loop();
+  // One round: fills up to `ahead` when less than half is left. Returns the bytes written.
+  Result<std::uint64_t> run_once();
 
   Environment& env_;
   const std::size_t ahead_;
