@@ -214,10 +214,9 @@ Response json_response(unsigned status, const boost::json::value& body) {
 }
 
 Response entity_response(unsigned status, const boost::json::object& body) {
-  Response r = json_response(status, body);
-  if (const auto* v = body.if_contains("version"))
-    r.headers.emplace_back("ETag", "\"" + std::to_string(v->to_number<std::uint64_t>()) + "\"");
-  return r;
+  const auto* v = body.if_contains("version");
+  if (v == nullptr) return json_response(status, body);
+  return entity_response(status, engine::to_text(body), v->to_number<std::uint64_t>());
 }
 
 Response entity_response(unsigned status, std::string json_text, std::uint64_t version) {
