@@ -1,8 +1,9 @@
 // Engine: turns commands into events, durably, and keeps every view in step with the log.
 //
 // Commands queue for exactly one writer thread. Whatever queued while a commit was in
-// flight forms the next batch: one LMDB write transaction, one fsync, and an answer per
-// command. Each command is decided on the state the commands before it left (its
+// flight forms the next batch, and commands that arrive while it is being decided join it
+// (the writer waits up to group_commit_wait of idle time for callers it just answered):
+// one LMDB write transaction, one fsync, and an answer per command. Each command is decided on the state the commands before it left (its
 // streams' aggregates and the views), then its events are appended and projected in the
 // same transaction. A rejection appends nothing and never fails the rest of the batch; a
 // command whose append or projection fails is taken out and the batch run again without
