@@ -138,7 +138,10 @@ Row run_async(Engine& engine, int writers, int client_threads, double seconds) {
                 .count());
       answered[static_cast<std::size_t>(w)].store(true, std::memory_order_release);
       if (client.pending.fetch_add(1, std::memory_order_acq_rel) == 0) {
-        std::lock_guard lock(client.mutex);  // the client checks `pending` under it
+        // The client checks `pending` under the mutex: passing through it orders this wake-up
+        // after that check. Notified after the unlock, the client does not wake into a held
+        // mutex (and the writer does not then wake it a second time).
+        { std::lock_guard lock(client.mutex); }
         client.cv.notify_one();
       }
       --in_flight;
@@ -185,8 +188,12 @@ int main(int argc, char** argv) {
   int client_threads = 2;
   std::size_t preallocate_mib = 64;  // as `serve` runs the engine; 0 turns it off
   std::string only;                  // "async" or "threads": one of the two rows per writer count
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     std::string flag = argv[i];
+    if (i + 1 == argc) {
+      std::fprintf(stderr, "%s needs a value (see the top of bench/engine_bench.cpp)\n", argv[i]);
+      return 2;
+    }
     if (flag == "--seconds")
       seconds = std::atof(argv[i + 1]);
     else if (flag == "--dir")
@@ -201,6 +208,9 @@ int main(int argc, char** argv) {
       writer_counts.clear();
       std::stringstream list(argv[i + 1]);
       for (std::string n; std::getline(list, n, ',');) writer_counts.push_back(std::stoi(n));
+    } else {
+      std::fprintf(stderr, "unknown flag %s (see the top of bench/engine_bench.cpp)\n", argv[i]);
+      return 2;
     }
   }
   spdlog::set_level(spdlog::level::warn);  // one log line per command would measure the terminal

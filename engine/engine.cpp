@@ -201,14 +201,18 @@ std::future<CommandOutcome> Engine::submit(Command command) {
 }
 
 void Engine::submit(Command command, std::function<void(CommandOutcome)> done) {
+  bool queued = false, wake = false;
   {
     std::lock_guard lock(queue_mutex_);
     if (!stopping_ && !options_.read_only) {
       queue_.push_back(Pending{std::move(command), std::move(done), Clock_::now()});
-      if (queue_.size() == writer_waits_for_) queue_cv_.notify_one();
-      return;
+      queued = true;
+      wake = queue_.size() == writer_waits_for_;
     }
   }
+  // Notified after the unlock, the writer does not wake into a mutex still held.
+  if (wake) queue_cv_.notify_one();
+  if (queued) return;
   CommandOutcome refused;
   refused.error = Status::Unsupported("the engine is not taking commands");
   done(std::move(refused));
