@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -36,11 +37,13 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-std::unique_ptr<Engine> open_engine(const fs::path& dir, std::size_t preallocate) {
+std::unique_ptr<Engine> open_engine(const fs::path& dir, std::size_t preallocate,
+                                    std::function<void()> after_answers) {
   EngineOptions options;
   options.data_dir = dir;
   options.initial_map_size = std::size_t{4} << 30;
   options.preallocate_ahead = preallocate;
+  options.after_answers = std::move(after_answers);
   auto e = Engine::open(options, testing::counter_domain());
   if (!e.ok()) {
     std::fprintf(stderr, "%s\n", e.status().to_string().c_str());
@@ -105,20 +108,39 @@ Row run_blocking(Engine& engine, int writers, double seconds) {
   return row;
 }
 
-// Writers as logical closed loops over a few client threads, the way the HTTP server drives
-// the engine: a writer submits with a callback, the callback hands the answer to the
-// writer's client thread, which sends that writer's next command. The client threads wake
-// once per batch of answers, not once per command.
-Row run_async(Engine& engine, int writers, int client_threads, double seconds) {
-  // The hand-off from the engine's writer thread to a client thread takes no lock per
-  // answer (a lock per answer had the writer waiting on the client thread as it woke):
-  // the answer sets its writer's flag, and only the first pending answer wakes the client.
+// The threads that drive the writers of run_async. The hand-off from the engine's writer
+// thread takes no lock per answer (a lock per answer had the writer waiting on the client
+// thread as it woke): an answer sets its writer's flag and counts itself pending, and once
+// the batch's answers are all out (EngineOptions::after_answers), each client thread with
+// answers pending is woken, once.
+struct ClientThreads {
   struct Client {
     std::mutex mutex;
     std::condition_variable cv;
     std::atomic<int> pending{0};  // answers not yet taken
   };
-  std::vector<Client> clients(static_cast<std::size_t>(client_threads));
+  std::vector<Client> clients;
+
+  explicit ClientThreads(int n) : clients(static_cast<std::size_t>(std::max(n, 1))) {}
+  int size() const { return static_cast<int>(clients.size()); }
+  void wake_pending() {
+    for (Client& client : clients)
+      if (client.pending.load(std::memory_order_acquire) > 0) {
+        // The client checks `pending` under the mutex: passing through it orders this
+        // wake-up after that check. Notified after the unlock, the client does not wake
+        // into a held mutex.
+        { std::lock_guard lock(client.mutex); }
+        client.cv.notify_one();
+      }
+  }
+};
+
+// Writers as logical closed loops over a few client threads, the way the HTTP server drives
+// the engine: a writer submits with a callback, the callback hands the answer to the
+// writer's client thread, which sends that writer's next command.
+Row run_async(Engine& engine, int writers, ClientThreads& client_threads, double seconds) {
+  auto& clients = client_threads.clients;
+  const int client_count = client_threads.size();
   std::vector<std::atomic<bool>> answered(static_cast<std::size_t>(writers));
   std::vector<SteadyClock::time_point> sent(static_cast<std::size_t>(writers));
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(writers));
@@ -126,7 +148,7 @@ Row run_async(Engine& engine, int writers, int client_threads, double seconds) {
   std::atomic<int> in_flight{0};
 
   auto send = [&](int w) {
-    Client& client = clients[static_cast<std::size_t>(w % client_threads)];
+    ClientThreads::Client& client = clients[static_cast<std::size_t>(w % client_count)];
     sent[static_cast<std::size_t>(w)] = SteadyClock::now();
     ++in_flight;
     engine.submit(add_one(w), [&, w](CommandOutcome o) {  // on the engine's writer thread
@@ -137,23 +159,17 @@ Row run_async(Engine& engine, int writers, int client_threads, double seconds) {
                                                       sent[static_cast<std::size_t>(w)])
                 .count());
       answered[static_cast<std::size_t>(w)].store(true, std::memory_order_release);
-      if (client.pending.fetch_add(1, std::memory_order_acq_rel) == 0) {
-        // The client checks `pending` under the mutex: passing through it orders this wake-up
-        // after that check. Notified after the unlock, the client does not wake into a held
-        // mutex (and the writer does not then wake it a second time).
-        { std::lock_guard lock(client.mutex); }
-        client.cv.notify_one();
-      }
+      client.pending.fetch_add(1, std::memory_order_acq_rel);  // woken after the batch
       --in_flight;
     });
   };
 
   std::vector<std::thread> threads;
   const auto start = SteadyClock::now();
-  for (int t = 0; t < client_threads; ++t)
+  for (int t = 0; t < client_count; ++t)
     threads.emplace_back([&, t] {
-      Client& client = clients[static_cast<std::size_t>(t)];
-      for (int w = t; w < writers; w += client_threads) send(w);
+      ClientThreads::Client& client = clients[static_cast<std::size_t>(t)];
+      for (int w = t; w < writers; w += client_count) send(w);
       while (!stop) {
         {
           std::unique_lock lock(client.mutex);
@@ -161,9 +177,9 @@ Row run_async(Engine& engine, int writers, int client_threads, double seconds) {
                              [&] { return client.pending.load() > 0; });
         }
         // Reading the increments (an exchange, not a store) makes every flag set before them
-        // visible below; a flag set later comes with an increment that wakes this thread again.
+        // visible below; a flag set later comes with an increment and a wake-up after it.
         client.pending.exchange(0, std::memory_order_acq_rel);
-        for (int w = t; w < writers; w += client_threads)
+        for (int w = t; w < writers; w += client_count)
           if (answered[static_cast<std::size_t>(w)].exchange(false, std::memory_order_acquire) &&
               !stop)
             send(w);
@@ -225,7 +241,8 @@ int main(int argc, char** argv) {
       if (!blocking && (client_threads == 0 || only == "threads")) continue;
       if (blocking && only == "async") continue;
       fs::remove_all(root);
-      auto engine = open_engine(root, preallocate_mib << 20);
+      ClientThreads clients(client_threads);  // outlives the engine, which wakes them
+      auto engine = open_engine(root, preallocate_mib << 20, [&] { clients.wake_pending(); });
       for (int w = 0; w < writers; ++w) {
         Command open = add_one(w);
         open.type = "counter.open";
@@ -233,7 +250,7 @@ int main(int argc, char** argv) {
       }
       const auto batches_before = engine->metrics().batches.value();
       Row row = blocking ? run_blocking(*engine, writers, seconds)
-                         : run_async(*engine, writers, client_threads, seconds);
+                         : run_async(*engine, writers, clients, seconds);
       const double batches =
           static_cast<double>(engine->metrics().batches.value() - batches_before);
 

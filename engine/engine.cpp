@@ -356,6 +356,7 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
                        o.error.ok() ? std::string() : " error=" + o.error.to_string()});
     batch[i].done(std::move(o));
   }
+  if (options_.after_answers) options_.after_answers();
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const Command& c = batch[i].command;
     const LogLine& l = lines[i];

@@ -1,5 +1,8 @@
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "tests/engine/engine_fixture.h"
@@ -65,6 +68,56 @@ TEST_CASE("a rejected command inside a batch leaves the others committed") {
   CHECK(log_events(*e) == 201);
   CHECK(view(*e, "counters", "counter-a") == "200");
   CHECK(e->metrics().batches.value() < 301);
+}
+
+TEST_CASE("after_answers runs once a batch, after all of that batch's answers") {
+  TempDir dir;
+  std::mutex mutex;
+  std::condition_variable cv;
+  int answered = 0;           // guarded by mutex, as is what follows
+  std::vector<int> at_hooks;  // `answered` each time the hook ran
+  engine::EngineOptions options;
+  options.data_dir = dir.path();
+  options.manual_clock = true;
+  options.initial_map_size = std::size_t{64} << 20;
+  options.after_answers = [&] {
+    std::lock_guard lock(mutex);
+    at_hooks.push_back(answered);
+    cv.notify_all();
+  };
+  auto opened = Engine::open(options, counter_domain());
+  REQUIRE(opened.ok());
+  auto e = std::move(opened).value();
+  accepted(*e, command("counter.open", "counter-a"));
+  const auto batches_before = e->metrics().batches.value();
+  {
+    std::lock_guard lock(mutex);
+    at_hooks.clear();
+  }
+
+  constexpr int kCommands = 200;  // submitted without waiting, so they share batches
+  std::vector<std::size_t> batch_of(kCommands);
+  for (int i = 0; i < kCommands; ++i)
+    e->submit(command("counter.add", "counter-a", {{"n", 1}}), [&, i](CommandOutcome o) {
+      std::lock_guard lock(mutex);
+      if (o.accepted()) ++answered;
+      batch_of[static_cast<std::size_t>(i)] = at_hooks.size();  // hooks run before this answer
+    });
+  std::unique_lock lock(mutex);
+  REQUIRE(cv.wait_for(lock, std::chrono::seconds(30),
+                      [&] { return !at_hooks.empty() && at_hooks.back() == kCommands; }));
+  const auto batches = e->metrics().batches.value() - batches_before;
+  CHECK(at_hooks.size() == batches);
+  CHECK(batches < kCommands);  // some commands did share a batch
+  // Hook k runs right after the answers of batch k, before any answer of batch k + 1: the
+  // commands answered after at most k hooks are exactly the first at_hooks[k].
+  CHECK(std::adjacent_find(at_hooks.begin(), at_hooks.end(), std::greater_equal<>()) ==
+        at_hooks.end());
+  for (std::size_t k = 0; k < at_hooks.size(); ++k) {
+    const auto answered_by_hook = std::count_if(batch_of.begin(), batch_of.end(),
+                                                [&](std::size_t batch) { return batch <= k; });
+    CHECK(answered_by_hook == at_hooks[k]);
+  }
 }
 
 TEST_CASE("a command decides on what the command before it in the same batch did") {
