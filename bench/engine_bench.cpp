@@ -7,9 +7,10 @@
 // aggregate load, one event, two view updates per command) and waits for the answer
 // before sending the next. Each writer count runs twice: the writers as logical closed
 // loops over T client threads (default 2; 0 skips this row), as the HTTP server's I/O
-// threads drive the engine, and then as one OS thread per writer. Prints commands/s, the p50/p99
-// latency each writer saw, the average batch and the median commit (an upper bucket bound), then
-// stops the engine and times a rebuild of every view from the log (events/s).
+// threads drive the engine (woken once a batch, from EngineOptions::after_answers), and then
+// as one OS thread per writer. Prints commands/s, the p50/p99 latency each writer saw, the
+// average batch and the median commit (an upper bucket bound), then stops the engine and
+// times a rebuild of every view from the log (events/s).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
