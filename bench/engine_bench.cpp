@@ -6,9 +6,8 @@
 // Each writer adds 1 to its own counter (the counter domain of the engine tests: one
 // aggregate load, one event, two view updates per command) and waits for the answer
 // before sending the next. Each writer count runs twice: the writers as logical closed
-// loops over T client threads (default 2; 0 skips this row), as the HTTP server's I/O
-// threads drive the engine (woken once a batch, from EngineOptions::after_answers), and then
-// as one OS thread per writer. Prints commands/s, the p50/p99 latency each writer saw, the
+// loops over a pool of T client threads (default 2; 0 skips this row), as the HTTP server's
+// I/O threads drive the engine (see ClientThreads), and then as one OS thread per writer. Prints commands/s, the p50/p99 latency each writer saw, the
 // average batch and the median commit (an upper bucket bound), then stops the engine and
 // times a rebuild of every view from the log (events/s).
 #include <algorithm>
@@ -109,39 +108,41 @@ Row run_blocking(Engine& engine, int writers, double seconds) {
   return row;
 }
 
-// The threads that drive the writers of run_async. The hand-off from the engine's writer
-// thread takes no lock per answer (a lock per answer had the writer waiting on the client
-// thread as it woke): an answer sets its writer's flag and counts itself pending, and once
-// the batch's answers are all out (EngineOptions::after_answers), each client thread with
-// answers pending is woken, once.
+// The threads that drive the writers of run_async, sharing the writers as an Asio io_context
+// shares handlers among the server's I/O threads: any thread sends any writer's next command.
+// The hand-off from the engine's writer thread takes no lock per answer (a lock per answer
+// had the writer waiting on the client thread as it woke): an answer sets its writer's flag
+// and counts itself pending, and once the batch's answers are all out
+// (EngineOptions::after_answers) one thread is woken. A thread that takes more answers than
+// it should send alone wakes one more, as Asio wakes another thread when handlers remain.
+// (Waking a thread on an idle core of this VM costs ~100 us, so a thread per client-thread
+// partition of the writers, each woken every batch, cost more than it gave at 8 writers.)
 struct ClientThreads {
-  struct Client {
-    std::mutex mutex;
-    std::condition_variable cv;
-    std::atomic<int> pending{0};  // answers not yet taken
-  };
-  std::vector<Client> clients;
+  static constexpr int kAloneAtMost = 16;  // answers one thread sends without calling help
 
-  explicit ClientThreads(int n) : clients(static_cast<std::size_t>(std::max(n, 1))) {}
-  int size() const { return static_cast<int>(clients.size()); }
-  void wake_pending() {
-    for (Client& client : clients)
-      if (client.pending.load(std::memory_order_acquire) > 0) {
-        // The client checks `pending` under the mutex: passing through it orders this
-        // wake-up after that check. Notified after the unlock, the client does not wake
-        // into a held mutex.
-        { std::lock_guard lock(client.mutex); }
-        client.cv.notify_one();
-      }
+  explicit ClientThreads(int n) : count(std::max(n, 1)) {}
+  void wake_one() {
+    // A waiting thread checks its condition under the mutex: passing through it orders this
+    // wake-up after that check. Notified after the unlock, the thread does not wake into a
+    // held mutex.
+    { std::lock_guard lock(mutex); }
+    cv.notify_one();
   }
+  void wake_pending() {
+    if (pending.load(std::memory_order_acquire) > 0) wake_one();
+  }
+
+  const int count;
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::atomic<int> pending{0};  // answers not yet taken
+  std::atomic<int> help{0};     // wake-ups asked for by a thread with too many answers
 };
 
 // Writers as logical closed loops over a few client threads, the way the HTTP server drives
-// the engine: a writer submits with a callback, the callback hands the answer to the
-// writer's client thread, which sends that writer's next command.
-Row run_async(Engine& engine, int writers, ClientThreads& client_threads, double seconds) {
-  auto& clients = client_threads.clients;
-  const int client_count = client_threads.size();
+// the engine: a writer submits with a callback, the callback hands the answer over to the
+// client threads, and one of them sends that writer's next command.
+Row run_async(Engine& engine, int writers, ClientThreads& clients, double seconds) {
   std::vector<std::atomic<bool>> answered(static_cast<std::size_t>(writers));
   std::vector<SteadyClock::time_point> sent(static_cast<std::size_t>(writers));
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(writers));
@@ -149,7 +150,6 @@ Row run_async(Engine& engine, int writers, ClientThreads& client_threads, double
   std::atomic<int> in_flight{0};
 
   auto send = [&](int w) {
-    ClientThreads::Client& client = clients[static_cast<std::size_t>(w % client_count)];
     sent[static_cast<std::size_t>(w)] = SteadyClock::now();
     ++in_flight;
     engine.submit(add_one(w), [&, w](CommandOutcome o) {  // on the engine's writer thread
@@ -160,30 +160,41 @@ Row run_async(Engine& engine, int writers, ClientThreads& client_threads, double
                                                       sent[static_cast<std::size_t>(w)])
                 .count());
       answered[static_cast<std::size_t>(w)].store(true, std::memory_order_release);
-      client.pending.fetch_add(1, std::memory_order_acq_rel);  // woken after the batch
+      clients.pending.fetch_add(1, std::memory_order_acq_rel);  // woken after the batch
       --in_flight;
     });
   };
 
   std::vector<std::thread> threads;
   const auto start = SteadyClock::now();
-  for (int t = 0; t < client_count; ++t)
+  for (int t = 0; t < clients.count; ++t)
     threads.emplace_back([&, t] {
-      ClientThreads::Client& client = clients[static_cast<std::size_t>(t)];
-      for (int w = t; w < writers; w += client_count) send(w);
+      for (int w = t; w < writers; w += clients.count) send(w);
       while (!stop) {
         {
-          std::unique_lock lock(client.mutex);
-          client.cv.wait_for(lock, std::chrono::milliseconds(50),
-                             [&] { return client.pending.load() > 0; });
+          std::unique_lock lock(clients.mutex);
+          clients.cv.wait_for(lock, std::chrono::milliseconds(50), [&] {
+            return clients.pending.load() > 0 || clients.help.load() > 0;
+          });
         }
         // Reading the increments (an exchange, not a store) makes every flag set before them
         // visible below; a flag set later comes with an increment and a wake-up after it.
-        client.pending.exchange(0, std::memory_order_acq_rel);
-        for (int w = t; w < writers; w += client_count)
+        const int taken = clients.pending.exchange(0, std::memory_order_acq_rel);
+        for (int asked = clients.help.load(); asked > 0;)  // answers one call for help
+          if (clients.help.compare_exchange_weak(asked, asked - 1)) break;
+        if (taken > ClientThreads::kAloneAtMost && clients.count > 1) {
+          clients.help.fetch_add(1);
+          clients.wake_one();
+        }
+        // Each thread starts at its own share of the writers; the flag's exchange makes
+        // sure only one of them sends a writer's next command.
+        const int first = t * writers / clients.count;
+        for (int i = 0; i < writers; ++i) {
+          const int w = (first + i) % writers;
           if (answered[static_cast<std::size_t>(w)].exchange(false, std::memory_order_acquire) &&
               !stop)
             send(w);
+        }
       }
     });
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
