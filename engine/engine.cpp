@@ -154,7 +154,8 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
     BL_RETURN_IF_ERROR(engine->rebuild());
     engine->rebuilt_at_open_ = true;
   } else if (!views_version && !engine->options_.read_only) {
-    BL_RETURN_IF_ERROR(engine->stamp_views_version());
+    BL_RETURN_IF_ERROR(
+        engine->env_->write([&](storage::WriteTxn& w) { return engine->stamp_views_version(w); }));
   }
 
   if (!engine->options_.read_only) {
@@ -498,9 +499,7 @@ Result<StreamState> Engine::load_for_write(BatchContext& batch, std::string_view
     return StreamState{it->second.version, it->second.state};
   if (auto it = cache_.find(stream); it != cache_.end() && it->second.version <= max_version)
     return it->second;
-  StreamState state;
-  BL_RETURN_IF_ERROR(apply_events(batch.txn, stream, max_version, &state));
-  return state;
+  return replay(batch.txn, stream, max_version);
 }
 
 std::unique_ptr<AggregateState> Engine::make_state(std::string_view stream) const {
@@ -512,41 +511,34 @@ std::unique_ptr<AggregateState> Engine::make_state(std::string_view stream) cons
   return best != nullptr ? best->second() : std::make_unique<NoState>();
 }
 
-Status Engine::apply_events(const storage::Txn& txn, std::string_view stream,
-                            std::uint64_t to_version, StreamState* state) const {
-  BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events,
-                      log_->read_stream(txn, stream, 1, to_version));
-  std::unique_ptr<AggregateState> aggregate = make_state(stream);
+Status Engine::apply_events(std::span<const storage::Event> events,
+                            AggregateState& aggregate) const {
   for (const storage::Event& e : events) {
     const storage::EventView view = storage::view_of(e);
     BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(view));
-    aggregate->apply(RecordedEvent{view, data});
-    state->version = e.version;
+    aggregate.apply(RecordedEvent{view, data});
   }
-  state->state = std::move(aggregate);
   return Status::Ok();
+}
+
+Result<StreamState> Engine::fold(std::string_view stream,
+                                 std::span<const storage::Event> events) const {
+  std::unique_ptr<AggregateState> aggregate = make_state(stream);
+  BL_RETURN_IF_ERROR(apply_events(events, *aggregate));
+  return StreamState{events.empty() ? 0 : events.back().version, std::move(aggregate)};
 }
 
 Result<StreamState> Engine::replay(const storage::Txn& txn, std::string_view stream,
                                    std::optional<std::uint64_t> to_version) const {
-  StreamState state;
-  BL_RETURN_IF_ERROR(apply_events(txn, stream, to_version.value_or(UINT64_MAX), &state));
-  return state;
+  BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events,
+                      log_->read_stream(txn, stream, 1, to_version.value_or(UINT64_MAX)));
+  return fold(stream, events);
 }
 
 Result<StreamState> Engine::replay_as_of(const storage::Txn& txn, std::string_view stream,
                                          Timestamp at) const {
   BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events, log_->read_stream_until(txn, stream, at));
-  StreamState state;
-  std::unique_ptr<AggregateState> aggregate = make_state(stream);
-  for (const storage::Event& e : events) {
-    const storage::EventView view = storage::view_of(e);
-    BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(view));
-    aggregate->apply(RecordedEvent{view, data});
-    state.version = e.version;
-  }
-  state.state = std::move(aggregate);
-  return state;
+  return fold(stream, events);
 }
 
 Result<boost::json::object> Engine::event_data(const storage::EventView& event) const {
@@ -673,12 +665,10 @@ Status Engine::rebuild() {
       for (const std::string& stream : touched) {
         auto aggregate = make_state(stream);
         BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events, log_->read_stream(txn, stream));
-        for (const storage::Event& e : events) {
-          if (e.position > after) break;
-          const storage::EventView view = storage::view_of(e);
-          BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(view));
-          aggregate->apply(RecordedEvent{view, data});
-        }
+        const auto chunk_start =
+            std::find_if(events.begin(), events.end(),
+                         [&](const storage::Event& e) { return e.position > after; });
+        BL_RETURN_IF_ERROR(apply_events({events.begin(), chunk_start}, *aggregate));
         aggregates[stream] = std::move(aggregate);
       }
       touched.clear();
@@ -712,15 +702,13 @@ Status Engine::rebuild() {
   cache_.clear();
   return env_->write([&](storage::WriteTxn& txn) -> Status {
     BL_RETURN_IF_ERROR(meta.erase(txn, kRebuildMarkerKey).status());
-    return meta.put(txn, kViewsVersionKey, storage::encode_u32(domain_.views_version));
+    return stamp_views_version(txn);
   });
 }
 
-Status Engine::stamp_views_version() {
-  return env_->write([&](storage::WriteTxn& txn) {
-    return env_->log_tables().meta.put(txn, kViewsVersionKey,
-                                       storage::encode_u32(domain_.views_version));
-  });
+Status Engine::stamp_views_version(storage::WriteTxn& txn) const {
+  return env_->log_tables().meta.put(txn, kViewsVersionKey,
+                                     storage::encode_u32(domain_.views_version));
 }
 
 void Upcasters::add(std::string type, std::uint32_t from,

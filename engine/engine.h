@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -139,7 +140,7 @@ class Engine {
   // Commits `batch` and whatever joins it while the transaction is open (see the body).
   void process(std::vector<Pending>& batch, std::size_t expected);
   // Records that the views are the domain's views_version (a new data dir's are).
-  Status stamp_views_version();
+  Status stamp_views_version(storage::WriteTxn& txn) const;
   // Moves queued commands into the batch, up to max_batch. REQUIRES: queue_mutex_ held.
   void take_queued(std::vector<Pending>& batch);
   // Takes newly queued commands into the batch; when none are queued and the batch is
@@ -151,8 +152,10 @@ class Engine {
   Result<StreamState> load_for_write(BatchContext& batch, std::string_view stream,
                                      std::uint64_t max_version);
   std::unique_ptr<AggregateState> make_state(std::string_view stream) const;
-  Status apply_events(const storage::Txn& txn, std::string_view stream, std::uint64_t to_version,
-                      StreamState* state) const;
+  // Applies `events`, in order, to `aggregate`.
+  Status apply_events(std::span<const storage::Event> events, AggregateState& aggregate) const;
+  // A fresh state of `stream` after `events` (its first ones, in order).
+  Result<StreamState> fold(std::string_view stream, std::span<const storage::Event> events) const;
 
   EngineOptions options_;
   Domain domain_;
