@@ -71,9 +71,7 @@ Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out,
         auto earlier,
         t_.commands.put_new(txn_, req.command_id, encode_command_entry({first, last}).view()));
     if (earlier) {
-      auto entry = decode_command_entry(*earlier);
-      if (!entry) return Status::Corruption("unreadable entry of command " + req.command_id);
-      BL_ASSIGN_OR_RETURN(*out, EventLog::result_of(t_, txn_, *entry));
+      BL_ASSIGN_OR_RETURN(*out, EventLog::result_of(t_, txn_, req.command_id, *earlier));
       out->duplicate = true;
       return Status::Ok();
     }
@@ -147,18 +145,19 @@ Result<std::optional<AppendResult>> EventLog::find_command(const LogTables& t, c
                                                            std::string_view command_id) {
   BL_ASSIGN_OR_RETURN(auto stored, t.commands.get(txn, command_id));
   if (!stored) return std::optional<AppendResult>();
-  auto entry = decode_command_entry(*stored);
-  if (!entry) return Status::Corruption("unreadable entry of command " + std::string(command_id));
-  BL_ASSIGN_OR_RETURN(AppendResult result, result_of(t, txn, *entry));
+  BL_ASSIGN_OR_RETURN(AppendResult result, result_of(t, txn, command_id, *stored));
   return std::optional<AppendResult>(std::move(result));
 }
 
 Result<AppendResult> EventLog::result_of(const LogTables& t, const Txn& txn,
-                                         const CommandEntry& entry) {
+                                         std::string_view command_id, std::string_view stored) {
+  const auto entry = decode_command_entry(stored);
+  if (!entry) return Status::Corruption("unreadable entry of command " + std::string(command_id));
   AppendResult result;
-  result.first_position = entry.first_position;
-  result.last_position = entry.last_position;
-  for (std::uint64_t position = entry.first_position; position <= entry.last_position; ++position) {
+  result.first_position = entry->first_position;
+  result.last_position = entry->last_position;
+  for (std::uint64_t position = entry->first_position; position <= entry->last_position;
+       ++position) {
     BL_ASSIGN_OR_RETURN(auto value, t.events.get(txn, position_key(position)));
     auto event = value ? decode_event_value(*value) : std::nullopt;
     if (!event)

@@ -142,9 +142,9 @@ class EventLog {
   static Result<std::optional<AppendResult>> find_command(const LogTables& t, const Txn& txn,
                                                           std::string_view command_id);
   // What an append answered, rebuilt from its events: the idempotency table keeps only where
-  // they are.
+  // they are (`stored`, the command's entry there).
   static Result<AppendResult> result_of(const LogTables& t, const Txn& txn,
-                                        const CommandEntry& entry);
+                                        std::string_view command_id, std::string_view stored);
   // The stream's events from its head back to (not below) version `from`, newest first.
   Result<std::vector<Event>> walk_back(const Txn& txn, std::string_view stream,
                                        std::uint64_t from) const;
