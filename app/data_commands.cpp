@@ -38,6 +38,21 @@ std::unique_ptr<engine::Engine> open_engine(const std::filesystem::path& dir, bo
   return std::move(e).value();
 }
 
+// The environment alone, read-only, with the view tables of the full domain: enough to copy
+// or count, and never a rebuild.
+Result<std::unique_ptr<Environment>> open_environment(const std::filesystem::path& dir) {
+  EnvironmentOptions options;
+  options.read_only = true;
+  options.view_tables = views::make_full_domain().view_tables();
+  return Environment::open(dir, options);
+}
+
+// Stops the engine's writer and recomputes the views from the log, unless opening it just did.
+Status rebuild_views(engine::Engine& engine) {
+  engine.stop();
+  return engine.rebuilt_at_open() ? Status::Ok() : engine.rebuild();
+}
+
 using Tables = std::map<std::string, std::map<std::string, std::string>>;
 
 Result<Tables> view_tables(const Environment& env) {
@@ -62,10 +77,7 @@ bool lock_data_dir(const std::filesystem::path& data_dir) {
 }
 
 int run_stats(const std::filesystem::path& data_dir) {
-  EnvironmentOptions options;
-  options.read_only = true;
-  options.view_tables = views::make_full_domain().view_tables();
-  auto env = Environment::open(data_dir, options);
+  auto env = open_environment(data_dir);
   if (!env.ok()) return fail(env.status());
   auto stats = (*env)->stats();
   if (!stats.ok()) return fail(stats.status());
@@ -122,9 +134,7 @@ int run_verify(const std::filesystem::path& data_dir) {
   {
     auto copy = open_engine(scratch, /*read_only=*/false);
     if (!copy) return 1;
-    copy->stop();
-    if (!copy->rebuilt_at_open())
-      if (Status s = copy->rebuild(); !s.ok()) return fail(s);
+    if (Status s = rebuild_views(*copy); !s.ok()) return fail(s);
     auto rebuilt = view_tables(copy->environment());
     if (!rebuilt.ok()) return fail(rebuilt.status());
     for (const auto& [table, rows] : *kept)
@@ -139,10 +149,7 @@ int run_verify(const std::filesystem::path& data_dir) {
 }
 
 int run_backup(const std::filesystem::path& data_dir, const std::filesystem::path& out_dir) {
-  EnvironmentOptions options;
-  options.read_only = true;
-  options.view_tables = views::make_full_domain().view_tables();
-  auto env = Environment::open(data_dir, options);
+  auto env = open_environment(data_dir);
   if (!env.ok()) return fail(env.status());
   if (Status s = (*env)->backup(out_dir); !s.ok()) return fail(s);
   std::printf("backup written to %s\n", out_dir.c_str());
@@ -175,9 +182,7 @@ int run_rebuild(const std::filesystem::path& data_dir) {
   }
   auto engine = open_engine(data_dir, /*read_only=*/false);
   if (!engine) return 1;
-  engine->stop();
-  if (!engine->rebuilt_at_open())
-    if (Status s = engine->rebuild(); !s.ok()) return fail(s);
+  if (Status s = rebuild_views(*engine); !s.ok()) return fail(s);
   std::printf("views rebuilt from the log\n");
   return 0;
 }
