@@ -186,6 +186,28 @@ class Harness {
             {"effects", total * 0.3},  {"influence", total * 0.1},   {"presentation", total * 0.1}};
   }
 
+  // Every expert not of the brand's own unit gives it `total` points in `round`.
+  void score_all(const std::string& round, const std::string& brand, double total,
+                 const std::vector<engine::Actor>& experts) {
+    const std::string own_unit = this->brand(brand).unit;
+    for (const auto& e : experts)
+      if (e.org != own_unit)
+        ok(e, "round.score", workflows::round_stream(round),
+           {{"brand", brand}, {"scores", points(total)}});
+  }
+
+  // After the scores: the round closes and publishes its notice.
+  void close_and_notice(const std::string& round) {
+    ok(committee, "round.close", workflows::round_stream(round));
+    ok(committee, "round.notice", workflows::round_stream(round));
+  }
+
+  // The notice's five days pass and the round is finalized.
+  void finalize_after_notice(const std::string& round) {
+    advance_days(5);
+    ok(committee, "round.finalize", workflows::round_stream(round));
+  }
+
   std::string unit_of(const std::string& branch_id) {
     return state<workflows::OrgState>(workflows::org_stream(branch_id)).parent;
   }

@@ -190,13 +190,9 @@ class Panel {
     if (first.rejection) return first.rejection->code;
     h_.ok(h_.committee, "round.assign", round_stream(round), {{"experts", ids_}});
     h_.ok(h_.committee, "round.start", round_stream(round));
-    for (const auto& e : experts_)
-      h_.ok(e, "round.score", round_stream(round),
-            {{"brand", brand}, {"scores", Harness::points(score)}});
-    h_.ok(h_.committee, "round.close", round_stream(round));
-    h_.ok(h_.committee, "round.notice", round_stream(round));
-    h_.advance_days(5);
-    h_.ok(h_.committee, "round.finalize", round_stream(round));
+    h_.score_all(round, brand, score, experts_);
+    h_.close_and_notice(round);
+    h_.finalize_after_notice(round);
     return "accepted";
   }
 

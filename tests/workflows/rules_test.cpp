@@ -38,16 +38,6 @@ void open_and_start(Harness& h, const std::string& round, const std::vector<std:
   h.ok(h.committee, "round.start", round_stream(round));
 }
 
-// Every eligible expert gives the brand `total` points.
-void score_all(Harness& h, const std::string& round, const std::string& brand, double total,
-               const std::vector<engine::Actor>& experts) {
-  const std::string unit = h.brand(brand).unit;
-  for (const auto& e : experts)
-    if (e.org != unit)
-      h.ok(e, "round.score", round_stream(round),
-           {{"brand", brand}, {"scores", Harness::points(total)}});
-}
-
 // Nominates, scores (brand -> points), closes and publishes the notice.
 void through_notice(Harness& h, const std::string& round,
                     const std::vector<std::pair<std::string, double>>& scored,
@@ -55,9 +45,8 @@ void through_notice(Harness& h, const std::string& round,
   std::vector<std::string> brands;
   for (const auto& [b, _] : scored) brands.push_back(b);
   open_and_start(h, round, brands, experts, std::move(extra));
-  for (const auto& [b, total] : scored) score_all(h, round, b, total, experts);
-  h.ok(h.committee, "round.close", round_stream(round));
-  h.ok(h.committee, "round.notice", round_stream(round));
+  for (const auto& [b, total] : scored) h.score_all(round, b, total, experts);
+  h.close_and_notice(round);
 }
 
 // The whole round: through the notice, five days, finalized.
@@ -65,8 +54,7 @@ void through_finalize(Harness& h, const std::string& round,
                       const std::vector<std::pair<std::string, double>>& scored,
                       const std::vector<engine::Actor>& experts, boost::json::object extra = {}) {
   through_notice(h, round, scored, experts, std::move(extra));
-  h.advance_days(5);
-  h.ok(h.committee, "round.finalize", round_stream(round));
+  h.finalize_after_notice(round);
 }
 
 }  // namespace
@@ -185,8 +173,8 @@ TEST_CASE("re-scoring before close replaces the earlier score") {
   auto experts = add_experts(h);
   h.filed_brand("b1", "x");
   open_and_start(h, "r1", {"x"}, experts);
-  score_all(h, "r1", "x", 70, experts);
-  score_all(h, "r1", "x", 92, experts);
+  h.score_all("r1", "x", 70, experts);
+  h.score_all("r1", "x", 92, experts);
   CHECK(h.round("r1").scores.at("x").size() == 4);
   h.ok(h.committee, "round.close", round_stream("r1"));
   CHECK(*h.round("r1").results.at(0).final == Approx(92));
@@ -201,7 +189,7 @@ TEST_CASE("closing refuses while scores are missing, unless forced") {
   h.filed_brand("b1", "x");
   h.filed_brand("b3", "y");
   open_and_start(h, "r1", {"x", "y"}, experts);
-  score_all(h, "r1", "x", 88, experts);
+  h.score_all("r1", "x", 88, experts);
   h.ok(experts[0], "round.score", round_stream("r1"),
        {{"brand", "y"}, {"scores", Harness::points(95)}});
   h.refused(h.committee, "round.close", round_stream("r1"), {}, "scores_missing");
@@ -239,7 +227,7 @@ TEST_CASE("thresholds and title quotas give titles walking the ranking") {
   open_and_start(h, "r1", ids_, experts,
                  {{"quotas", {{"top10", 1}, {"demonstration", 1}, {"excellent", 5}}}});
   for (std::size_t i = 0; i < brands.size(); ++i)
-    score_all(h, "r1", ids_[i], brands[i].second, experts);
+    h.score_all("r1", ids_[i], brands[i].second, experts);
   h.ok(h.committee, "round.close", round_stream("r1"));
   CHECK(h.brand(ids_[0]).proposed_title == Title::kTop10);
   CHECK(h.brand(ids_[1]).proposed_title == Title::kDemonstration);
@@ -253,7 +241,7 @@ TEST_CASE("notice period: finalization waits for the public notice to end") {
   auto experts = add_experts(h);
   h.filed_brand("b1", "x");
   open_and_start(h, "r1", {"x"}, experts, {{"notice_days", 7}});
-  score_all(h, "r1", "x", 91, experts);
+  h.score_all("r1", "x", 91, experts);
   h.ok(h.committee, "round.close", round_stream("r1"));
   h.ok(h.committee, "round.notice", round_stream("r1"));
   CHECK(h.brand("x").status() == BrandStatus::kPublicNotice);

@@ -88,17 +88,9 @@ class Scenario {
     for (const auto& e : experts) ids.push_back(boost::json::string(e.id));
     h.ok(h.committee, "round.assign", round_stream(round), {{"experts", ids}});
     h.ok(h.committee, "round.start", round_stream(round));
-    for (const auto& [brand, total] : scored) {
-      const std::string unit = h.brand(brand).unit;
-      for (const auto& e : experts)
-        if (e.org != unit)
-          h.ok(e, "round.score", round_stream(round),
-               {{"brand", brand}, {"scores", Harness::points(total)}});
-    }
-    h.ok(h.committee, "round.close", round_stream(round));
-    h.ok(h.committee, "round.notice", round_stream(round));
-    h.advance_days(5);
-    h.ok(h.committee, "round.finalize", round_stream(round));
+    for (const auto& [brand, total] : scored) h.score_all(round, brand, total, experts);
+    h.close_and_notice(round);
+    h.finalize_after_notice(round);
   }
 
   void at(const char* day) { REQUIRE(h.engine().advance_clock(*parse_rfc3339(day)).ok()); }
