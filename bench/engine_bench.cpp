@@ -7,9 +7,10 @@
 // aggregate load, one event, two view updates per command) and waits for the answer
 // before sending the next. Each writer count runs twice: the writers as logical closed
 // loops over a pool of T client threads (default 2; 0 skips this row), as the HTTP server's
-// I/O threads drive the engine (see ClientThreads), and then as one OS thread per writer. Prints commands/s, the p50/p99 latency each writer saw, the
-// average batch and the median commit (an upper bucket bound), then stops the engine and
-// times a rebuild of every view from the log (events/s).
+// I/O threads drive the engine (see ClientThreads), and then as one OS thread per writer. Prints
+// commands/s, the p50/p99 latency each writer saw, the average batch and the median commit (an
+// upper bucket bound), then stops the engine and times a rebuild of every view from the log
+// (events/s).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -115,7 +116,7 @@ Row run_blocking(Engine& engine, int writers, double seconds) {
 // and counts itself pending, and once the batch's answers are all out
 // (EngineOptions::after_answers) one thread is woken. A thread that takes more answers than
 // it should send alone wakes one more, as Asio wakes another thread when handlers remain.
-// (Waking a thread on an idle core of this VM costs ~100 us, so a thread per client-thread
+// (Waking a thread on an idle core of this VM takes 40-60 us, so a thread per client-thread
 // partition of the writers, each woken every batch, cost more than it gave at 8 writers.)
 struct ClientThreads {
   static constexpr int kAloneAtMost = 16;  // answers one thread sends without calling help

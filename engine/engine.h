@@ -60,9 +60,9 @@ struct EngineOptions {
   std::chrono::microseconds group_commit_wait{100};
   // Called on the writer thread once every answer of a batch has been given. Callers that
   // hand answers over to threads of their own can wake each such thread once per batch here,
-  // rather than once per answer: a thread woken in the middle of the batch tends to take the
-  // writer's core and run before the writer gives the next answer, so per-answer wake-ups
-  // cost a wake and two thread switches per command (10-30 us each on a virtual machine).
+  // rather than once per answer: a thread that has taken its answers and gone back to sleep
+  // before the batch's last answer would be woken again, and a wake-up costs the writer
+  // several microseconds and the woken thread tens (docs/PERFORMANCE.md).
   // (A command refused at submit, the engine stopping, is answered on the submitting thread,
   // with no batch and no call.)
   std::function<void()> after_answers;
