@@ -303,6 +303,10 @@ bool require_roles(const CallPtr& call, std::initializer_list<std::string_view> 
   return false;
 }
 
+bool sees_scores(const engine::Actor& actor) {
+  return actor.role == "committee" || actor.role == "auditor" || actor.role == "admin";
+}
+
 bool can_see(const engine::Actor& actor, std::string_view unit, std::string_view branch) {
   if (actor.role == "unit") return unit == actor.org;
   if (actor.role == "branch") return branch == actor.org;

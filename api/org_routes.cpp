@@ -35,17 +35,20 @@ void list(const CallPtr& call, std::string_view table) {
   call->reply(json_response(200, {{"items", std::move(*items)}}));
 }
 
-boost::json::object settings_json(engine::Engine& engine) {
+// The settings as they stand; a failed read is an error answer, never an empty object.
+Response settings_answer(engine::Engine& engine) {
   auto txn = engine.begin_read();
-  if (!txn.ok()) return {};
+  if (!txn.ok()) return problem(503, "unavailable", txn.status().to_string());
   auto s = engine.replay(*txn, workflows::kSettingsStream);
-  if (!s.ok()) return {};
+  if (!s.ok()) return problem(503, "unavailable", s.status().to_string());
   const auto& settings = *s->as<workflows::SettingsState>();
   boost::json::object bonus;
-  for (const auto& [title, points] : settings.title_bonus) bonus[title] = points;
-  return {
-      {"assessment", {{"filed_points", settings.filed_points}, {"title_bonus", std::move(bonus)}}},
-      {"version", s->version}};
+  for (const auto& [title, points] : settings.title_bonus)
+    bonus[title] = workflows::decimal_json(points);
+  return json_response(200, {{"assessment",
+                              {{"filed_points", workflows::decimal_json(settings.filed_points)},
+                               {"title_bonus", std::move(bonus)}}},
+                             {"version", s->version}});
 }
 
 }  // namespace
@@ -107,14 +110,14 @@ void add_org_routes(Api::Impl& api) {
   });
 
   api.add("GET", "/v1/settings",
-          [](const CallPtr& c) { c->reply(json_response(200, settings_json(c->api.engine))); });
+          [](const CallPtr& c) { c->reply(settings_answer(c->api.engine)); });
   api.add("PUT", "/v1/settings", [](const CallPtr& c) {
     auto body = body_object(c);
     if (!body) return;
     engine::Command cmd =
         make_command("settings.put", std::string(workflows::kSettingsStream), *body);
     run_command(c, std::move(cmd), [c](const engine::CommandOutcome&) {
-      return json_response(200, settings_json(c->api.engine));
+      return settings_answer(c->api.engine);
     });
   });
 }

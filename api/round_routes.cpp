@@ -26,8 +26,15 @@ void round_command(const CallPtr& c, std::string type) {
               [c, id](const engine::CommandOutcome& o) { return round_answer(c, id, o, 200); });
 }
 
+// API.md: committee, auditor (and admin, who reads every event anyway) see everything; an
+// expert of the round its own scores; unit and branch users the brands in their scope, once
+// the notice is published, without per-expert scores.
 void results(const CallPtr& call) {
   const std::string& id = call->param(0);
+  const engine::Actor& actor = call->actor;
+  const bool sees_all = sees_scores(actor);
+  if (!sees_all && actor.role != "expert" && actor.role != "unit" && actor.role != "branch")
+    return call->reply(problem(403, "forbidden", "role " + actor.role + " may not read results"));
   auto txn = read_txn(call);
   if (!txn) return;
   auto s = call->api.engine.replay(*txn, workflows::round_stream(id));
@@ -35,45 +42,62 @@ void results(const CallPtr& call) {
   if (s->version == 0)
     return call->reply(problem(404, "not_found", "round " + id + " does not exist"));
   const auto& round = *s->as<workflows::RoundState>();
-  // Experts see only their own scores.
-  const bool own_only = call->actor.role == "expert";
+  const bool expert = actor.role == "expert";
+  if (expert && !round.is_expert(actor.id))
+    return call->reply(problem(403, "forbidden", "expert " + actor.id + " is not assigned to round " + id));
+  const bool published = round.status() == workflows::RoundStatus::kNotice ||
+                         round.status() == workflows::RoundStatus::kFinalized;
+  if (!sees_all && !expert && !published)
+    return call->reply(problem(403, "forbidden",
+                               "the results of round " + id + " are published with its notice"));
+  const bool with_scores = sees_all || expert;
   auto scores_of = [&](const std::string& brand) {
     boost::json::array out;
     auto it = round.scores.find(brand);
     if (it == round.scores.end()) return out;
-    for (const auto& [expert, score] : it->second) {
-      if (own_only && expert != call->actor.id) continue;
-      boost::json::object by;
-      for (const auto& [k, v] : score.by_criterion) by[k] = v;
-      out.push_back({{"expert", expert}, {"total", score.total}, {"by_criterion", std::move(by)}});
+    for (const auto& [by, score] : it->second) {
+      if (!sees_all && by != actor.id) continue;
+      boost::json::object points;
+      for (const auto& [k, v] : score.by_criterion) points[k] = workflows::decimal_json(v);
+      out.push_back({{"expert", by},
+                     {"total", workflows::decimal_json(score.total)},
+                     {"by_criterion", std::move(points)}});
     }
     return out;
   };
+  // Unit and branch users: only the brands in their scope.
+  const engine::ViewReader views(call->api.engine.environment(), *txn);
+  std::string failure;
+  auto in_scope = [&](const std::string& brand) {
+    if (with_scores) return true;
+    auto doc = views::get_brand(views, brand);
+    if (!doc.ok()) failure = doc.status().to_string();
+    return doc.ok() && *doc && can_see_brand(actor, **doc);
+  };
+  auto item = [&](const std::string& brand, const workflows::Placement* p) {
+    boost::json::object o{{"brand", brand}};
+    // Ranks and finals are the committee's until the notice, also for the round's experts.
+    const bool ranked = p != nullptr && (sees_all || published);
+    o["rank"] = ranked ? boost::json::value(p->rank) : nullptr;
+    o["final"] = ranked ? workflows::decimal_json(p->final) : nullptr;
+    o["outcome"] = ranked ? boost::json::value(workflows::outcome_code(p->outcome)) : nullptr;
+    o["title"] = ranked && p->title ? boost::json::value(workflows::title_code(*p->title)) : nullptr;
+    if (with_scores) {
+      auto it = round.scores.find(brand);
+      o["n_scores"] = it == round.scores.end() ? 0 : it->second.size();
+      o["scores"] = scores_of(brand);
+    }
+    return o;
+  };
   boost::json::array items;
   if (!round.results.empty()) {
-    for (const auto& p : round.results) {
-      std::size_t n = round.scores.count(p.brand) ? round.scores.at(p.brand).size() : 0;
-      items.push_back(
-          {{"brand", p.brand},
-           {"rank", p.rank},
-           {"final", p.final ? boost::json::value(*p.final) : boost::json::value(nullptr)},
-           {"n_scores", n},
-           {"outcome", workflows::outcome_code(p.outcome)},
-           {"title", p.title ? boost::json::value(workflows::title_code(*p.title))
-                             : boost::json::value(nullptr)},
-           {"scores", scores_of(p.brand)}});
-    }
+    for (const auto& p : round.results)
+      if (in_scope(p.brand)) items.push_back(item(p.brand, &p));
   } else {
-    // Before close: the scores so far, unranked.
-    for (const auto& brand : round.nominated)
-      items.push_back({{"brand", brand},
-                       {"rank", nullptr},
-                       {"final", nullptr},
-                       {"n_scores", round.scores.count(brand) ? round.scores.at(brand).size() : 0},
-                       {"outcome", nullptr},
-                       {"title", nullptr},
-                       {"scores", scores_of(brand)}});
+    for (const auto& brand : round.nominated)  // before close: the scores so far, unranked
+      if (in_scope(brand)) items.push_back(item(brand, nullptr));
   }
+  if (!failure.empty()) return call->reply(problem(503, "unavailable", failure));
   call->reply(json_response(200, {{"round", id},
                                   {"state", workflows::round_status_code(round.status())},
                                   {"items", std::move(items)}}));

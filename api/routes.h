@@ -90,6 +90,10 @@ std::optional<storage::ReadTxn> read_txn(const CallPtr& call);
 // The role gate of read endpoints: 403 unless the caller's role is listed.
 bool require_roles(const CallPtr& call, std::initializer_list<std::string_view> roles);
 
+// Whether the caller sees every score (committee, auditor, admin: DOMAIN.md "Scores are
+// confidential"); the others see finals and ranks only once a round's notice is out.
+bool sees_scores(const engine::Actor& actor);
+
 // Whether the caller may see this brand document (its unit or branch scope).
 bool can_see_brand(const engine::Actor& actor, const boost::json::object& brand);
 // The same, given the brand's unit and branch.

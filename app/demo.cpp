@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "core/sha256.h"
 #include "views/projections.h"
+#include "workflows/json_fields.h"
 #include "workflows/model.h"
 
 namespace brandledger::app {
@@ -116,8 +117,10 @@ class Writer {
 };
 
 boost::json::object points(double total) {
-  return {{"identity", total * 0.1}, {"connotation", total * 0.2}, {"mechanism", total * 0.2},
-          {"effects", total * 0.3},  {"influence", total * 0.1},   {"presentation", total * 0.1}};
+  boost::json::object out;
+  for (const auto& [key, p] : workflows::spread_over_default_rubric(Decimal::nearest(total)))
+    out[key] = workflows::decimal_json(p);
+  return out;
 }
 
 }  // namespace

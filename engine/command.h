@@ -34,6 +34,10 @@ struct Command {
   boost::json::object args;
   // The business time of the events; the engine's clock when unset (timers set their due time).
   std::optional<Timestamp> occurred_at;
+  // The id of the timer this command fires. Only the engine's timer loop sets it, and only
+  // such a command may act as the `system` actor: no request can claim a timer's authority
+  // by the name of its actor or an argument.
+  std::optional<std::string> fired_timer;
 };
 
 enum class RejectionKind {

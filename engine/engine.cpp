@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "engine/json_text.h"
 #include "storage/codec.h"
 
 namespace brandledger::engine {
@@ -388,7 +389,10 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
 
   const Timestamp occurred = std::max(cmd.occurred_at.value_or(clock_->now()), batch.last_occurred);
   Decision decision;
-  if (cmd.expected_version) {
+  if (!cmd.fired_timer && cmd.actor.role == kSystemActor)
+    decision = Decision::reject(RejectionKind::kForbidden, "forbidden",
+                                "only the engine's timers act as the system");
+  else if (cmd.expected_version) {
     BL_ASSIGN_OR_RETURN(StreamState current, load_for_write(batch, cmd.stream, UINT64_MAX));
     if (current.version != *cmd.expected_version)
       decision = Decision::reject(RejectionKind::kVersionMismatch, "version_mismatch",
@@ -427,14 +431,14 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
   req.comment = cmd.comment;
   req.occurred_at = occurred;
   req.recorded_at = system_now();
-  const bool timer = cmd.actor.id == kSystemActor && cmd.args.contains("timer");
+  const bool timer = cmd.fired_timer.has_value();
   if (timer) {
     // The record that this timer fired; the timers view drops it on this event.
     boost::json::object fired;
-    fired["timer"] = cmd.args.at("timer");
+    fired["timer"] = *cmd.fired_timer;
     fired["command"] = cmd.type;
     fired["outcome"] = decision.rejection ? decision.rejection->code : "accepted";
-    req.events.push_back({cmd.stream, std::string(kTimerFired), boost::json::serialize(fired),
+    req.events.push_back({cmd.stream, std::string(kTimerFired), to_text(fired),
                           domain_.upcasters.current(kTimerFired)});
   }
   if (decision.rejection) {
@@ -442,7 +446,7 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
     if (!timer) return Status::Ok();
   } else {
     for (EventDraft& draft : decision.events)
-      req.events.push_back({std::move(draft.stream), draft.type, boost::json::serialize(draft.data),
+      req.events.push_back({std::move(draft.stream), draft.type, to_text(draft.data),
                             domain_.upcasters.current(draft.type)});
     for (StreamGuard& guard : decision.guards)
       req.expected.push_back({std::move(guard.stream), guard.version});
@@ -619,7 +623,7 @@ Result<std::size_t> Engine::fire_due_timers() {
       boost::system::error_code ec;
       auto args = boost::json::parse(t.args_json, ec);
       if (!ec && args.is_object()) c.args = std::move(args.as_object());
-      c.args["timer"] = t.id;
+      c.fired_timer = t.id;
       answers.push_back(submit(std::move(c)));
     }
     for (auto& answer : answers) {

@@ -231,7 +231,7 @@ Result<boost::json::object> assessment(const engine::Engine& engine, const stora
     return true;
   }));
   boost::json::array branches;
-  std::map<std::string, std::pair<double, int>> units;  // points, branches scoring
+  std::map<std::string, std::pair<Decimal, int>> units;  // points, branches scoring
   for (const auto& id : ids) {
     BL_ASSIGN_OR_RETURN(engine::StreamState s,
                         engine.replay_as_of(txn, workflows::brand_stream(id), year_end));
@@ -241,8 +241,8 @@ Result<boost::json::object> assessment(const engine::Engine& engine, const stora
     if (status == workflows::BrandStatus::kWithdrawn ||
         status == workflows::BrandStatus::kCancelled)
       continue;
-    double points = settings.filed_points;
-    double bonus = 0;
+    Decimal points = settings.filed_points;
+    Decimal bonus;
     if (b->title) {
       auto it = settings.title_bonus.find(std::string(workflows::title_code(*b->title)));
       if (it != settings.title_bonus.end()) bonus = it->second;
@@ -255,9 +255,9 @@ Result<boost::json::object> assessment(const engine::Engine& engine, const stora
          {"brand", b->id},
          {"state", workflows::status_code(status)},
          {"title", b->title ? boost::json::value(workflows::title_code(*b->title)) : nullptr},
-         {"filed_points", settings.filed_points},
-         {"title_bonus", bonus},
-         {"points", points}});
+         {"filed_points", workflows::decimal_json(settings.filed_points)},
+         {"title_bonus", workflows::decimal_json(bonus)},
+         {"points", workflows::decimal_json(points)}});
     units[b->unit].first += points;
     units[b->unit].second += 1;
   }
@@ -265,7 +265,7 @@ Result<boost::json::object> assessment(const engine::Engine& engine, const stora
   for (const auto& [unit, p] : units)
     unit_rows.push_back({{"unit", unit},
                          {"name", org_name(views, unit)},
-                         {"points", p.first},
+                         {"points", workflows::decimal_json(p.first)},
                          {"branches", p.second}});
   return boost::json::object{
       {"year", year}, {"branches", std::move(branches)}, {"units", std::move(unit_rows)}};

@@ -18,6 +18,18 @@ double num(const boost::json::object& o, std::string_view key, double fallback) 
   return fallback;
 }
 
+Decimal dec(const boost::json::object& o, std::string_view key, Decimal fallback) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || !v->is_number()) return fallback;
+  return Decimal::nearest(v->to_number<double>());
+}
+
+boost::json::value decimal_json(std::optional<Decimal> d) {
+  if (!d) return nullptr;
+  if (d->hundredths() % Decimal::kScale == 0) return d->hundredths() / Decimal::kScale;
+  return d->to_double();
+}
+
 bool flag(const boost::json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   return v != nullptr && v->is_bool() && v->as_bool();
@@ -68,6 +80,19 @@ std::optional<double> arg_number(const boost::json::object& args, std::string_vi
     throw ArgumentError(std::string(key), "must be a number");
   if (!std::isfinite(d)) throw ArgumentError(std::string(key), "must be a finite number");
   return d;
+}
+
+std::optional<Decimal> arg_decimal(const boost::json::object& args, std::string_view key,
+                                   int max_decimals) {
+  auto d = arg_number(args, key);
+  if (!d) return std::nullopt;
+  auto exact = Decimal::from_double(*d, max_decimals);
+  if (!exact)
+    throw ArgumentError(std::string(key), max_decimals == 0
+                                              ? "must be a whole number"
+                                              : "must have at most " +
+                                                    std::to_string(max_decimals) + " decimals");
+  return exact;
 }
 
 std::optional<std::int64_t> arg_int(const boost::json::object& args, std::string_view key) {

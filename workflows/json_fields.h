@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/decimal.h"
 #include "core/time.h"
 
 namespace brandledger::workflows {
@@ -29,6 +30,10 @@ class ArgumentError : public std::invalid_argument {
 // Event data.
 std::string str(const boost::json::object& o, std::string_view key);
 double num(const boost::json::object& o, std::string_view key, double fallback = 0);
+// A decimal field, to the nearest hundredth (older events may hold binary noise).
+Decimal dec(const boost::json::object& o, std::string_view key, Decimal fallback = {});
+// A decimal as a JSON number, whose text is the decimal itself (engine/json_text.h).
+boost::json::value decimal_json(std::optional<Decimal> d);
 bool flag(const boost::json::object& o, std::string_view key);
 std::optional<Timestamp> time_field(const boost::json::object& o, std::string_view key);
 boost::json::value time_json(std::optional<Timestamp> t);
@@ -40,6 +45,9 @@ std::optional<std::string> arg_string(const boost::json::object& args, std::stri
 std::string arg_required(const boost::json::object& args, std::string_view key);
 std::optional<bool> arg_bool(const boost::json::object& args, std::string_view key);
 std::optional<double> arg_number(const boost::json::object& args, std::string_view key);
+// A number with at most `max_decimals` fractional digits, exactly.
+std::optional<Decimal> arg_decimal(const boost::json::object& args, std::string_view key,
+                                   int max_decimals);
 std::optional<std::int64_t> arg_int(const boost::json::object& args, std::string_view key);
 
 bool is_blank(std::string_view s);

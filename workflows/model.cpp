@@ -234,8 +234,8 @@ void RoundState::apply(const engine::RecordedEvent& event) {
     Score s;
     if (const auto* by = d.if_contains("scores"); by != nullptr && by->is_object())
       for (const auto& [k, v] : by->as_object())
-        s.by_criterion[std::string(k)] = v.is_double() ? v.as_double() : v.to_number<double>();
-    s.total = num(d, "total");
+        if (v.is_number()) s.by_criterion[std::string(k)] = Decimal::nearest(v.to_number<double>());
+    s.total = dec(d, "total");
     scores[str(d, "brand")][str(d, "expert")] = std::move(s);  // a re-score replaces
   } else if (type == "RoundClosed") {
     machine.fire(RoundTrigger::kClose);
@@ -246,11 +246,9 @@ void RoundState::apply(const engine::RecordedEvent& event) {
         Placement p;
         p.brand = str(o, "brand");
         p.rank = static_cast<int>(num(o, "rank"));
-        if (const auto* f = o.if_contains("final"); f != nullptr && !f->is_null())
-          p.final = num(o, "final");
-        for (int i = 0; i < 7; ++i)
-          if (outcome_code(static_cast<Outcome>(i)) == str(o, "outcome"))
-            p.outcome = static_cast<Outcome>(i);
+        if (const auto* f = o.if_contains("final"); f != nullptr && f->is_number())
+          p.final = dec(o, "final");
+        if (auto outcome = parse_outcome(str(o, "outcome"))) p.outcome = *outcome;
         p.title = parse_title(str(o, "title"));
         results.push_back(std::move(p));
       }
@@ -266,11 +264,11 @@ void SettingsState::apply(const engine::RecordedEvent& event) {
   if (event.envelope.type != "SettingsChanged") return;
   const auto* a = event.data.if_contains("assessment");
   if (a == nullptr || !a->is_object()) return;
-  filed_points = num(a->as_object(), "filed_points", filed_points);
+  filed_points = dec(a->as_object(), "filed_points", filed_points);
   if (const auto* bonus = a->as_object().if_contains("title_bonus");
       bonus != nullptr && bonus->is_object())
     for (const auto& [k, v] : bonus->as_object())
-      title_bonus[std::string(k)] = v.to_number<double>();
+      if (v.is_number()) title_bonus[std::string(k)] = Decimal::nearest(v.to_number<double>());
 }
 
 boost::json::object round_config_json(const RoundConfig& c) {
@@ -284,13 +282,13 @@ boost::json::object round_config_json(const RoundConfig& c) {
         c.quotas.of(t) ? boost::json::value(*c.quotas.of(t)) : boost::json::value(nullptr);
   o["quotas"] = std::move(quotas);
   o["unit_quota"] = c.unit_quota ? boost::json::value(*c.unit_quota) : boost::json::value(nullptr);
-  o["thresholds"] = {{"top10", c.thresholds.top10},
-                     {"demonstration", c.thresholds.demonstration},
-                     {"excellent", c.thresholds.excellent},
-                     {"rectify", c.thresholds.rectify}};
+  o["thresholds"] = {{"top10", decimal_json(c.thresholds.top10)},
+                     {"demonstration", decimal_json(c.thresholds.demonstration)},
+                     {"excellent", decimal_json(c.thresholds.excellent)},
+                     {"rectify", decimal_json(c.thresholds.rectify)}};
   boost::json::array rubric;
   for (const Criterion& cr : c.rubric)
-    rubric.push_back({{"key", cr.key}, {"name", cr.name}, {"max", cr.max}});
+    rubric.push_back({{"key", cr.key}, {"name", cr.name}, {"max", decimal_json(cr.max)}});
   o["rubric"] = std::move(rubric);
   o["drop_extremes"] = c.drop_extremes;
   o["min_scores"] = c.min_scores;
@@ -318,14 +316,16 @@ RoundConfig round_config_from_json(const boost::json::object& d) {
     c.unit_quota = static_cast<int>(u->to_number<double>());
   if (const auto* t = d.if_contains("thresholds"); t != nullptr && t->is_object()) {
     const auto& to = t->as_object();
-    c.thresholds = {num(to, "top10", 90), num(to, "demonstration", 85), num(to, "excellent", 80),
-                    num(to, "rectify", 60)};
+    const Thresholds defaults;
+    c.thresholds = {dec(to, "top10", defaults.top10),
+                    dec(to, "demonstration", defaults.demonstration),
+                    dec(to, "excellent", defaults.excellent), dec(to, "rectify", defaults.rectify)};
   }
   if (const auto* r = d.if_contains("rubric"); r != nullptr && r->is_array()) {
     c.rubric.clear();
     for (const auto& item : r->as_array())
       c.rubric.push_back({str(item.as_object(), "key"), str(item.as_object(), "name"),
-                          num(item.as_object(), "max")});
+                          dec(item.as_object(), "max")});
   }
   c.drop_extremes = flag(d, "drop_extremes");
   c.min_scores = static_cast<int>(num(d, "min_scores", 3));

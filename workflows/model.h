@@ -94,8 +94,8 @@ struct BrandState final : engine::AggregateState {
 };
 
 struct Score {
-  std::map<std::string, double> by_criterion;
-  double total = 0;
+  std::map<std::string, Decimal> by_criterion;
+  Decimal total;
 };
 
 struct RoundConfig {
@@ -137,9 +137,10 @@ struct RoundState final : engine::AggregateState {
 
 // Settings the committee keeps (assessment points).
 struct SettingsState final : engine::AggregateState {
-  double filed_points = 3;
-  std::map<std::string, double> title_bonus = {
-      {"top10", 2}, {"demonstration", 1}, {"excellent", 0.5}};
+  Decimal filed_points = Decimal::from_int(3);
+  std::map<std::string, Decimal> title_bonus = {{"top10", Decimal::from_int(2)},
+                                                {"demonstration", Decimal::from_int(1)},
+                                                {"excellent", Decimal::from_hundredths(50)}};
   std::unique_ptr<engine::AggregateState> clone() const override {
     return std::make_unique<SettingsState>(*this);
   }

@@ -111,12 +111,17 @@ Decision create_user(const engine::Command& c, DecideContext& ctx) {
   }
   auto o = load<OrgState>(ctx, org_stream(org));
   if (!o->exists) return not_found("org " + org);
-  // The org is the user's scope; an expert's is its home unit (回避).
-  const std::string expected = role == "unit" || role == "expert" ? "unit"
-                               : role == "branch"                 ? "branch"
-                                                                  : "committee";
-  if (o->kind != expected)
-    return rule("invalid_org", "a " + role + " user belongs to a " + expected);
+  // The org is the user's scope. An expert's is its home unit, whose brands it never scores
+  // (回避), or the committee, for experts from the committee itself or from outside the
+  // programme (党校, universities), who recuse from no unit.
+  if (role == "expert") {
+    if (o->kind != "unit" && o->kind != "committee")
+      return rule("invalid_org", "an expert user belongs to a unit or to the committee");
+  } else {
+    const std::string expected = role == "unit" ? "unit" : role == "branch" ? "branch" : "committee";
+    if (o->kind != expected)
+      return rule("invalid_org", "a " + role + " user belongs to a " + expected);
+  }
   Decision d;
   d.events.push_back(
       {user_stream(id),
@@ -131,20 +136,29 @@ Decision put_settings(const engine::Command& c, DecideContext&) {
   if (a == nullptr || !a->is_object()) throw ArgumentError("assessment", "is required, an object");
   boost::json::object assessment;
   const auto& in = a->as_object();
-  if (auto p = arg_number(in, "filed_points")) {
-    if (*p < 0) throw ArgumentError("assessment.filed_points", "must not be negative");
-    assessment["filed_points"] = *p;
-  }
+  // Points are exact decimals with at most 2 fractional digits (API.md).
+  auto points = [](const boost::json::object& o, std::string_view key, const std::string& field) {
+    std::optional<Decimal> p;
+    try {
+      p = arg_decimal(o, key, 2);
+    } catch (const ArgumentError&) {
+      throw ArgumentError(field, "must be a number >= 0 with at most 2 decimals");
+    }
+    if (p && *p < Decimal()) throw ArgumentError(field, "must be a number >= 0");
+    return p;
+  };
+  if (auto p = points(in, "filed_points", "assessment.filed_points"))
+    assessment["filed_points"] = decimal_json(*p);
   if (const auto* bonus = in.if_contains("title_bonus")) {
     if (!bonus->is_object()) throw ArgumentError("assessment.title_bonus", "must be an object");
     boost::json::object out;
     for (const auto& [k, v] : bonus->as_object()) {
       if (!parse_title(k))
         throw ArgumentError("assessment.title_bonus", "unknown title " + std::string(k));
-      auto n = arg_number(bonus->as_object(), k);
-      if (!n || *n < 0)
-        throw ArgumentError("assessment.title_bonus." + std::string(k), "must be a number >= 0");
-      out[k] = *n;
+      const std::string field = "assessment.title_bonus." + std::string(k);
+      auto n = points(bonus->as_object(), k, field);
+      if (!n) throw ArgumentError(field, "must be a number >= 0");
+      out[k] = decimal_json(*n);
     }
     assessment["title_bonus"] = std::move(out);
   }

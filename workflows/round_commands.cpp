@@ -59,11 +59,17 @@ RoundConfig config_from_args(const boost::json::object& a) {
     c.unit_quota = checked_count(a, "unit_quota", 0, 0);
   if (const auto* t = a.if_contains("thresholds")) {
     if (!t->is_object()) throw ArgumentError("thresholds", "must be an object");
-    auto threshold = [&](std::string_view key, double& field) {
-      if (auto v = arg_number(t->as_object(), key)) {
-        if (*v < 0 || *v > 100)
-          throw ArgumentError("thresholds." + std::string(key), "must be 0 to 100");
-        field = *v;
+    auto threshold = [&](std::string_view key, Decimal& field) {
+      const std::string name = "thresholds." + std::string(key);
+      try {
+        if (auto v = arg_decimal(t->as_object(), key, 2)) {
+          if (*v < Decimal() || *v > Decimal::from_int(100))
+            throw ArgumentError(name, "must be 0 to 100");
+          field = *v;
+        }
+      } catch (const ArgumentError& e) {
+        if (e.field() == name) throw;
+        throw ArgumentError(name, "must be a number with at most 2 decimals");
       }
     };
     threshold("top10", c.thresholds.top10);
@@ -79,9 +85,14 @@ RoundConfig config_from_args(const boost::json::object& a) {
     for (const auto& item : r->as_array()) {
       if (!item.is_object()) throw ArgumentError("rubric", "items are {key, name, max}");
       Criterion cr{arg_required(item.as_object(), "key"), arg_required(item.as_object(), "name"),
-                   0};
-      auto max = arg_number(item.as_object(), "max");
-      if (!max || *max <= 0) throw ArgumentError("rubric.max", "must be a positive number");
+                   Decimal()};
+      std::optional<Decimal> max;
+      try {
+        max = arg_decimal(item.as_object(), "max", 1);
+      } catch (const ArgumentError&) {
+        throw ArgumentError("rubric.max", "must be a positive number with at most 1 decimal");
+      }
+      if (!max || *max <= Decimal()) throw ArgumentError("rubric.max", "must be a positive number");
       cr.max = *max;
       if (!keys.insert(cr.key).second) throw ArgumentError("rubric", "duplicate key " + cr.key);
       c.rubric.push_back(std::move(cr));
@@ -218,14 +229,20 @@ Decision score(const engine::Command& c, DecideContext& ctx) {
       return rule("unknown_criterion",
                   "no criterion " + std::string(key) + " in this round's rubric");
   boost::json::object points;
-  double total = 0;
+  Decimal total;
   for (const Criterion& cr : round->config.rubric) {
-    auto v = arg_number(given->as_object(), cr.key);
+    // Points have at most one decimal (API.md), and add up exactly.
+    std::optional<Decimal> v;
+    try {
+      v = arg_decimal(given->as_object(), cr.key, 1);
+    } catch (const ArgumentError& e) {
+      throw ArgumentError("scores." + cr.key, "must be a number with at most 1 decimal");
+    }
     if (!v) return rule("scores_missing", "no points for " + cr.key);
-    if (*v < 0 || *v > cr.max)
-      return rule("score_out_of_range",
-                  fmt::format("{} takes 0 to {}, not {}", cr.key, cr.max, *v));
-    points[cr.key] = *v;
+    if (*v < Decimal() || *v > cr.max)
+      return rule("score_out_of_range", fmt::format("{} takes 0 to {}, not {}", cr.key,
+                                                    cr.max.to_string(), v->to_string()));
+    points[cr.key] = decimal_json(*v);
     total += *v;
   }
   Decision d;
@@ -234,7 +251,7 @@ Decision score(const engine::Command& c, DecideContext& ctx) {
                       {{"brand", brand_id},
                        {"expert", c.actor.id},
                        {"scores", std::move(points)},
-                       {"total", total}}});
+                       {"total", decimal_json(total)}}});
   return d;
 }
 
@@ -250,9 +267,10 @@ Decision close(const engine::Command& c, DecideContext& ctx) {
 
   std::vector<Candidate> candidates;
   std::map<std::string, int> n_scores;
-  int missing = 0;
+  std::vector<std::string> incomplete;  // brands missing a score, or under min_scores
   for (const auto& brand : participants(*round, ctx, scored_status(*round))) {
-    std::vector<double> totals;
+    std::vector<Decimal> totals;
+    int missing_here = 0;
     auto scored = round->scores.find(brand->id);
     for (const auto& [expert, unit] : expert_unit) {
       if (unit == brand->unit) continue;  // 回避
@@ -260,20 +278,23 @@ Decision close(const engine::Command& c, DecideContext& ctx) {
       if (scored != round->scores.end())
         if (auto it = scored->second.find(expert); it != scored->second.end()) s = &it->second;
       if (s == nullptr)
-        ++missing;
+        ++missing_here;
       else
         totals.push_back(s->total);
     }
+    const bool enough = static_cast<int>(totals.size()) >= round->config.min_scores;
+    if (missing_here > 0 || !enough) incomplete.push_back(brand->id);
     n_scores[brand->id] = static_cast<int>(totals.size());
-    std::optional<double> final;
-    if (static_cast<int>(totals.size()) >= round->config.min_scores)
-      final = final_score(totals, round->config.drop_extremes);
+    std::optional<Decimal> final;
+    if (enough) final = final_score(totals, round->config.drop_extremes);
     candidates.push_back({brand->id, final, brand->filed_at.value_or(Timestamp{}), brand->title});
   }
-  if (missing > 0 && !force)
-    return rule(
-        "scores_missing",
-        fmt::format("{} scores are missing; close with force to rank without them", missing));
+  if (!incomplete.empty() && !force)
+    return rule("scores_missing",
+                fmt::format("{} lack scores (every assigned expert's, and at least {} each): {}; "
+                            "close with force to rank without them",
+                            incomplete.size() == 1 ? "1 brand" : fmt::format("{} brands", incomplete.size()),
+                            round->config.min_scores, fmt::join(incomplete, ", ")));
 
   const auto placements =
       selection ? place_selection(candidates, round->config.thresholds, round->config.quotas)
@@ -284,7 +305,7 @@ Decision close(const engine::Command& c, DecideContext& ctx) {
     boost::json::object r{
         {"brand", p.brand},
         {"rank", p.rank},
-        {"final", p.final ? boost::json::value(*p.final) : boost::json::value(nullptr)},
+        {"final", decimal_json(p.final)},
         {"n_scores", n_scores[p.brand]},
         {"outcome", outcome_code(p.outcome)},
         {"title",
@@ -302,7 +323,7 @@ Decision close(const engine::Command& c, DecideContext& ctx) {
   d.events.insert(d.events.begin(),
                   {std::string(c.stream),
                    "RoundClosed",
-                   {{"results", std::move(results)}, {"forced", force && missing > 0}}});
+                   {{"results", std::move(results)}, {"forced", force && !incomplete.empty()}}});
   return d;
 }
 
@@ -348,7 +369,7 @@ Decision finalize(const engine::Command& c, DecideContext& ctx) {
     boost::json::object data{
         {"round", round->id},
         {"outcome", outcome_code(p.outcome)},
-        {"final", p.final ? boost::json::value(*p.final) : boost::json::value(nullptr)}};
+        {"final", decimal_json(p.final)}};
     switch (p.outcome) {
       case Outcome::kPromoted:
       case Outcome::kRetained:

@@ -1,9 +1,8 @@
 #include "workflows/scoring.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
-#include <numeric>
+#include <span>
 
 namespace brandledger::workflows {
 namespace {
@@ -11,8 +10,9 @@ namespace {
 constexpr std::array<std::string_view, 3> kTitleCodes = {"top10", "demonstration", "excellent"};
 constexpr std::array<std::string_view, 3> kTitleLabels = {"十佳党建品牌", "示范党建品牌",
                                                           "优秀党建品牌"};
-constexpr std::array<std::string_view, 7> kOutcomeCodes = {
-    "selected", "not_selected", "promoted", "retained", "demoted", "rectifying", "revoked"};
+constexpr std::array<std::string_view, 8> kOutcomeCodes = {
+    "selected", "not_selected", "promoted", "retained",
+    "demoted",  "rectifying",   "revoked",  "not_scored"};
 
 // Final score descending; ties to the earlier filing, then the id, so the order is total.
 void rank(std::vector<Candidate>& candidates) {
@@ -55,26 +55,44 @@ std::optional<Title> parse_title(std::string_view code) {
 std::string_view outcome_code(Outcome o) {
   return kOutcomeCodes[static_cast<std::size_t>(o)];
 }
-
-std::vector<Criterion> default_rubric() {
-  return {{"identity", "品牌识别", 10},    {"connotation", "内涵与定位", 20},
-          {"mechanism", "载体与机制", 20}, {"effects", "工作成效", 30},
-          {"influence", "示范辐射", 10},   {"presentation", "现场讲述", 10}};
+std::optional<Outcome> parse_outcome(std::string_view code) {
+  for (std::size_t i = 0; i < kOutcomeCodes.size(); ++i)
+    if (kOutcomeCodes[i] == code) return static_cast<Outcome>(i);
+  return std::nullopt;
 }
 
-std::optional<double> final_score(std::vector<double> totals, bool drop_extremes) {
+std::vector<Criterion> default_rubric() {
+  auto points = [](int n) { return Decimal::from_int(n); };
+  return {{"identity", "品牌识别", points(10)},    {"connotation", "内涵与定位", points(20)},
+          {"mechanism", "载体与机制", points(20)}, {"effects", "工作成效", points(30)},
+          {"influence", "示范辐射", points(10)},   {"presentation", "现场讲述", points(10)}};
+}
+
+std::vector<std::pair<std::string, Decimal>> spread_over_default_rubric(Decimal total) {
+  // In tenths of a point: each criterion its share rounded down, then the rest a tenth at a
+  // time to criteria below their maximum.
+  const std::int64_t tenths = total.hundredths() / 10;
+  const auto rubric = default_rubric();
+  std::vector<std::int64_t> given;
+  std::int64_t sum = 0;
+  for (const Criterion& c : rubric) {
+    given.push_back(tenths * (c.max.hundredths() / 10) / 1000);
+    sum += given.back();
+  }
+  for (std::size_t i = 0; sum < tenths; i = (i + 1) % rubric.size())
+    if (given[i] < rubric[i].max.hundredths() / 10) ++given[i], ++sum;
+  std::vector<std::pair<std::string, Decimal>> out;
+  for (std::size_t i = 0; i < rubric.size(); ++i)
+    out.emplace_back(rubric[i].key, Decimal::from_hundredths(given[i] * 10));
+  return out;
+}
+
+std::optional<Decimal> final_score(std::vector<Decimal> totals, bool drop_extremes) {
   if (totals.empty()) return std::nullopt;
   std::sort(totals.begin(), totals.end());
-  auto first = totals.begin(), last = totals.end();
-  if (drop_extremes && totals.size() >= 5) {
-    ++first;
-    --last;
-  }
-  const long double sum = std::accumulate(first, last, 0.0L);
-  const long double mean = sum / static_cast<long double>(last - first);
-  // Round half away from zero at the hundredths; the epsilon absorbs binary noise such
-  // as 89.995 being stored as 89.99499999.
-  return static_cast<double>(std::round(mean * 100.0L + 1e-9L) / 100.0L);
+  std::span<const Decimal> kept(totals);
+  if (drop_extremes && totals.size() >= 5) kept = kept.subspan(1, kept.size() - 2);
+  return Decimal::mean(kept);
 }
 
 std::vector<Placement> place_selection(std::vector<Candidate> candidates,
@@ -84,7 +102,8 @@ std::vector<Placement> place_selection(std::vector<Candidate> candidates,
   std::vector<Placement> out;
   int position = 0;
   for (const Candidate& c : candidates) {
-    Placement p{c.brand, ++position, c.final, Outcome::kNotSelected, std::nullopt};
+    Placement p{c.brand, ++position, c.final,
+                c.final ? Outcome::kNotSelected : Outcome::kNotScored, std::nullopt};
     if (c.final)
       for (Title t : kTitlesHighestFirst)
         if (*c.final >= thresholds.of(t) && ledger.available(t)) {
@@ -105,7 +124,7 @@ std::vector<Placement> place_re_review(std::vector<Candidate> candidates,
   std::vector<Placement> out;
   int position = 0;
   for (const Candidate& c : candidates) {
-    Placement p{c.brand, ++position, c.final, Outcome::kNotSelected, c.current_title};
+    Placement p{c.brand, ++position, c.final, Outcome::kNotScored, c.current_title};
     if (c.final) {
       std::optional<Title> best;
       for (Title t : kTitlesHighestFirst) {

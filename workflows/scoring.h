@@ -8,8 +8,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "core/decimal.h"
 #include "core/time.h"
 
 namespace brandledger::workflows {
@@ -30,14 +32,18 @@ inline bool higher(Title a, Title b) {
 struct Criterion {
   std::string key;
   std::string name;
-  double max = 0;
+  Decimal max;
 };
 // 品牌识别 10, 内涵与定位 20, 载体与机制 20, 工作成效 30, 示范辐射 10, 现场讲述 10.
 std::vector<Criterion> default_rubric();
+// Points on every criterion of the default rubric, each in proportion to its maximum and
+// with at most one decimal, adding up to exactly `total` (0 to 100): demo data and tests.
+std::vector<std::pair<std::string, Decimal>> spread_over_default_rubric(Decimal total);
 
 struct Thresholds {
-  double top10 = 90, demonstration = 85, excellent = 80, rectify = 60;
-  double of(Title t) const {
+  Decimal top10 = Decimal::from_int(90), demonstration = Decimal::from_int(85),
+          excellent = Decimal::from_int(80), rectify = Decimal::from_int(60);
+  Decimal of(Title t) const {
     return t == Title::kTop10 ? top10 : t == Title::kDemonstration ? demonstration : excellent;
   }
 };
@@ -52,8 +58,8 @@ struct Quotas {
 
 // Each expert's total is the sum of its criterion points; with drop_extremes and at least
 // five totals one highest and one lowest are dropped; the final score is the mean of the
-// rest, rounded to 2 decimals. nullopt with no totals.
-std::optional<double> final_score(std::vector<double> totals, bool drop_extremes);
+// rest, rounded half up to 2 decimals, exactly. nullopt with no totals.
+std::optional<Decimal> final_score(std::vector<Decimal> totals, bool drop_extremes);
 
 enum class Outcome : std::uint8_t {
   kSelected,
@@ -62,13 +68,15 @@ enum class Outcome : std::uint8_t {
   kRetained,
   kDemoted,
   kRectifying,
-  kRevoked
+  kRevoked,
+  kNotScored  // fewer than min_scores when a round was closed with force
 };
 std::string_view outcome_code(Outcome outcome);
+std::optional<Outcome> parse_outcome(std::string_view code);
 
 struct Candidate {
   std::string brand;
-  std::optional<double> final;         // nullopt: too few scores to judge
+  std::optional<Decimal> final;        // nullopt: too few scores to judge
   Timestamp filed_at{};                // ties go to the earlier filing
   std::optional<Title> current_title;  // re-review: the title held now
 };
@@ -76,21 +84,21 @@ struct Candidate {
 struct Placement {
   std::string brand;
   int rank = 0;  // 1-based; brands without a final score rank last
-  std::optional<double> final;
+  std::optional<Decimal> final;
   Outcome outcome = Outcome::kNotSelected;
   std::optional<Title> title;  // the title it ends with (null: none)
 };
 
 // Ranks by final score (ties: earlier filing, then id). Walking the ranking, a brand gets
 // the highest title whose threshold it reaches and whose quota is not used up; the rest
-// are not selected.
+// are not selected, and a brand without a final score is not scored.
 std::vector<Placement> place_selection(std::vector<Candidate> candidates,
                                        const Thresholds& thresholds, const Quotas& quotas);
 
 // 优进劣出: from the final score and the title held, the best title reached — higher than
 // now and within quota (quotas limit promotions): promoted; equal: retained; lower:
 // demoted; none but at least the rectify threshold: rectifying; below: revoked. A brand
-// with too few scores keeps its title unchanged (not_selected: no judgement was made).
+// with too few scores keeps its title unchanged (not_scored: no judgement was made).
 std::vector<Placement> place_re_review(std::vector<Candidate> candidates,
                                        const Thresholds& thresholds, const Quotas& quotas);
 

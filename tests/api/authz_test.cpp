@@ -278,3 +278,65 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
     }
   }
 }
+
+TEST_CASE("round results: scores for the committee, auditors and each expert its own, the rest "
+          "after the notice, in scope, without scores") {
+  World w;
+  w.advance(0);
+  w.add_user("e9", "expert", "wc");  // from outside the programme, not on this round's panel
+  const std::string x = w.brand("b1"), y = w.brand("b3");  // units u1 and u2
+  const std::string base = "/v1/rounds/" + w.round({{x, 91}, {y, 86}}, 2031, /*notice=*/false);
+  auto items = [&](const std::string& who) {
+    return World::obj(w.as(who).get(base + "/results")).at("items").as_array();
+  };
+  auto experts_in = [](const boost::json::value& item) {
+    std::set<std::string> out;
+    for (const auto& s : item.at("scores").as_array()) out.insert(text(s.at("expert")));
+    return out;
+  };
+  for (const std::string who : {"committee", "auditor", "admin"}) {
+    INFO(who);
+    auto all = items(who);
+    REQUIRE(all.size() == 2);
+    CHECK(experts_in(all[0]) == std::set<std::string>{"e2", "e3", "e5"});  // x: not u1's e1, e4
+    CHECK(experts_in(all[1]) == std::set<std::string>{"e1", "e3", "e4", "e5"});
+    CHECK(all[0].at("final").to_number<double>() == 91);
+  }
+  // An expert of the panel: its own scores only, and no ranking before the notice.
+  auto mine = items("e2");
+  REQUIRE(mine.size() == 2);
+  CHECK(experts_in(mine[0]) == std::set<std::string>{"e2"});
+  CHECK(experts_in(mine[1]).empty());  // y is of e2's own unit: e2 did not score it
+  CHECK(mine[0].at("final").is_null());
+  CHECK(mine[0].at("rank").is_null());
+  CHECK(w.as("e9").get(base + "/results").status == 403);
+  // Unit and branch users: nothing before the notice is published.
+  for (const std::string who : {"u1", "b1", "u2", "b3"}) {
+    auto r = w.as(who).get(base + "/results");
+    INFO(who << " " << r.body);
+    CHECK(r.status == 403);
+    CHECK(r.code() == "forbidden");
+    CHECK(r.body.find("\"scores\"") == std::string::npos);
+  }
+
+  World::obj(w.as("committee").post(base + "/notice"));
+  auto brands_of = [&](const std::string& who) {
+    std::vector<std::string> out;
+    for (const auto& item : items(who)) {
+      CHECK_FALSE(item.as_object().contains("scores"));  // never per-expert scores
+      CHECK_FALSE(item.at("final").is_null());
+      CHECK_FALSE(item.at("outcome").is_null());
+      out.push_back(text(item.at("brand")));
+    }
+    return out;
+  };
+  CHECK(brands_of("b1") == std::vector<std::string>{x});
+  CHECK(brands_of("u1") == std::vector<std::string>{x});
+  CHECK(brands_of("b3") == std::vector<std::string>{y});
+  CHECK(brands_of("u2") == std::vector<std::string>{y});
+  CHECK(brands_of("b2").empty());
+  CHECK(brands_of("u3").empty());
+  mine = items("e2");
+  CHECK(mine[0].at("final").to_number<double>() == 91);
+  CHECK(experts_in(mine[0]) == std::set<std::string>{"e2"});
+}

@@ -58,7 +58,7 @@ TEST_CASE(
                    {"year", y},
                    {"quotas", {{"top10", 0}, {"demonstration", win.size()}, {"excellent", 0}}}}));
     const std::string base = "/v1/rounds/" + text(r.at("id"));
-    std::vector<std::pair<std::string, double>> scored;
+    std::vector<std::pair<std::string, int>> scored;
     for (auto& b : win) scored.emplace_back(b, 90);
     for (auto& b : lose) scored.emplace_back(b, 70);
     for (auto& [b, _] : scored)

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "core/decimal.h"
 #include "core/time.h"
 #include "support/temp_dir.h"
 #include "tests/api/server_process.h"
@@ -121,14 +122,20 @@ struct World {
     return id;
   }
 
-  static boost::json::object points(double total) {
-    return {{"identity", total * 0.1}, {"connotation", total * 0.2}, {"mechanism", total * 0.2},
-            {"effects", total * 0.3},  {"influence", total * 0.1},   {"presentation", total * 0.1}};
+  // Points on the default rubric adding up to the whole number `total`, each sent as the
+  // double nearest its one-decimal value (91 * 0.3 in doubles may be 27.299999999999997,
+  // which the server refuses as more than one decimal).
+  static boost::json::object points(int total) {
+    auto share = [total](int tenths) {  // tenths of the total, in hundredths of a point
+      return Decimal::from_hundredths(std::int64_t{total} * tenths * 10).to_double();
+    };
+    return {{"identity", share(1)}, {"connotation", share(2)}, {"mechanism", share(2)},
+            {"effects", share(3)},  {"influence", share(1)},   {"presentation", share(1)}};
   }
 
   // A round over the brands (id -> points): opened, nominated, scored by every expert
   // not of the brand's unit, closed; published for notice when `notice`.
-  std::string round(const std::vector<std::pair<std::string, double>>& brands, int year,
+  std::string round(const std::vector<std::pair<std::string, int>>& brands, int year,
                     bool notice = true, boost::json::object extra = {}) {
     boost::json::object open{{"name", std::to_string(year) + "年度评选"}, {"year", year}};
     for (auto& [k, v] : extra) open[k] = v;
@@ -152,7 +159,7 @@ struct World {
   }
 
   // A brand of `branch` named through a whole round.
-  std::string named(const std::string& branch, double points = 91) {
+  std::string named(const std::string& branch, int points = 91) {
     const std::string id = brand(branch);
     const std::string r = round({{id, points}}, 2031);
     advance(6);

@@ -1,5 +1,6 @@
 #include <boost/json.hpp>
 
+#include "engine/json_text.h"
 #include "tests/workflows/domain_fixture.h"
 #include "views/projections.h"
 #include "views/queries.h"
@@ -179,13 +180,15 @@ TEST_CASE(
   h.named("b1", "a", 91);
   h.filed_brand("b3", "b");
   h.ok(h.committee, "settings.put", "settings",
-       {{"assessment", {{"filed_points", 3}, {"title_bonus", {{"top10", 2}}}}}});
+       {{"assessment", {{"filed_points", 3.1}, {"title_bonus", {{"top10", 0.2}}}}}});
   auto r = h.read([&](auto&, auto& txn) { return views::assessment(h.engine(), txn, 2031); });
   const auto& branches = r.at("branches").as_array();
   REQUIRE(branches.size() == 2);
   CHECK(branches[0].at("brand") == "a");
-  CHECK(branches[0].at("points").as_double() == Approx(5));
-  CHECK(branches[1].at("points").as_double() == Approx(3));
+  // Exact decimals: 3.1 + 0.2 is 3.3 (in binary floating point, 3.3000000000000003).
+  CHECK(engine::to_text(branches[0].at("points")) == "3.3");
+  CHECK(engine::to_text(branches[1].at("points")) == "3.1");
+  CHECK(engine::to_text(r.at("units").as_array()[0].at("points")) == "3.3");
   CHECK(r.at("units").as_array().size() == 2);
   CHECK(h.read([&](auto&, auto& txn) { return views::assessment(h.engine(), txn, 2030); })
             .at("branches")

@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "support/temp_dir.h"
 #include "workflows/domain.h"
+#include "workflows/json_fields.h"
 #include "workflows/model.h"
 
 namespace brandledger::testing {
@@ -56,25 +57,28 @@ class Harness {
   engine::Actor expert(std::string id, std::string home) const { return actor(id, "expert", home); }
   engine::Actor system() const { return actor("system", "system", ""); }
 
-  engine::CommandOutcome run(const engine::Actor& who, std::string type, std::string stream,
-                             boost::json::object args = {}) {
+  // A command as `who`. The system actor's commands come as a timer firing would bring them
+  // (the engine refuses the system role otherwise), with their TimerFired event.
+  static engine::Command command(const engine::Actor& who, std::string type, std::string stream,
+                                 boost::json::object args) {
     engine::Command c;
     c.type = std::move(type);
     c.stream = std::move(stream);
     c.actor = who;
     c.args = std::move(args);
-    return engine_->execute(std::move(c));
+    if (who.role == "system") c.fired_timer = "test:" + c.type + "@" + c.stream;
+    return c;
+  }
+
+  engine::CommandOutcome run(const engine::Actor& who, std::string type, std::string stream,
+                             boost::json::object args = {}) {
+    return engine_->execute(command(who, std::move(type), std::move(stream), std::move(args)));
   }
 
   // Queues without waiting, so that many commands share a group commit.
   std::future<engine::CommandOutcome> submit(const engine::Actor& who, std::string type,
                                              std::string stream, boost::json::object args = {}) {
-    engine::Command c;
-    c.type = std::move(type);
-    c.stream = std::move(stream);
-    c.actor = who;
-    c.args = std::move(args);
-    return engine_->submit(std::move(c));
+    return engine_->submit(command(who, std::move(type), std::move(stream), std::move(args)));
   }
 
   // Waits for every queued command; REQUIREs each accepted.
@@ -99,14 +103,15 @@ class Harness {
   }
 
   // REQUIREs a refusal with this code, and that nothing was appended.
-  void refused(const engine::Actor& who, std::string type, std::string stream,
-               boost::json::object args, std::string_view code) {
+  engine::CommandOutcome refused(const engine::Actor& who, std::string type, std::string stream,
+                                 boost::json::object args, std::string_view code) {
     const auto before = head();
     auto o = run(who, type, stream, std::move(args));
     INFO(type << " on " << stream);
     REQUIRE(o.rejection);
     CHECK(o.rejection->code == code);
     CHECK(head() == before);
+    return o;
   }
 
   std::uint64_t head() {
@@ -182,8 +187,10 @@ class Harness {
 
   // Points on every default criterion adding up to `total` (at most 100).
   static boost::json::object points(double total) {
-    return {{"identity", total * 0.1}, {"connotation", total * 0.2}, {"mechanism", total * 0.2},
-            {"effects", total * 0.3},  {"influence", total * 0.1},   {"presentation", total * 0.1}};
+    boost::json::object out;
+    for (const auto& [key, p] : workflows::spread_over_default_rubric(Decimal::nearest(total)))
+      out[key] = workflows::decimal_json(p);
+    return out;
   }
 
   // Every expert not of the brand's own unit gives it `total` points in `round`.

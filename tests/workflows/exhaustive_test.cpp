@@ -138,7 +138,8 @@ TEST_CASE(
         args["brand"] = id;
         stream = round_stream("open");
       }
-      const auto before = h.head();
+      // A timer's command records that the timer fired, whatever it decides.
+      const auto before = h.head() + (command.actor.role == "system" ? 1 : 0);
       auto outcome = h.run(command.actor, command.type, stream, args);
       INFO(status_code(status) << " × " << command.type << " → "
                                << (outcome.rejection

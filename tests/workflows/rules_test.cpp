@@ -177,7 +177,7 @@ TEST_CASE("re-scoring before close replaces the earlier score") {
   h.score_all("r1", "x", 92, experts);
   CHECK(h.round("r1").scores.at("x").size() == 4);
   h.ok(h.committee, "round.close", round_stream("r1"));
-  CHECK(*h.round("r1").results.at(0).final == Approx(92));
+  CHECK(*h.round("r1").results.at(0).final == Decimal::from_int(92));
   CHECK(h.brand("x").proposed_title == Title::kTop10);
   h.refused(experts[1], "round.score", round_stream("r1"),
             {{"brand", "x"}, {"scores", Harness::points(50)}}, "illegal_transition");
@@ -192,15 +192,100 @@ TEST_CASE("closing refuses while scores are missing, unless forced") {
   h.score_all("r1", "x", 88, experts);
   h.ok(experts[0], "round.score", round_stream("r1"),
        {{"brand", "y"}, {"scores", Harness::points(95)}});
-  h.refused(h.committee, "round.close", round_stream("r1"), {}, "scores_missing");
+  auto refused =
+      h.refused(h.committee, "round.close", round_stream("r1"), {}, "scores_missing");
+  CHECK(refused.rejection->detail.find(": y;") != std::string::npos);  // names the brand
   h.ok(h.committee, "round.close", round_stream("r1"), {{"force", true}});
-  // y has one score, fewer than min_scores 3: ranked last, not selected.
+  // y has one score, fewer than min_scores 3: ranked last, not scored, back to filed.
   auto r = h.round("r1");
   CHECK(r.results.at(0).brand == "x");
   CHECK(r.results.at(1).brand == "y");
   CHECK_FALSE(r.results.at(1).final);
+  CHECK(r.results.at(1).outcome == Outcome::kNotScored);
+  CHECK(r.results.at(0).outcome == Outcome::kSelected);
   CHECK(h.brand("y").status() == BrandStatus::kFiled);
   CHECK(h.brand("x").status() == BrandStatus::kProposed);
+}
+
+TEST_CASE("closing needs min_scores per brand even when every assigned expert scored") {
+  Harness h;
+  auto experts = add_experts(h);
+  h.filed_brand("b1", "x");  // unit u1: experts e1 and e4 recuse
+  const std::vector<engine::Actor> two = {experts[1], experts[2]};
+  open_and_start(h, "r1", {"x"}, two);
+  h.score_all("r1", "x", 95, two);
+  h.refused(h.committee, "round.close", round_stream("r1"), {}, "scores_missing");
+  h.ok(h.committee, "round.close", round_stream("r1"), {{"force", true}});
+  CHECK(h.round("r1").results.at(0).outcome == Outcome::kNotScored);
+  CHECK(h.brand("x").status() == BrandStatus::kFiled);
+}
+
+TEST_CASE("a re-review brand left with too few scores keeps its title and stays due") {
+  Harness h;
+  auto experts = add_experts(h);
+  h.filed_brand("b1", "x");
+  h.filed_brand("b3", "y");
+  through_finalize(h, "r1", {{"x", 91}, {"y", 86}}, experts);
+  const auto due = h.brand("x").valid_until;
+  REQUIRE(due);
+  h.advance_days(3 * 365 - 10);
+  open_and_start(h, "rr", {"x", "y"}, experts, {{"kind", "re_review"}});
+  h.score_all("rr", "y", 87, experts);
+  h.ok(experts[1], "round.score", round_stream("rr"),
+       {{"brand", "x"}, {"scores", Harness::points(40)}});
+  h.refused(h.committee, "round.close", round_stream("rr"), {}, "scores_missing");
+  h.ok(h.committee, "round.close", round_stream("rr"), {{"force", true}});
+  h.ok(h.committee, "round.notice", round_stream("rr"));
+  h.advance_days(5);
+  h.ok(h.committee, "round.finalize", round_stream("rr"));
+  const auto& results = h.round("rr").results;
+  auto x = std::find_if(results.begin(), results.end(), [](auto& p) { return p.brand == "x"; });
+  REQUIRE(x != results.end());
+  CHECK(x->outcome == Outcome::kNotScored);
+  CHECK_FALSE(x->final);
+  CHECK(h.brand("x").status() == BrandStatus::kNamed);
+  CHECK(h.brand("x").title == Title::kTop10);
+  CHECK(h.brand("x").valid_until == due);  // no judgement: the re-review stays due
+  CHECK(h.brand("y").valid_until > due);   // judged: retained, validity extended
+}
+
+TEST_CASE("an expert from the committee or from outside scores brands of every unit") {
+  Harness h;
+  auto experts = add_experts(h);
+  const auto outsider = h.add_expert("dangxiao", "wc");  // 党校: belongs to the committee
+  h.refused(h.admin, "user.create", "user-bad",
+            {{"id", "bad"},
+             {"name", "n"},
+             {"role", "expert"},
+             {"org", "b1"},
+             {"token_sha256", std::string(64, '0')}},
+            "invalid_org");
+  h.filed_brand("b1", "x");
+  h.filed_brand("b3", "y");
+  std::vector<engine::Actor> panel = {experts[1], experts[2], outsider};
+  open_and_start(h, "r1", {"x", "y"}, panel);
+  h.ok(outsider, "round.score", round_stream("r1"), {{"brand", "x"}, {"scores", Harness::points(90)}});
+  h.ok(outsider, "round.score", round_stream("r1"), {{"brand", "y"}, {"scores", Harness::points(90)}});
+  CHECK(h.round("r1").scores.at("x").count("dangxiao") == 1);
+  CHECK(h.round("r1").scores.at("y").count("dangxiao") == 1);
+}
+
+TEST_CASE("points are exact decimals with at most one decimal place") {
+  Harness h;
+  auto experts = add_experts(h);
+  h.filed_brand("b1", "x");
+  open_and_start(h, "r1", {"x"}, experts);
+  // 9.2 + 19.9 + 19.9 + 29.9 + 9.9 + 0.1: 89 in binary floating point is 88.99999999999999.
+  boost::json::object scores{{"identity", 9.2},  {"connotation", 19.9}, {"mechanism", 19.9},
+                             {"effects", 29.9},  {"influence", 9.9},    {"presentation", 0.2}};
+  for (const auto& e : experts)
+    if (e.org != "u1") h.ok(e, "round.score", round_stream("r1"), {{"brand", "x"}, {"scores", scores}});
+  CHECK(h.round("r1").scores.at("x").begin()->second.total == Decimal::from_int(89));
+  scores["identity"] = 9.25;
+  h.refused(experts[1], "round.score", round_stream("r1"), {{"brand", "x"}, {"scores", scores}},
+            "invalid_field");
+  h.ok(h.committee, "round.close", round_stream("r1"));
+  CHECK(*h.round("r1").results.at(0).final == Decimal::from_int(89));
 }
 
 TEST_CASE("quotas: a unit nominates within its quota and the committee is not bound by it") {
