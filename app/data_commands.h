@@ -12,7 +12,8 @@ int run_stats(const std::filesystem::path& data_dir);
 // table by table with the ones kept inline.
 int run_verify(const std::filesystem::path& data_dir);
 int run_backup(const std::filesystem::path& data_dir, const std::filesystem::path& out_dir);
-// Every event as one JSON object per line (API.md's event shape), oldest first.
+// Every event as one JSON object per line, oldest first: API.md's event with its data as
+// stored, plus stream_prev, schema_version and record_format (docs/FORMAT.md section 4).
 int run_export(const std::filesystem::path& data_dir);
 int run_rebuild(const std::filesystem::path& data_dir);
 

@@ -24,7 +24,8 @@ commands on a data dir (safe while a server runs on it):
   verify  --data DIR             the hash chain (names the first bad position), then every
                                  view against a rebuild from the log
   backup  --data DIR --out DIR   a consistent, compacted copy taken while writers go on
-  export  --data DIR             every event as NDJSON on stdout
+  export  --data DIR             every event as NDJSON on stdout, with all its hash covers
+                                 (docs/FORMAT.md; tools/verify_export.py checks it)
 
 with the server stopped:
   rebuild --data DIR             recompute every view from the log

@@ -445,6 +445,8 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
     out->rejection = std::move(decision.rejection);
     if (!timer) return Status::Ok();
   } else {
+    // Data is stored as Boost.JSON writes it; docs/FORMAT.md 4.3 holds auditors' verifiers
+    // to exactly these bytes, so another serializer here needs a new record format.
     for (EventDraft& draft : decision.events)
       req.events.push_back({std::move(draft.stream), draft.type, to_text(draft.data),
                             domain_.upcasters.current(draft.type)});

@@ -11,6 +11,7 @@ packages=(
   libssl-dev                                    # SHA-256, TLS
   libgoogle-perftools-dev                       # tcmalloc_minimal, the programs' allocator
   catch2                                        # tests
+  python3                                       # tools/verify_export.py, run by the tests
 )
 
 missing=()

@@ -1,5 +1,7 @@
 // The on-disk encoding of BrandLedger's LMDB tables. This grammar is the format contract:
 // change it only with a new kSchemaVersion (storage/environment.h) and an upgrade path.
+// docs/FORMAT.md spells out the event record and its hash for auditors, byte for byte, and
+// how an `export` line maps to it: keep the two in step.
 //
 //   u8, u32, u64, i64 := fixed width, little-endian (i64 two's complement)
 //   u64be             := 8 bytes big-endian, so that byte order is numeric order in keys

@@ -2,34 +2,17 @@
 // export, backup, rebuild, lifecycle.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <string>
 
 #include "storage/codec.h"
+#include "tests/app/command_line.h"
 #include "tests/workflows/domain_fixture.h"
 #include "views/projections.h"
 
 using namespace brandledger;
+using testing::run;
 
 namespace {
-
-struct Run {
-  int code;
-  std::string out;
-};
-
-Run run(const std::string& args) {
-  const std::string cmd = std::string(BRANDLEDGER_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 // A data dir with a few brands in it, written by an engine that is then closed.
 std::filesystem::path make_data(testing::TempDir& dir) {
