@@ -181,6 +181,16 @@ Exported& exported() {
   return e;
 }
 
+// The first one-decimal score in the export, e.g. "identity":9.2 (its number's text).
+std::string decimal_score(const std::vector<std::string>& lines) {
+  const std::regex score(R"("identity":([0-9]+\.[0-9])[,}])");
+  std::smatch m;
+  for (const auto& line : lines)
+    if (std::regex_search(line, m, score)) return "\"identity\":" + m[1].str();
+  FAIL("no decimal score in the export");
+  return "";
+}
+
 // The position of the first line holding `needle` (the line number, as positions are).
 std::size_t first_line_with(const std::vector<std::string>& lines, const std::string& needle) {
   for (std::size_t i = 0; i < lines.size(); ++i)
@@ -206,8 +216,9 @@ TEST_CASE("the verifier accepts a real export: Chinese text, decimals, every eve
 
   const std::string text = read_file(e.file);
   CHECK_THAT(text, Catch::Contains("萱姐姐"));
-  // A score as the server stored it, with the digits a reader would have rounded away.
-  CHECK_THAT(text, Catch::Contains("\"identity\":9.200000000000001E0"));
+  // Scores are exact decimals, stored in plain notation (9.2, never 9.200000000000001E0).
+  CHECK(std::regex_search(text, std::regex(R"("identity":[0-9]+\.[0-9][,}])")));
+  CHECK_FALSE(std::regex_search(text, std::regex(R"(":-?[0-9]+(\.[0-9]+)?[eE])")));
   CHECK_THAT(text,
              Catch::Contains("\\\"虚报\\\"成效\\n见附件\\\\第2条\\t（复核）/\\u0001\\u001f\x7f é"));
 
@@ -231,20 +242,22 @@ TEST_CASE("the verifier names the first bad position of a tampered export") {
   const auto tampered = e.dir / "tampered.ndjson";
   std::size_t position = 0;
 
+  const std::string score = decimal_score(lines);  // e.g. "identity":9.2
   SECTION("one digit of a score in data") {
-    position = first_line_with(lines, "9.200000000000001E0");
+    position = first_line_with(lines, score);
     auto& line = lines[position - 1];
-    line[line.find("9.200000000000001E0")] = '8';
+    char& digit = line[line.find(score) + score.size() - 1];
+    digit = digit == '9' ? '8' : static_cast<char>(digit + 1);
   }
   SECTION("one byte of a Chinese comment") {
     position = first_line_with(lines, "\"comment\":\"整改不到位\"");
     auto& line = lines[position - 1];
     line[line.find("整改不到位") + 2] ^= 0x01;
   }
-  SECTION("the same score written as a reader would round it") {
-    position = first_line_with(lines, "9.200000000000001E0");
+  SECTION("the same score written in another notation") {
+    position = first_line_with(lines, score);
     auto& line = lines[position - 1];
-    line.replace(line.find("9.200000000000001E0"), 19, "9.200000000000001");
+    line.insert(line.find(score) + score.size(), "0");  // 9.2 -> 9.20: the same number
   }
   SECTION("an event left out") {
     position = lines.size() / 2;
