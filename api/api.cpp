@@ -274,14 +274,18 @@ void run_command(const CallPtr& call, engine::Command command,
         call->api.post([call, done, outcome = std::move(outcome)] {
           if (outcome.rejection) return call->reply(problem(*outcome.rejection));
           if (!outcome.error.ok()) {
-            spdlog::error("command failed: {}", outcome.error.to_string());
+            spdlog::error("command {} failed: {}", call->req.path, outcome.error.to_string());
+            if (outcome.error.code() == Status::Code::kInternal)
+              return call->reply(problem(500, "internal",
+                                         "the server failed on this command; nothing was written"));
             return call->reply(problem(503, "unavailable",
                                        "the command could not be stored; nothing was written"));
           }
           try {
             call->reply(done(outcome));
           } catch (const std::exception& e) {
-            call->reply(problem(500, "internal", e.what()));
+            spdlog::error("answering {} failed: {}", call->req.path, e.what());
+            call->reply(problem(500, "internal", "the server failed to answer"));
           }
         });
       });

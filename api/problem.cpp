@@ -24,16 +24,18 @@ std::string_view title_of(unsigned status) {
 
 }  // namespace
 
-Response problem(unsigned status, std::string_view code, std::string_view detail) {
+Response problem(unsigned status, std::string_view code, std::string_view detail,
+                 std::string_view field) {
   Response r;
   r.status = status;
   r.content_type = "application/problem+json";
-  r.body = boost::json::serialize(
-      boost::json::object{{"type", "https://brandledger.example/problems/" + std::string(code)},
-                          {"title", title_of(status)},
-                          {"status", status},
-                          {"code", code},
-                          {"detail", detail}});
+  boost::json::object body{{"type", "https://brandledger.example/problems/" + std::string(code)},
+                           {"title", title_of(status)},
+                           {"status", status},
+                           {"code", code},
+                           {"detail", detail}};
+  if (!field.empty()) body["field"] = field;  // API.md: field errors name the field
+  r.body = boost::json::serialize(body);
   return r;
 }
 
@@ -52,7 +54,7 @@ unsigned status_of(engine::RejectionKind kind) {
 }
 
 Response problem(const engine::Rejection& r) {
-  return problem(status_of(r.kind), r.code, r.detail);
+  return problem(status_of(r.kind), r.code, r.detail, r.field);
 }
 
 }  // namespace brandledger::api

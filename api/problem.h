@@ -9,7 +9,9 @@
 
 namespace brandledger::api {
 
-Response problem(unsigned status, std::string_view code, std::string_view detail);
+// `field`: the argument at fault, for field errors ("" leaves the member out).
+Response problem(unsigned status, std::string_view code, std::string_view detail,
+                 std::string_view field = {});
 
 // 400 invalid, 403 forbidden, 404 not found, 409 illegal transition or duplicate,
 // 412 version mismatch, 422 a business rule.

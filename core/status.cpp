@@ -13,6 +13,7 @@ std::string_view code_name(Status::Code code) {
     case Status::Code::kMapFull: return "map full";
     case Status::Code::kUnsupported: return "unsupported";
     case Status::Code::kBusy: return "busy";
+    case Status::Code::kInternal: return "internal";
   }
   return "unknown";
 }

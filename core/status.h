@@ -27,6 +27,7 @@ class Status {
     kMapFull,      // the LMDB map is full; the environment grows it and retries
     kUnsupported,  // e.g. a data dir written by a newer format
     kBusy,         // e.g. too many readers
+    kInternal,     // a defect inside the server (an unexpected exception): never the caller's
   };
 
   Status() = default;
@@ -42,6 +43,7 @@ class Status {
   static Status MapFull(std::string msg) { return {Code::kMapFull, std::move(msg)}; }
   static Status Unsupported(std::string msg) { return {Code::kUnsupported, std::move(msg)}; }
   static Status Busy(std::string msg) { return {Code::kBusy, std::move(msg)}; }
+  static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

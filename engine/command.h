@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,24 @@ struct Rejection {
   RejectionKind kind = RejectionKind::kRule;
   std::string code;    // machine readable, e.g. "incomplete_four_haves"
   std::string detail;  // for people
+  std::string field;   // the argument at fault, for kInvalid ("" when none)
+};
+
+// Thrown by a handler for a malformed argument: the command is refused (kInvalid, `code`,
+// naming the field). Any other exception out of a handler is a defect in the server, never
+// blamed on the caller: the command fails with Status::Internal and the batch goes on.
+class ArgumentError : public std::invalid_argument {
+ public:
+  ArgumentError(std::string field, const std::string& what, std::string code = "invalid_field")
+      : std::invalid_argument(field + ": " + what),
+        field_(std::move(field)),
+        code_(std::move(code)) {}
+  const std::string& field() const { return field_; }
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string field_;
+  std::string code_;
 };
 
 // One event a decision wants appended.
@@ -69,9 +88,19 @@ struct StreamGuard {
   std::uint64_t version = 0;
 };
 
+// A write to the secrets table (storage::LogTables::secrets) in the command's transaction:
+// credentials go there, never into an event. No value: erase the key.
+struct SecretWrite {
+  std::string key;
+  std::optional<std::string> value;
+};
+
 struct Decision {
   std::vector<EventDraft> events;
   std::vector<StreamGuard> guards;
+  // Applied only with the events (a rejection writes none), and never replayed: a rebuild
+  // leaves the secrets table as it is.
+  std::vector<SecretWrite> secrets;
   std::optional<Rejection> rejection;
   // Anything the caller should get back beyond the positions (e.g. a new objection's id).
   boost::json::value reply;

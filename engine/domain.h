@@ -27,6 +27,7 @@
 namespace brandledger::engine {
 
 class AggregateState;
+class Engine;
 
 // An event as projections and aggregates see it: the stored envelope, and its data parsed
 // and upcast to the current schema. Projections also get the stream's aggregate as this
@@ -105,6 +106,8 @@ class DecideContext {
   // The stream as every command accepted before this one left it.
   virtual Result<StreamState> load(std::string_view stream) = 0;
   virtual const ViewReader& views() const = 0;
+  // A value of the secrets table, as the commands before this one left it.
+  virtual Result<std::optional<std::string>> secret(std::string_view key) const = 0;
 };
 
 using CommandHandler = std::function<Decision(const Command&, DecideContext&)>;
@@ -128,6 +131,9 @@ struct Domain {
   // tables or what it writes in them: the engine rebuilds every view of a data dir whose
   // views carry another version (or none) when it opens it for writing.
   std::uint32_t views_version = 1;
+  // Run at every writable open, after the views are current and before the writer starts:
+  // one-time moves of the domain's own data (e.g. credentials older versions logged).
+  std::vector<std::function<Status(Engine&)>> on_open;
 
   // Every view table the projections (and the engine's timers) use.
   std::vector<std::string> view_tables() const;

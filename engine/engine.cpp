@@ -82,15 +82,22 @@ namespace {
 class CommandContext final : public DecideContext {
  public:
   CommandContext(std::function<Result<StreamState>(std::string_view)> load, const ViewReader& views,
-                 Timestamp now)
-      : load_(std::move(load)), views_(views), now_(now) {}
+                 const storage::Table& secrets, const storage::Txn& txn, Timestamp now)
+      : load_(std::move(load)), views_(views), secrets_(secrets), txn_(txn), now_(now) {}
   Timestamp now() const override { return now_; }
   Result<StreamState> load(std::string_view stream) override { return load_(stream); }
   const ViewReader& views() const override { return views_; }
+  Result<std::optional<std::string>> secret(std::string_view key) const override {
+    BL_ASSIGN_OR_RETURN(auto value, secrets_.get(txn_, key));
+    if (!value) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(*value));
+  }
 
  private:
   std::function<Result<StreamState>(std::string_view)> load_;
   const ViewReader& views_;
+  const storage::Table& secrets_;
+  const storage::Txn& txn_;
   Timestamp now_;
 };
 
@@ -160,6 +167,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
   }
 
   if (!engine->options_.read_only) {
+    for (const auto& on_open : engine->domain_.on_open) BL_RETURN_IF_ERROR(on_open(*engine));
     engine->writer_ = std::thread([e = engine.get()] {
       name_this_thread("bl-writer");
       e->writer_loop();
@@ -288,7 +296,18 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
         }
         if (excluded[i]) continue;
         outcomes[i] = CommandOutcome{};
-        Status st = run_command(batch[i].command, ctx, &outcomes[i]);
+        Status st;
+        // A throw from a handler, an apply or a projection fails this command alone: the
+        // transaction runs again without it and the writer lives on.
+        try {
+          st = run_command(batch[i].command, ctx, &outcomes[i]);
+        } catch (const std::exception& e) {
+          st = Status::Internal("command " + batch[i].command.type + " on " +
+                                batch[i].command.stream + " threw: " + e.what());
+        } catch (...) {
+          st = Status::Internal("command " + batch[i].command.type + " on " +
+                                batch[i].command.stream + " threw a non-exception");
+        }
         if (!st.ok()) {
           failing = i;
           return st;
@@ -412,17 +431,22 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
             if (!state.ok()) load_error = state.status();
             return state;
           },
-          batch.views, occurred);
+          batch.views, env_->log_tables().secrets, batch.txn, occurred);
       try {
         decision = handler->second(cmd, ctx);
+      } catch (const ArgumentError& e) {
+        decision = Decision::reject(RejectionKind::kInvalid, e.code(), e.what());
+        decision.rejection->field = e.field();
       } catch (const StorageFailure& e) {
         return e.status();
-      } catch (const std::exception& e) {
-        decision = Decision::reject(RejectionKind::kInvalid, "bad_request", e.what());
-      }
+      }  // anything else: a defect, which process() turns into Status::Internal
       BL_RETURN_IF_ERROR(load_error);
     }
   }
+
+  if (!decision.rejection && !decision.secrets.empty() && decision.events.empty())
+    return Status::Internal(cmd.type + " changes secrets without an event saying so");
+  if (decision.rejection) decision.secrets.clear();  // a refusal writes nothing
 
   storage::AppendRequest req;
   req.actor = cmd.actor;
@@ -469,6 +493,14 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
   }
   BL_RETURN_IF_ERROR(st);
   batch.last_occurred = occurred;
+  // Credentials change with the events that record it, in the same transaction.
+  const storage::Table& secrets = env_->log_tables().secrets;
+  for (const SecretWrite& w : decision.secrets) {
+    if (w.value)
+      BL_RETURN_IF_ERROR(secrets.put(batch.txn, w.key, *w.value));
+    else
+      BL_RETURN_IF_ERROR(secrets.erase(batch.txn, w.key).status());
+  }
 
   for (const storage::EventView& ev : written) {
     auto it = batch.changed.find(ev.stream);

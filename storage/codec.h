@@ -27,6 +27,8 @@
 //                 from its events; format 1 stored them here too: storage/upgrade.cpp)
 //   meta          key   := "schema_version"  value := u32
 //                 (the layers above keep their own small keys here)
+//   secrets       key, value := the domain's bytes (credentials: workflows/credentials.h);
+//                 outside the hash chain, so that no event ever holds a secret
 //   view.*        the engine's projections; their keys and values are the engine's.
 #pragma once
 

@@ -90,6 +90,11 @@ Status Environment::open_tables(const EnvironmentOptions& options) {
   if (s.ok()) s = open_one("streams", 0, &log_.streams);
   if (s.ok()) s = open_one("commands", 0, &log_.commands);
   if (s.ok()) s = open_one("meta", 0, &log_.meta);
+  if (s.ok()) {
+    s = open_one("secrets", 0, &log_.secrets);
+    // Format 3 added it; reading an older data dir goes on to say it must be upgraded.
+    if (s.code() == Status::Code::kNotFound && read_only_) s = Status::Ok();
+  }
   for (std::size_t i = 0; s.ok() && i < options.view_tables.size(); ++i) {
     Table view;
     s = open_one("view." + options.view_tables[i], 0, &view);

@@ -39,7 +39,8 @@ class Preallocator;
 // upgraded in place when opened for writing (storage/upgrade.h).
 //   1  the first format
 //   2  the idempotency table keeps an append's positions only
-inline constexpr std::uint32_t kSchemaVersion = 2;
+//   3  a `secrets` table for credentials, outside the log
+inline constexpr std::uint32_t kSchemaVersion = 3;
 // The meta key that holds it.
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
 
@@ -62,6 +63,11 @@ struct LogTables {
   Table streams;   // stream -> head version and position
   Table commands;  // command id -> the positions of the first append
   Table meta;      // "schema_version", and small settings of the layers above
+  // Credentials (token and password hashes, sessions): never in the hash-chained log, so
+  // no reader of events sees them; kept by backup, left alone by rebuild, never exported.
+  // Its keys and values are the domain's. Unset (never opened) on a read-only open of a
+  // data dir from before format 3.
+  Table secrets;
 };
 
 struct TableStats {

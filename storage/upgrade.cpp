@@ -40,6 +40,8 @@ Status upgrade_format(const LogTables& tables, WriteTxn& txn, std::uint32_t from
   if (from < kOldestUpgradableFormat || from >= kSchemaVersion)
     return Status::InvalidArgument("no upgrade from format " + std::to_string(from));
   if (from < 2) BL_RETURN_IF_ERROR(commands_keep_positions_only(tables, txn));
+  // 2 -> 3: the secrets table, which open() has just created empty. The domain moves the
+  // credentials older versions logged into it (workflows/credentials.h).
   return tables.meta.put(txn, kSchemaVersionKey, encode_u32(kSchemaVersion));
 }
 

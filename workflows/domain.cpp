@@ -6,14 +6,8 @@
 namespace brandledger::workflows {
 
 void add_handler(engine::Domain& domain, std::string type, engine::CommandHandler handler) {
-  domain.handlers[std::move(type)] = [h = std::move(handler)](const engine::Command& c,
-                                                              DecideContext& ctx) {
-    try {
-      return h(c, ctx);
-    } catch (const ArgumentError& e) {
-      return reject(RejectionKind::kInvalid, "invalid_field", e.what());
-    }
-  };
+  // An ArgumentError thrown by the handler is refused by the engine, naming the field.
+  domain.handlers[std::move(type)] = std::move(handler);
 }
 
 engine::Domain make_domain() {

@@ -14,18 +14,11 @@
 
 #include "core/decimal.h"
 #include "core/time.h"
+#include "engine/command.h"
 
 namespace brandledger::workflows {
 
-class ArgumentError : public std::invalid_argument {
- public:
-  ArgumentError(std::string field, const std::string& what)
-      : std::invalid_argument(field + ": " + what), field_(std::move(field)) {}
-  const std::string& field() const { return field_; }
-
- private:
-  std::string field_;
-};
+using engine::ArgumentError;
 
 // Event data.
 std::string str(const boost::json::object& o, std::string_view key);

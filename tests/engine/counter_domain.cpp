@@ -10,8 +10,7 @@ using engine::RejectionKind;
 
 std::int64_t num(const boost::json::object& o, const char* key) {
   const auto* v = o.if_contains(key);
-  if (v == nullptr || !v->is_int64())
-    throw std::invalid_argument(std::string("missing number ") + key);
+  if (v == nullptr || !v->is_int64()) throw engine::ArgumentError(key, "is required, a number");
   return v->as_int64();
 }
 
@@ -28,6 +27,10 @@ class CounterViews final : public engine::Projection {
       t.command = "counter.ring";
       t.stream = std::string(e.stream);
       return views.schedule_timer(t);
+    }
+    if (e.type == "Poisoned") {
+      // A projection with a defect: std::stoll throws on a value that is not a number.
+      return views.put("totals", "poison", std::to_string(std::stoll("not a number")));
     }
     if (e.type == "Rang") {
       BL_ASSIGN_OR_RETURN(auto rings, views.get("rings", e.stream));
@@ -107,6 +110,17 @@ engine::Domain counter_domain(int schema) {
     Decision d;
     d.events.push_back({c.stream, "Added", {{"n", -n}}});
     d.events.push_back({to, "Added", {{"n", n}}});
+    return d;
+  };
+  // Defects, for the engine's exception boundary: a handler that throws, and an event whose
+  // projection throws.
+  domain.handlers["counter.explode"] = [](const engine::Command&,
+                                          engine::DecideContext&) -> Decision {
+    throw std::runtime_error("a defect in a handler");
+  };
+  domain.handlers["counter.poison"] = [](const engine::Command& c, engine::DecideContext&) {
+    Decision d;
+    d.events.push_back({c.stream, "Poisoned", {}});
     return d;
   };
   domain.handlers["counter.schedule"] = [](const engine::Command& c, engine::DecideContext&) {

@@ -113,6 +113,37 @@ TEST_CASE("after_answers runs once a batch, after all of that batch's answers") 
   CHECK(e->metrics().batches.value() == 5);
 }
 
+TEST_CASE("a throw from a handler or a projection fails that command alone, as internal") {
+  TempDir dir;
+  auto e = open_engine(dir.path());
+  std::vector<std::future<CommandOutcome>> answers;
+  {
+    WriterGate gate(*e, command("counter.open", "counter-a"));  // the rest share one batch
+    answers.push_back(e->submit(command("counter.add", "counter-a", {{"n", 1}})));
+    answers.push_back(e->submit(command("counter.explode", "counter-a")));
+    answers.push_back(e->submit(command("counter.add", "counter-a", {{"n", 2}})));
+    answers.push_back(e->submit(command("counter.poison", "counter-a")));
+    answers.push_back(e->submit(command("counter.add", "counter-a", {{"n", 4}})));
+    answers.push_back(e->submit(command("counter.add", "counter-a", {{"m", 4}})));
+  }
+  std::vector<CommandOutcome> o;
+  for (auto& a : answers) o.push_back(a.get());
+  CHECK(o[0].accepted());
+  CHECK(o[1].error.code() == Status::Code::kInternal);  // never blamed on the caller
+  CHECK_FALSE(o[1].rejection);
+  CHECK(o[2].accepted());
+  CHECK(o[3].error.code() == Status::Code::kInternal);
+  CHECK(o[4].accepted());
+  // A malformed argument is the caller's: refused, naming the field.
+  REQUIRE(o[5].rejection);
+  CHECK(o[5].rejection->kind == RejectionKind::kInvalid);
+  CHECK(o[5].rejection->code == "invalid_field");
+  CHECK(o[5].rejection->field == "n");
+  CHECK(log_events(*e) == 4);  // the open and three adds: nothing of the failed ones
+  CHECK(view(*e, "counters", "counter-a") == "7");
+  CHECK(e->execute(command("counter.add", "counter-a", {{"n", 1}})).accepted());  // lives on
+}
+
 TEST_CASE("a command decides on what the command before it in the same batch did") {
   TempDir dir;
   auto e = open_engine(dir.path());
