@@ -13,6 +13,7 @@
 #include "views/projections.h"
 #include "views/queries.h"
 #include "views/render.h"
+#include "workflows/credentials.h"
 #include "workflows/json_fields.h"
 #include "workflows/lookups.h"
 #include "workflows/model.h"
@@ -66,9 +67,9 @@ std::optional<engine::Actor> authenticate(Api::Impl& api, std::string_view autho
   if (!txn.ok()) return std::nullopt;
   engine::ViewReader views(engine.environment(), *txn);
   try {
-    auto id = workflows::user_by_token(views, digest);
-    if (!id) return std::nullopt;
-    auto user = views::get_user(views, *id);
+    auto token = workflows::token_by_hash(engine, *txn, digest);
+    if (!token.ok() || !*token) return std::nullopt;
+    auto user = views::get_user(views, (*token)->user);
     if (!user.ok() || !*user) return std::nullopt;
     const auto& u = **user;
     engine::Actor actor{workflows::str(u, "id"), workflows::str(u, "name"),
@@ -401,6 +402,10 @@ std::string new_token() {
   return to_hex(d);
 }
 
+std::string new_token_id() {
+  return "tk-" + new_token().substr(0, 8);
+}
+
 Status bootstrap_admin(engine::Engine& engine, const std::string& token) {
   {
     BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, engine.begin_read());
@@ -420,7 +425,8 @@ Status bootstrap_admin(engine::Engine& engine, const std::string& token) {
   c.args = {{"id", "admin"},
             {"name", "系统管理员"},
             {"role", "admin"},
-            {"token_sha256", to_hex(sha256(token))}};
+            {"token_sha256", to_hex(sha256(token))},
+            {"token_id", new_token_id()}};
   auto outcome = engine.execute(std::move(c));
   if (outcome.rejection)
     return Status::InvalidArgument(outcome.rejection->code + ": " + outcome.rejection->detail);

@@ -51,5 +51,7 @@ Status bootstrap_admin(engine::Engine& engine, const std::string& token);
 
 // A new random 256-bit token, as 64 hex digits.
 std::string new_token();
+// A new short public id for a token ("tk-" and 8 random hex digits), unrelated to its text.
+std::string new_token_id();
 
 }  // namespace brandledger::api

@@ -89,6 +89,7 @@ void add_org_routes(Api::Impl& api) {
     const std::string id = str(*body, "id");
     const std::string token = new_token();
     (*body)["token_sha256"] = to_hex(sha256(token));
+    (*body)["token_id"] = new_token_id();
     engine::Command cmd = make_command("user.create", workflows::user_stream(id), *body);
     run_command(c, std::move(cmd), [c, id, token](const engine::CommandOutcome& o) {
       Response r = current_doc(c, views::kUsers, id, 201);

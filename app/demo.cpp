@@ -147,7 +147,8 @@ Result<std::string> load_demo(engine::Engine& engine, const std::string& admin_t
            {"name", u.name},
            {"role", u.role},
            {"org", u.org},
-           {"token_sha256", to_hex(sha256(token))}});
+           {"token_sha256", to_hex(sha256(token))},
+           {"token_id", api::new_token_id()}});
   };
   // The administrator comes first: business time never runs backwards through the log,
   // so nothing may be dated now before the history is written.

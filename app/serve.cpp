@@ -40,15 +40,24 @@ int run_serve(const ServeOptions& o) {
   engine_options.data_dir = o.data_dir;
   engine_options.manual_clock = o.manual_clock;
   engine_options.preallocate_ahead = std::size_t{64} << 20;
+  std::string bootstrap_token;
+  if (const char* t = std::getenv("BRANDLEDGER_BOOTSTRAP_TOKEN"); t != nullptr && *t != '\0')
+    bootstrap_token = t;
+  // A short bootstrap token is an administrator's password anyone can guess offline or
+  // online: refuse it before anything is opened or created.
+  constexpr std::size_t kMinBootstrapToken = 24;
+  if (!bootstrap_token.empty() && bootstrap_token.size() < kMinBootstrapToken) {
+    std::cerr << "brandledger: BRANDLEDGER_BOOTSTRAP_TOKEN is " << bootstrap_token.size()
+              << " characters long; it must be at least " << kMinBootstrapToken
+              << " (e.g. openssl rand -hex 24)\n";
+    return 2;
+  }
   auto engine = engine::Engine::open(engine_options, views::make_full_domain());
   if (!engine.ok()) {
     std::cerr << "brandledger: " << engine.status().to_string() << "\n";
     return 1;
   }
 
-  std::string bootstrap_token;
-  if (const char* t = std::getenv("BRANDLEDGER_BOOTSTRAP_TOKEN"); t != nullptr && *t != '\0')
-    bootstrap_token = t;
   // The demo's history is dated in the past, so it goes in before anything dated now.
   if (o.demo) {
     auto logins = load_demo(**engine, bootstrap_token);

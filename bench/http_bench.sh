@@ -26,7 +26,7 @@ fi
 DATA="$(mktemp -d)"
 PORT=$((20000 + RANDOM % 20000))
 BASE="http://127.0.0.1:$PORT"
-ADMIN=bench-admin-token
+ADMIN=bench-admin-token-0123456789
 BRANDLEDGER_BOOTSTRAP_TOKEN=$ADMIN "$BIN" serve --data "$DATA/data" --listen "127.0.0.1:$PORT" \
   --threads "$THREADS" --log-format json > "$DATA/server.log" 2>&1 &
 SERVER=$!

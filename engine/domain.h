@@ -131,9 +131,10 @@ struct Domain {
   // tables or what it writes in them: the engine rebuilds every view of a data dir whose
   // views carry another version (or none) when it opens it for writing.
   std::uint32_t views_version = 1;
-  // Run at every writable open, after the views are current and before the writer starts:
-  // one-time moves of the domain's own data (e.g. credentials older versions logged).
-  std::vector<std::function<Status(Engine&)>> on_open;
+  // Run at every writable open, each in a write transaction of its own, after the views are
+  // current and before the writer starts: one-time moves of the domain's own data (e.g.
+  // credentials older versions logged). They keep their own markers of what is done.
+  std::vector<std::function<Status(const Engine&, storage::WriteTxn&)>> on_open;
 
   // Every view table the projections (and the engine's timers) use.
   std::vector<std::string> view_tables() const;

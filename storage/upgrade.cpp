@@ -4,8 +4,11 @@
 #include <utility>
 #include <vector>
 
+#include <lmdb.h>
+
 #include "storage/codec.h"
 #include "storage/environment.h"
+#include "storage/lmdb_status.h"
 
 namespace brandledger::storage {
 namespace {
@@ -34,6 +37,18 @@ Status commands_keep_positions_only(const LogTables& t, WriteTxn& txn) {
   return Status::Ok();
 }
 
+// Format 3 keeps credentials in the secrets table only. Format 2 data dirs also held each
+// token hash in a view ("view.users_by_token") that no build reads any more: dropped, so
+// that no copy stays behind outside the secrets table (the events keep theirs).
+Status drop_token_view(WriteTxn& txn) {
+  MDB_dbi dbi = 0;
+  int rc = mdb_dbi_open(txn.handle(), "view.users_by_token", 0, &dbi);
+  if (rc == MDB_NOTFOUND) return Status::Ok();
+  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "open view.users_by_token");
+  rc = mdb_drop(txn.handle(), dbi, 1);
+  return rc == MDB_SUCCESS ? Status::Ok() : status_from_lmdb(rc, "drop view.users_by_token");
+}
+
 }  // namespace
 
 Status upgrade_format(const LogTables& tables, WriteTxn& txn, std::uint32_t from) {
@@ -42,6 +57,7 @@ Status upgrade_format(const LogTables& tables, WriteTxn& txn, std::uint32_t from
   if (from < 2) BL_RETURN_IF_ERROR(commands_keep_positions_only(tables, txn));
   // 2 -> 3: the secrets table, which open() has just created empty. The domain moves the
   // credentials older versions logged into it (workflows/credentials.h).
+  if (from < 3) BL_RETURN_IF_ERROR(drop_token_view(txn));
   return tables.meta.put(txn, kSchemaVersionKey, encode_u32(kSchemaVersion));
 }
 

@@ -66,7 +66,9 @@ struct BrandKeys {
 
 // Bump with every change to what the projections write (engine::Domain::views_version).
 //   2  documents in the answers' JSON text; brand_keys
-inline constexpr std::uint32_t kViewsVersion = 2;
+//   3  exact decimals (whole values as integers); no users_by_token (credentials moved to
+//      the secrets table)
+inline constexpr std::uint32_t kViewsVersion = 3;
 
 std::vector<std::shared_ptr<engine::Projection>> make_projections();
 

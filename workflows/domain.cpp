@@ -1,5 +1,6 @@
 #include "workflows/domain.h"
 
+#include "workflows/credentials.h"
 #include "workflows/decide.h"
 #include "workflows/lookups.h"
 
@@ -19,6 +20,7 @@ engine::Domain make_domain() {
   d.aggregates.push_back(
       {std::string(kSettingsStream), [] { return std::make_unique<SettingsState>(); }});
   d.projections.push_back(make_lookup_views());
+  d.on_open.push_back(adopt_logged_tokens);
   add_org_commands(d);
   add_brand_commands(d);
   add_round_commands(d);

@@ -15,16 +15,13 @@ std::optional<std::string> get_or_throw(const engine::ViewReader& views, std::st
 class LookupViews final : public engine::Projection {
  public:
   std::vector<std::string> tables() const override {
-    return {std::string(kBranchBrandTable), std::string(kCountersTable),
-            std::string(kUsersByTokenTable)};
+    return {std::string(kBranchBrandTable), std::string(kCountersTable)};
   }
 
   Status apply(const engine::RecordedEvent& event, engine::ViewWriter& views) override {
     const std::string_view type = event.envelope.type;
     const auto& d = event.data;
     const std::string brand(stream_id(event.envelope.stream));
-    if (type == "UserCreated")
-      return views.put(kUsersByTokenTable, str(d, "token_sha256"), str(d, "id"));
     if (type == "BrandFiled") {
       const std::string key = filing_counter(static_cast<int>(num(d, "year")));
       BL_ASSIGN_OR_RETURN(auto n, views.get(kCountersTable, key));
@@ -95,10 +92,6 @@ std::int64_t counter(const engine::ViewReader& views, std::string_view key) {
   return v ? std::stoll(*v) : 0;
 }
 
-std::optional<std::string> user_by_token(const engine::ViewReader& views,
-                                         std::string_view token_sha256_hex) {
-  return get_or_throw(views, kUsersByTokenTable, token_sha256_hex);
-}
 
 std::string filing_counter(int year) {
   return "filing:" + std::to_string(year);

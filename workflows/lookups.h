@@ -1,6 +1,6 @@
 // Views the decisions themselves read (so they live with the workflows): each branch's
-// active brand (one branch, one brand), per-year counters (filing numbers), users by
-// token hash; and the domain's timers (rectification deadlines, title expiry).
+// active brand (one branch, one brand), per-year counters (filing numbers); and the domain's
+// timers (rectification deadlines, title expiry).
 #pragma once
 
 #include <cstdint>
@@ -15,14 +15,11 @@ namespace brandledger::workflows {
 
 inline constexpr std::string_view kBranchBrandTable = "branch_brand";
 inline constexpr std::string_view kCountersTable = "counters";
-inline constexpr std::string_view kUsersByTokenTable = "users_by_token";
 
 // Each throws engine::StorageFailure when the view cannot be read.
 std::optional<std::string> active_brand_of(const engine::ViewReader& views,
                                            std::string_view branch);
 std::int64_t counter(const engine::ViewReader& views, std::string_view key);
-std::optional<std::string> user_by_token(const engine::ViewReader& views,
-                                         std::string_view token_sha256_hex);
 
 std::string filing_counter(int year);
 std::string rectify_timer(std::string_view brand);

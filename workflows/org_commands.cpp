@@ -1,6 +1,7 @@
 // Organisations (三级联动: committee → units → branches), users and settings.
 #include <boost/json.hpp>
 
+#include "workflows/credentials.h"
 #include "workflows/decide.h"
 #include "workflows/lookups.h"
 
@@ -94,21 +95,24 @@ Decision create_user(const engine::Command& c, DecideContext& ctx) {
   // An administrator may belong to no org: the first one is made before any org exists.
   const std::string org =
       role == "admin" ? arg_string(c.args, "org").value_or("") : arg_required(c.args, "org");
+  // The API makes the token, shows it once and passes only its hash and a short id.
   const std::string token_sha256 = arg_required(c.args, "token_sha256");
   if (token_sha256.size() != 64) throw ArgumentError("token_sha256", "must be 64 hex digits");
+  const std::string token_id = arg_required(c.args, "token_id");
   if (load<UserState>(ctx, user_stream(id))->exists)
     return reject(RejectionKind::kDuplicate, "duplicate", "user " + id + " exists");
-  if (org.empty()) {
+  // The events say who the user is and that a token was issued; the hash goes to secrets.
+  auto created = [&] {
     Decision d;
     d.events.push_back({user_stream(id),
                         "UserCreated",
-                        {{"id", id},
-                         {"name", name},
-                         {"role", role},
-                         {"org", ""},
-                         {"token_sha256", token_sha256}}});
+                        {{"id", id}, {"name", name}, {"role", role}, {"org", org}}});
+    d.events.push_back(
+        {user_stream(id), "TokenIssued", {{"token", token_id}, {"name", "初始令牌"}}});
+    d.secrets = issue_token({id, token_id, "初始令牌", ctx.now()}, token_sha256);
     return d;
-  }
+  };
+  if (org.empty()) return created();
   auto o = load<OrgState>(ctx, org_stream(org));
   if (!o->exists) return not_found("org " + org);
   // The org is the user's scope. An expert's is its home unit, whose brands it never scores
@@ -122,12 +126,7 @@ Decision create_user(const engine::Command& c, DecideContext& ctx) {
     if (o->kind != expected)
       return rule("invalid_org", "a " + role + " user belongs to a " + expected);
   }
-  Decision d;
-  d.events.push_back(
-      {user_stream(id),
-       "UserCreated",
-       {{"id", id}, {"name", name}, {"role", role}, {"org", org}, {"token_sha256", token_sha256}}});
-  return d;
+  return created();
 }
 
 Decision put_settings(const engine::Command& c, DecideContext&) {

@@ -68,7 +68,8 @@ class History {
                               {"name", id},
                               {"role", "expert"},
                               {"org", unit},
-                              {"token_sha256", to_hex(sha256(id))}}));
+                              {"token_sha256", to_hex(sha256(id))},
+                              {"token_id", "tk-" + id}}));
         experts.push_back(h.expert(id, unit));
       }
     }

@@ -181,7 +181,8 @@ class Harness {
         {"name", id},
         {"role", "expert"},
         {"org", home_unit},
-        {"token_sha256", to_hex(sha256(id))}});
+        {"token_sha256", to_hex(sha256(id))},
+        {"token_id", "tk-" + id}});
     return expert(id, home_unit);
   }
 

@@ -258,7 +258,7 @@ TEST_CASE("an expert from the committee or from outside scores brands of every u
              {"name", "n"},
              {"role", "expert"},
              {"org", "b1"},
-             {"token_sha256", std::string(64, '0')}},
+             {"token_sha256", std::string(64, '0')}, {"token_id", "tk-1"}},
             "invalid_org");
   h.filed_brand("b1", "x");
   h.filed_brand("b3", "y");
@@ -488,21 +488,21 @@ TEST_CASE("orgs and users are checked: ids, kinds, parents, roles and scopes") {
              {"name", "n"},
              {"role", "branch"},
              {"org", "u1"},
-             {"token_sha256", std::string(64, '0')}},
+             {"token_sha256", std::string(64, '0')}, {"token_id", "tk-1"}},
             "invalid_org");
   h.refused(h.admin, "user.create", "user-x",
             {{"id", "x"},
              {"name", "n"},
              {"role", "king"},
              {"org", "u1"},
-             {"token_sha256", std::string(64, '0')}},
+             {"token_sha256", std::string(64, '0')}, {"token_id", "tk-1"}},
             "invalid_field");
   h.ok(h.admin, "user.create", "user-x",
        {{"id", "x"},
         {"name", "n"},
         {"role", "branch"},
         {"org", "b1"},
-        {"token_sha256", std::string(64, '0')}});
+        {"token_sha256", std::string(64, '0')}, {"token_id", "tk-1"}});
   CHECK(h.state<OrgState>("org-b2").org_type == "党总支");
 }
 
