@@ -253,6 +253,15 @@ void run_command(const CallPtr& call, engine::Command command,
   if (key.size() > 200)
     return call->reply(problem(400, "invalid_field", "Idempotency-Key is longer than 200"));
   command.idempotency_key = std::string(key);
+  if (!key.empty()) {
+    // A key belongs to its request: the same key with another method, path or body is
+    // refused (422 idempotency_key_reused), never answered with another request's answer.
+    const std::string request =
+        call->req.method + '\n' + call->req.path + '\n' + call->req.body;
+    const Sha256Digest digest = sha256(request);
+    command.request_digest.assign(reinterpret_cast<const char*>(digest.data()),
+                                  storage::kRequestDigestSize);
+  }
   if (std::string_view match = call->req.header("if-match"); !match.empty() && match != "*") {
     if (match.starts_with("W/")) match.remove_prefix(2);
     if (match.size() >= 2 && match.front() == '"' && match.back() == '"')

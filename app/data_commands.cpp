@@ -30,10 +30,13 @@ int fail(const Status& s) {
   return 1;
 }
 
+// Read-only, or open for maintenance: upgrades and views, but no commands and no timers
+// (verify and rebuild never append, whatever is due).
 std::unique_ptr<engine::Engine> open_engine(const std::filesystem::path& dir, bool read_only) {
   engine::EngineOptions options;
   options.data_dir = dir;
   options.read_only = read_only;
+  options.take_commands = false;
   auto e = engine::Engine::open(options, views::make_full_domain());
   if (!e.ok()) {
     fail(e.status());
@@ -51,9 +54,8 @@ Result<std::unique_ptr<Environment>> open_environment(const std::filesystem::pat
   return Environment::open(dir, options);
 }
 
-// Stops the engine's writer and recomputes the views from the log, unless opening it just did.
+// Recomputes the views from the log, unless opening it just did.
 Status rebuild_views(engine::Engine& engine) {
-  engine.stop();
   return engine.rebuilt_at_open() ? Status::Ok() : engine.rebuild();
 }
 

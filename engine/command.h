@@ -30,6 +30,10 @@ struct Command {
   // When set, a retry with the same key (from the same actor) gets the first answer and
   // appends nothing.
   std::string idempotency_key;
+  // What identifies the request that carried the key (storage::kRequestDigestSize bytes, the
+  // API's digest of method, path and body), or empty. A key seen before with another digest
+  // is refused 422 idempotency_key_reused: never the answer to a different request.
+  std::string request_digest;
   std::string correlation_id;
   std::string comment;
   boost::json::object args;

@@ -170,6 +170,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
     for (const auto& on_open : engine->domain_.on_open)
       BL_RETURN_IF_ERROR(engine->env_->write(
           [&](storage::WriteTxn& txn) { return on_open(*engine, txn); }));
+    if (!engine->options_.take_commands) return engine;
     engine->writer_ = std::thread([e = engine.get()] {
       name_this_thread("bl-writer");
       e->writer_loop();
@@ -216,7 +217,7 @@ void Engine::submit(Command command, std::function<void(CommandOutcome)> done) {
   bool queued = false, wake = false;
   {
     std::lock_guard lock(queue_mutex_);
-    if (!stopping_ && !options_.read_only) {
+    if (!stopping_ && !options_.read_only && options_.take_commands) {
       queue_.push_back(Pending{std::move(command), std::move(done), Clock_::now()});
       queued = true;
       wake = queue_.size() == writer_waits_for_;
@@ -402,6 +403,16 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
     }
     BL_ASSIGN_OR_RETURN(auto earlier, log_->find_command(batch.txn, command_id));
     if (earlier) {
+      // Entries from before format 3 kept no digest: those can only be taken as retries.
+      if (!earlier->request_digest.empty() && !cmd.request_digest.empty() &&
+          earlier->request_digest != cmd.request_digest) {
+        out->rejection =
+            Rejection{RejectionKind::kRule, "idempotency_key_reused",
+                      "this Idempotency-Key was used on another request (method, path or body "
+                      "differ); a retry must repeat its request exactly",
+                      ""};
+        return Status::Ok();
+      }
       out->append = std::move(*earlier);
       out->append.duplicate = true;
       return Status::Ok();
@@ -453,6 +464,7 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
   storage::AppendRequest req;
   req.actor = cmd.actor;
   req.command_id = command_id;
+  if (!command_id.empty()) req.request_digest = cmd.request_digest;
   req.correlation_id = cmd.correlation_id;
   req.comment = cmd.comment;
   req.occurred_at = occurred;

@@ -72,6 +72,10 @@ struct EngineOptions {
   std::size_t state_cache_limit = 200'000;
   // Open without a writer thread or timers (the CLI's read-only subcommands).
   bool read_only = false;
+  // false: open for writing (format upgrades, stale views rebuilt, Domain::on_open) but take
+  // no commands and fire no timer, at open or later. verify and rebuild work so: they must
+  // never append, whatever the clock says is due.
+  bool take_commands = true;
 };
 
 // The event type the engine appends when a timer fires.

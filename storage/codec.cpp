@@ -254,19 +254,21 @@ std::optional<StreamHeadEntry> decode_stream_head(std::string_view value) {
   return head;
 }
 
-EncodedCommandEntry encode_command_entry(const CommandEntry& entry) {
-  EncodedCommandEntry out;
-  put_le(put_le(out.bytes.data(), entry.first_position), entry.last_position);
+std::string encode_command_entry(const CommandEntry& entry) {
+  std::string out(16 + entry.request_digest.size(), '\0');
+  put_le(put_le(out.data(), entry.first_position), entry.last_position);
+  std::copy(entry.request_digest.begin(), entry.request_digest.end(), out.begin() + 16);
   return out;
 }
 
 std::optional<CommandEntry> decode_command_entry(std::string_view value) {
-  Reader r(value);
+  if (value.size() != 16 && value.size() != 16 + kRequestDigestSize) return std::nullopt;
+  Reader r(value.substr(0, 16));
   CommandEntry entry;
   entry.first_position = r.le<std::uint64_t>();
   entry.last_position = r.le<std::uint64_t>();
-  if (!r.at_end() || entry.first_position == 0 || entry.last_position < entry.first_position)
-    return std::nullopt;
+  entry.request_digest = std::string(value.substr(16));
+  if (entry.first_position == 0 || entry.last_position < entry.first_position) return std::nullopt;
   return entry;
 }
 

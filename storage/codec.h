@@ -22,7 +22,9 @@
 //   streams       key   := stream-bytes      (never contains 0x00)
 //                 value := head_version:u64 head_position:u64
 //   commands      key   := command-id bytes
-//                 value := first_position:u64 last_position:u64
+//                 value := first_position:u64 last_position:u64 [request_digest:16 bytes]
+//                 (the digest of the request that carried the id, from format 3 on when
+//                 the caller gave one: the same id on another request is not a retry)
 //                 (the streams a command touched, and their heads after it, are read back
 //                 from its events; format 1 stored them here too: storage/upgrade.cpp)
 //   meta          key   := "schema_version"  value := u32
@@ -96,9 +98,9 @@ std::optional<StreamHeadEntry> decode_stream_head(std::string_view value);
 struct CommandEntry {
   std::uint64_t first_position = 0;
   std::uint64_t last_position = 0;
+  std::string request_digest;  // kRequestDigestSize bytes, or empty
 };
-using EncodedCommandEntry = Encoded<16>;
-EncodedCommandEntry encode_command_entry(const CommandEntry& entry);
+std::string encode_command_entry(const CommandEntry& entry);
 std::optional<CommandEntry> decode_command_entry(std::string_view value);
 
 }  // namespace brandledger::storage

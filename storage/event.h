@@ -66,11 +66,17 @@ struct AppendRequest {
   // When set, an append with a command id already in the log writes nothing and answers
   // the first append's result.
   std::string command_id;
+  // With a command id: what identifies the request that carried it (kRequestDigestSize
+  // bytes, or empty), kept beside the id so that the same id on another request is told
+  // apart from a retry.
+  std::string request_digest;
   std::string correlation_id;
   std::string comment;
   Timestamp occurred_at{};
   Timestamp recorded_at{};
 };
+
+inline constexpr std::size_t kRequestDigestSize = 16;
 
 struct StreamHead {
   std::string stream;
@@ -89,6 +95,7 @@ struct AppendResult {
   std::uint64_t last_position = 0;
   std::vector<StreamHead> streams;          // each touched stream's head after the append
   bool duplicate = false;                   // the command id was seen before; nothing was written
+  std::string request_digest;               // of the first append's request ("" when not kept)
   std::optional<VersionConflict> conflict;  // set when the append failed on an expectation
 };
 

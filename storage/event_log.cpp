@@ -69,7 +69,8 @@ Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out,
     // One search both finds an earlier append of this command and claims the id for this one.
     BL_ASSIGN_OR_RETURN(
         auto earlier,
-        t_.commands.put_new(txn_, req.command_id, encode_command_entry({first, last}).view()));
+        t_.commands.put_new(txn_, req.command_id,
+                            encode_command_entry({first, last, req.request_digest})));
     if (earlier) {
       BL_ASSIGN_OR_RETURN(*out, EventLog::result_of(t_, txn_, req.command_id, *earlier));
       out->duplicate = true;
@@ -156,6 +157,7 @@ Result<AppendResult> EventLog::result_of(const LogTables& t, const Txn& txn,
   AppendResult result;
   result.first_position = entry->first_position;
   result.last_position = entry->last_position;
+  result.request_digest = entry->request_digest;
   for (std::uint64_t position = entry->first_position; position <= entry->last_position;
        ++position) {
     BL_ASSIGN_OR_RETURN(auto value, t.events.get(txn, position_key(position)));

@@ -29,7 +29,7 @@ Status commands_keep_positions_only(const LogTables& t, WriteTxn& txn) {
       bad = Status::Corruption("unreadable format-1 entry of command " + std::string(key));
       return false;
     }
-    rewritten.emplace_back(std::string(key), std::string(encode_command_entry(*entry).view()));
+    rewritten.emplace_back(std::string(key), encode_command_entry(*entry));
     return true;
   }));
   BL_RETURN_IF_ERROR(bad);

@@ -176,6 +176,31 @@ TEST_CASE("If-Match and Idempotency-Key: 412 on a moved entity, one effect per k
   CHECK(w.events() == before + 1);
 }
 
+TEST_CASE("an Idempotency-Key answers only its own request: another path or body is 422") {
+  World w;
+  const std::string id = w.brand("b1", "cultivating");
+  const std::string base = "/v1/brands/" + id;
+  const Headers key = {{"Idempotency-Key", "k-1"}};
+  World::obj(w.as("b1").post(base + "/submit", object{{"comment", "申报"}}, key));
+  const auto before = w.events();
+  // The same key on a withdraw used to answer 200 with the submit's answer and do nothing.
+  auto withdraw = w.as("b1").post(base + "/withdraw", object{{"comment", "撤回"}}, key);
+  CHECK(withdraw.status == 422);
+  CHECK(withdraw.code() == "idempotency_key_reused");
+  auto other_body = w.as("b1").post(base + "/submit", object{{"comment", "另一条"}}, key);
+  CHECK(other_body.status == 422);
+  CHECK(other_body.code() == "idempotency_key_reused");
+  CHECK(w.events() == before);
+  // The very same request again is a retry: its first answer.
+  auto retry = w.as("b1").post(base + "/submit", object{{"comment", "申报"}}, key);
+  CHECK(retry.status == 200);
+  CHECK(World::obj(w.as("b1").get(base)).at("state") == "submitted");
+  // Keys are each caller's own: another user's same key is a request of its own.
+  auto approve = w.as("u1").post(base + "/approve", object{{"comment", "同意"}}, key);
+  CHECK(approve.status == 200);
+  CHECK(w.events() == before + 1);
+}
+
 TEST_CASE(
     "a selection round over HTTP: nominations, scores, results, notice, objections, finalize, "
     "reports") {

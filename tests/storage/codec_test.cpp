@@ -75,13 +75,20 @@ TEST_CASE("big-endian keys sort in numeric order") {
 }
 
 TEST_CASE("command entries round-trip and refuse what cannot be an append") {
-  auto back = decode_command_entry(encode_command_entry({10, 12}).view());
+  auto back = decode_command_entry(encode_command_entry({10, 12}));
   REQUIRE(back);
   CHECK(back->first_position == 10);
   CHECK(back->last_position == 12);
   CHECK_FALSE(decode_command_entry("short"));
-  CHECK_FALSE(decode_command_entry(encode_command_entry({0, 0}).view()));
-  CHECK_FALSE(decode_command_entry(encode_command_entry({12, 10}).view()));
+  CHECK_FALSE(decode_command_entry(encode_command_entry({0, 0})));
+  CHECK_FALSE(decode_command_entry(encode_command_entry({12, 10})));
+  // From format 3 on, with the digest of the request that carried the id.
+  const std::string digest(kRequestDigestSize, '\x5a');
+  auto bound = decode_command_entry(encode_command_entry({10, 12, digest}));
+  REQUIRE(bound);
+  CHECK(bound->request_digest == digest);
+  CHECK(back->request_digest.empty());
+  CHECK_FALSE(decode_command_entry(encode_command_entry({10, 12, "too short"})));
 }
 
 TEST_CASE("an event value is exactly as long as event_value_size says") {

@@ -50,7 +50,7 @@ void make_format_1(const std::filesystem::path& dir, const std::string& command_
                    const AppendResult& result) {
   auto env = open_env(dir);
   std::string v1 =
-      std::string(encode_command_entry({result.first_position, result.last_position}).view()) +
+      std::string(encode_command_entry({result.first_position, result.last_position})) +
       encode_u32(static_cast<std::uint32_t>(result.streams.size()));
   for (const StreamHead& head : result.streams)
     v1 += encode_u32(static_cast<std::uint32_t>(head.stream.size())) + head.stream +
