@@ -51,7 +51,17 @@ unsigned status_of(engine::RejectionKind kind) {
   return 400;
 }
 
+Response field_problem(unsigned status, std::string_view code, std::string_view field,
+                       std::string_view detail) {
+  Response r = problem(status, code, detail);
+  boost::json::object body = boost::json::parse(r.body).as_object();
+  body["field"] = field;
+  r.body = boost::json::serialize(body);
+  return r;
+}
+
 Response problem(const engine::Rejection& r) {
+  if (!r.field.empty()) return field_problem(status_of(r.kind), r.code, r.field, r.detail);
   return problem(status_of(r.kind), r.code, r.detail);
 }
 

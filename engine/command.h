@@ -54,6 +54,7 @@ struct Rejection {
   RejectionKind kind = RejectionKind::kRule;
   std::string code;    // machine readable, e.g. "incomplete_four_haves"
   std::string detail;  // for people
+  std::string field;   // the argument at fault, when one is (e.g. "comment"); else empty
 };
 
 // One event a decision wants appended.
@@ -78,7 +79,7 @@ struct Decision {
 
   static Decision reject(RejectionKind kind, std::string code, std::string detail) {
     Decision d;
-    d.rejection = Rejection{kind, std::move(code), std::move(detail)};
+    d.rejection = Rejection{kind, std::move(code), std::move(detail), {}};
     return d;
   }
 };

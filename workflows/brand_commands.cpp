@@ -14,24 +14,34 @@ constexpr std::string_view kContentFields[] = {
     "effects", "business_link", "plan",  "logo",        "attachments"};
 
 // The content fields present in args, checked: text fields are strings, plan any JSON,
-// attachments an array of {name, sha256, url}.
+// attachments an array of {name, sha256, url}. Each field holds at most kMaxContentChars
+// characters (plan and attachments: their JSON text), the name at most kMaxNameChars.
 boost::json::object content_args(const boost::json::object& args) {
   boost::json::object out;
   for (std::string_view key : kContentFields) {
     const auto* v = args.if_contains(key);
     if (v == nullptr) continue;
     if (key == "plan") {
+      if (v->is_string())
+        check_length(key, v->as_string(), kMaxContentChars);
+      else
+        check_length(key, boost::json::serialize(*v), kMaxContentChars);
       out[key] = *v;
     } else if (key == "attachments") {
       if (!v->is_array()) throw ArgumentError("attachments", "must be an array");
       for (const auto& a : v->as_array()) {
         if (!a.is_object()) throw ArgumentError("attachments", "items must be objects");
-        arg_required(a.as_object(), "name");
+        const auto name = arg_string(a.as_object(), "name");
+        if (!name || is_blank(*name)) throw ArgumentError("attachments.name", "is required");
+        check_length("attachments.name", *name, kMaxNameChars);
       }
+      check_length(key, boost::json::serialize(*v), kMaxContentChars);
       out[key] = *v;
     } else {
       if (!v->is_string() && !v->is_null())
         throw ArgumentError(std::string(key), "must be a string");
+      if (v->is_string())
+        check_length(key, v->as_string(), key == "name" ? kMaxNameChars : kMaxContentChars);
       out[key] = v->is_null() ? boost::json::string() : v->as_string();
     }
   }
@@ -135,7 +145,7 @@ Decision return_brand(const engine::Command& c, DecideContext& ctx) {
   if (auto r = require_role(c.actor, {Role::kUnit, Role::kCommittee})) return refuse(*r);
   if (!brand->exists()) return not_found("brand " + std::string(stream_id(c.stream)));
   if (auto r = require_scope(c.actor, {brand->branch, brand->unit})) return refuse(*r);
-  const std::string reason = arg_required(c.args, "reason");
+  const std::string reason = arg_required(c.args, "reason", kMaxReasonChars);
   // The unit returns what it has to review; the committee what it has to file.
   const Role expected = brand->status() == BrandStatus::kSubmitted ? Role::kUnit : Role::kCommittee;
   if (!brand_target(brand->status(), BrandTrigger::kReturn))
@@ -163,17 +173,19 @@ Decision progress(const engine::Command& c, DecideContext& ctx) {
   auto year = arg_int(c.args, "year");
   if (!year || *year < 2000 || *year > 2100)
     throw ArgumentError("year", "is required, a year like 2026");
-  return one_event(c.stream, "ProgressReported",
-                   {{"year", *year}, {"summary", arg_required(c.args, "summary")}});
+  return one_event(
+      c.stream, "ProgressReported",
+      {{"year", *year}, {"summary", arg_required(c.args, "summary", kMaxContentChars)}});
 }
 
 Decision revoke(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kRevoke})) return *refused;
-  const std::string reason = arg_required(c.args, "reason");
+  const std::string reason = arg_required(c.args, "reason", kMaxReasonChars);
+  const bool veto = arg_bool(c.args, "veto").value_or(false);
   return one_event(c.stream, "TitleRevoked",
                    {{"reason", reason},
-                    {"veto", arg_bool(c.args, "veto").value_or(false)},
+                    {"veto", veto},
                     {"title", brand->title ? title_code(*brand->title) : ""},
                     {"cooling_off_until", time_json(add_years(ctx.now(), kCoolingOffYears))}});
 }
@@ -215,7 +227,7 @@ Decision expire(const engine::Command& c, DecideContext& ctx) {
 Decision appeal(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kBranch}, BrandTrigger::kAppeal})) return *refused;
-  const std::string reason = arg_required(c.args, "reason");
+  const std::string reason = arg_required(c.args, "reason", kMaxReasonChars);
   if (!brand->adverse) return rule("nothing_to_appeal", "no demotion or revocation to appeal");
   if (ctx.now() > add_days(brand->adverse->at, kAppealWindowDays))
     return rule("appeal_window_closed",
@@ -247,8 +259,8 @@ Decision appeal_decision(const engine::Command& c, DecideContext& ctx) {
 Decision cancel(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kCancel})) return *refused;
-  return one_event(c.stream, "BrandCancelled",
-                   {{"reason", arg_required(c.args, "reason")}, {"branch", brand->branch}});
+  const std::string reason = arg_required(c.args, "reason", kMaxReasonChars);
+  return one_event(c.stream, "BrandCancelled", {{"reason", reason}, {"branch", brand->branch}});
 }
 
 Decision raise_objection(const engine::Command& c, DecideContext& ctx) {
@@ -259,9 +271,10 @@ Decision raise_objection(const engine::Command& c, DecideContext& ctx) {
   if (!brand_target(brand->status(), BrandTrigger::kRaiseObjection))
     return illegal(brand->status(), BrandTrigger::kRaiseObjection);
   const std::string id = fmt::format("obj-{}", brand->objections.size() + 1);
-  Decision d = one_event(
-      c.stream, "ObjectionRaised",
-      {{"objection", id}, {"reason", arg_required(c.args, "reason")}, {"round", brand->round}});
+  Decision d = one_event(c.stream, "ObjectionRaised",
+                         {{"objection", id},
+                          {"reason", arg_required(c.args, "reason", kMaxReasonChars)},
+                          {"round", brand->round}});
   d.reply = {{"id", id}};
   return d;
 }

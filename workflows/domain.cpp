@@ -9,9 +9,14 @@ void add_handler(engine::Domain& domain, std::string type, engine::CommandHandle
   domain.handlers[std::move(type)] = [h = std::move(handler)](const engine::Command& c,
                                                               DecideContext& ctx) {
     try {
+      // The comment is the envelope's, like its type (checked by the API): first, for every
+      // command, before the command's own checks.
+      check_length("comment", c.comment, kMaxReasonChars);
       return h(c, ctx);
     } catch (const ArgumentError& e) {
-      return reject(RejectionKind::kInvalid, "invalid_field", e.what());
+      Decision d = reject(RejectionKind::kInvalid, e.code(), e.what());
+      d.rejection->field = e.field();
+      return d;
     }
   };
 }

@@ -35,7 +35,7 @@ int checked_count(const boost::json::object& args, std::string_view key, int fal
 
 RoundConfig config_from_args(const boost::json::object& a) {
   RoundConfig c;
-  c.name = arg_required(a, "name");
+  c.name = arg_required(a, "name", kMaxNameChars);
   auto year = arg_int(a, "year");
   if (!year || *year < 2000 || *year > 2100)
     throw ArgumentError("year", "is required, a year like 2026");
@@ -84,8 +84,16 @@ RoundConfig config_from_args(const boost::json::object& a) {
     std::set<std::string> keys;
     for (const auto& item : r->as_array()) {
       if (!item.is_object()) throw ArgumentError("rubric", "items are {key, name, max}");
-      Criterion cr{arg_required(item.as_object(), "key"), arg_required(item.as_object(), "name"),
-                   Decimal()};
+      // Named as rubric.max is: rubric.key, rubric.name.
+      auto text = [&item](std::string_view key) {
+        const std::string field = "rubric." + std::string(key);
+        const auto* v = item.as_object().if_contains(key);
+        if (v == nullptr || !v->is_string() || is_blank(v->as_string()))
+          throw ArgumentError(field, "is required, a string");
+        check_length(field, v->as_string(), kMaxNameChars);
+        return std::string(v->as_string());
+      };
+      Criterion cr{text("key"), text("name"), Decimal()};
       std::optional<Decimal> max;
       try {
         max = arg_decimal(item.as_object(), "max", 1);

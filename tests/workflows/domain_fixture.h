@@ -58,7 +58,8 @@ class Harness {
   engine::Actor system() const { return actor("system", "system", ""); }
 
   // A command as `who`. The system actor's commands come as a timer firing would bring them
-  // (the engine refuses the system role otherwise), with their TimerFired event.
+  // (the engine refuses the system role otherwise), with their TimerFired event. The comment
+  // is args' "comment", as the API takes it from the body.
   static engine::Command command(const engine::Actor& who, std::string type, std::string stream,
                                  boost::json::object args) {
     engine::Command c;
@@ -66,6 +67,8 @@ class Harness {
     c.stream = std::move(stream);
     c.actor = who;
     c.args = std::move(args);
+    if (const auto* comment = c.args.if_contains("comment"); comment && comment->is_string())
+      c.comment = std::string(comment->as_string());
     if (who.role == "system") c.fired_timer = "test:" + c.type + "@" + c.stream;
     return c;
   }

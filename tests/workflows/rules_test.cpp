@@ -524,3 +524,98 @@ TEST_CASE(
   CHECK(b.title == Title::kTop10);
   CHECK(b.valid_until.has_value());
 }
+
+namespace {
+
+// `n` characters of three bytes each: a limit in characters holds 3n bytes of them.
+std::string han(std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += "党";
+  return s;
+}
+
+boost::json::object with(boost::json::object args, const boost::json::object& more) {
+  for (const auto& [k, v] : more) args[k] = v;
+  return args;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "text is limited in characters, not bytes: names 100, comments and reasons 2,000, "
+    "brand content 10,000") {
+  Harness h;
+  auto experts = add_experts(h);
+  auto too_long = [&](const engine::Actor& who, const std::string& type, const std::string& stream,
+                      boost::json::object args, const std::string& field) {
+    INFO(type << " " << field);
+    auto o = h.refused(who, type, stream, std::move(args), "too_long");
+    CHECK(o.rejection->kind == engine::RejectionKind::kInvalid);
+    CHECK(o.rejection->field == field);
+  };
+
+  // Names: orgs, users, brands, rounds, rubric criteria.
+  too_long(h.admin, "org.create", "org-u9",
+           {{"id", "u9"}, {"name", han(101)}, {"kind", "unit"}, {"parent", "wc"}}, "name");
+  h.ok(h.admin, "org.create", "org-u9",
+       {{"id", "u9"}, {"name", han(100)}, {"kind", "unit"}, {"parent", "wc"}});
+  const boost::json::object user{
+      {"id", "aud2"}, {"role", "auditor"}, {"org", "wc"}, {"token_sha256", std::string(64, 'a')}};
+  too_long(h.admin, "user.create", "user-aud2", with(user, {{"name", han(101)}}), "name");
+  h.ok(h.admin, "user.create", "user-aud2", with(user, {{"name", han(100)}}));
+  too_long(h.branch("b1"), "brand.create", brand_stream("x"), {{"name", han(101)}}, "name");
+  too_long(h.committee, "round.open", round_stream("r0"), {{"name", han(101)}, {"year", 2031}},
+           "name");
+  too_long(h.committee, "round.open", round_stream("r0"),
+           {{"name", "评选"},
+            {"year", 2031},
+            {"rubric", {{{"key", "k"}, {"name", han(101)}, {"max", 100}}}}},
+           "rubric.name");
+  too_long(h.committee, "round.open", round_stream("r0"),
+           {{"name", "评选"},
+            {"year", 2031},
+            {"rubric", {{{"key", std::string(101, 'k')}, {"name", "品牌识别"}, {"max", 100}}}}},
+           "rubric.key");
+
+  // Content: each field up to 10,000 characters (30,000 bytes here).
+  const std::vector<std::string> fields = {"slogan",  "theme",         "connotation", "features",
+                                           "effects", "business_link", "logo"};
+  boost::json::object full{{"name", han(100)}};
+  for (const auto& f : fields) full[f] = han(10000);
+  for (const auto& f : fields)
+    too_long(h.branch("b1"), "brand.create", brand_stream("x"), with(full, {{f, han(10001)}}), f);
+  too_long(h.branch("b1"), "brand.create", brand_stream("x"), with(full, {{"plan", han(10001)}}),
+           "plan");
+  too_long(h.branch("b1"), "brand.create", brand_stream("x"),
+           with(full, {{"plan", {{"tasks", boost::json::array{han(5000), han(5000)}}}}}), "plan");
+  too_long(h.branch("b1"), "brand.create", brand_stream("x"),
+           with(full, {{"attachments", {{{"name", han(101)}, {"url", "https://x/a.pdf"}}}}}),
+           "attachments.name");
+  h.ok(h.branch("b1"), "brand.create", brand_stream("x"), with(full, {{"plan", han(10000)}}));
+  too_long(h.branch("b1"), "brand.edit", brand_stream("x"), {{"effects", han(10001)}}, "effects");
+  too_long(h.branch("b1"), "brand.edit", brand_stream("x"), {{"name", han(101)}}, "name");
+
+  // The comment of any command, and reasons: 2,000.
+  too_long(h.branch("b1"), "brand.submit", brand_stream("x"), {{"comment", han(2001)}}, "comment");
+  too_long(h.branch("b1"), "brand.submit", brand_stream("x"),
+           {{"comment", std::string(1000000, 'x')}}, "comment");
+  h.ok(h.branch("b1"), "brand.submit", brand_stream("x"), {{"comment", han(2000)}});
+  too_long(h.unit("u1"), "brand.return", brand_stream("x"), {{"reason", han(2001)}}, "reason");
+  too_long(h.unit("u1"), "brand.approve", brand_stream("x"), {{"comment", han(2001)}}, "comment");
+  h.ok(h.unit("u1"), "brand.approve", brand_stream("x"), {{"comment", han(2000)}});
+  h.ok(h.committee, "brand.file", brand_stream("x"));
+  too_long(h.branch("b1"), "brand.progress", brand_stream("x"),
+           {{"year", 2031}, {"summary", han(10001)}}, "summary");
+  h.ok(h.branch("b1"), "brand.progress", brand_stream("x"),
+       {{"year", 2031}, {"summary", han(10000)}});
+
+  through_notice(h, "r1", {{"x", 91}}, experts);
+  too_long(h.unit("u2"), "brand.objection", brand_stream("x"), {{"reason", han(2001)}}, "reason");
+  h.advance_days(5);
+  h.ok(h.committee, "round.finalize", round_stream("r1"));
+  too_long(h.committee, "brand.revoke", brand_stream("x"), {{"reason", han(2001)}}, "reason");
+  h.ok(h.committee, "brand.revoke", brand_stream("x"), {{"reason", han(2000)}});
+  too_long(h.branch("b1"), "brand.appeal", brand_stream("x"), {{"reason", han(2001)}}, "reason");
+  too_long(h.committee, "brand.cancel", brand_stream("x"), {{"reason", han(2001)}}, "reason");
+  too_long(h.admin, "org.dissolve", "org-b1", {{"reason", han(2001)}}, "reason");
+}
