@@ -131,6 +131,13 @@ Decision simple(const engine::Command& c, DecideContext& ctx, Role role, BrandTr
   return one_event(c.stream, std::move(type), {{"branch", brand->branch}});
 }
 
+Decision approve(const engine::Command& c, DecideContext& ctx) {
+  auto brand = load<BrandState>(ctx, c.stream);
+  if (auto refused = check(c, brand, {{Role::kUnit}, BrandTrigger::kApprove})) return *refused;
+  if (auto refused = require_comment(c)) return *refused;
+  return one_event(c.stream, "BrandApproved", {{"branch", brand->branch}});
+}
+
 Decision reopen(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kBranch}, BrandTrigger::kReopen})) return *refused;
@@ -154,12 +161,14 @@ Decision return_brand(const engine::Command& c, DecideContext& ctx) {
     return refuse(forbidden(std::string(status_code(brand->status())) +
                             " brands are returned by the " +
                             (expected == Role::kUnit ? "unit" : "committee")));
+  if (auto refused = require_comment(c)) return *refused;
   return one_event(c.stream, "BrandReturned", {{"reason", reason}, {"by", c.actor.role}});
 }
 
 Decision file(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kFile})) return *refused;
+  if (auto refused = require_comment(c)) return *refused;
   const int year = utc_year(ctx.now());
   const std::int64_t seq = counter(ctx.views(), filing_counter(year)) + 1;
   return one_event(c.stream, "BrandFiled",
@@ -183,6 +192,7 @@ Decision revoke(const engine::Command& c, DecideContext& ctx) {
   if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kRevoke})) return *refused;
   const std::string reason = arg_required(c.args, "reason", kMaxReasonChars);
   const bool veto = arg_bool(c.args, "veto").value_or(false);
+  if (auto refused = require_comment(c)) return *refused;
   return one_event(c.stream, "TitleRevoked",
                    {{"reason", reason},
                     {"veto", veto},
@@ -197,6 +207,7 @@ Decision rectification(const engine::Command& c, DecideContext& ctx) {
   const BrandTrigger trigger =
       *passed ? BrandTrigger::kPassRectification : BrandTrigger::kFailRectification;
   if (auto refused = check(c, brand, {{Role::kCommittee}, trigger})) return *refused;
+  if (auto refused = require_comment(c)) return *refused;
   if (*passed)
     return one_event(
         c.stream, "RectificationPassed",
@@ -242,6 +253,7 @@ Decision appeal_decision(const engine::Command& c, DecideContext& ctx) {
   if (!granted) throw ArgumentError("granted", "is required: true or false");
   if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kGrantAppealToNamed}))
     return *refused;
+  if (auto refused = require_comment(c)) return *refused;
   const AdverseDecision adverse = brand->adverse.value_or(AdverseDecision{});
   if (*granted) {
     // The previous title and state come back.
@@ -260,6 +272,7 @@ Decision cancel(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kCancel})) return *refused;
   const std::string reason = arg_required(c.args, "reason", kMaxReasonChars);
+  if (auto refused = require_comment(c)) return *refused;
   return one_event(c.stream, "BrandCancelled", {{"reason", reason}, {"branch", brand->branch}});
 }
 
@@ -294,6 +307,7 @@ Decision decide_objection(const engine::Command& c, DecideContext& ctx) {
   if (objection->status != "pending")
     return reject(RejectionKind::kIllegalTransition, "illegal_transition",
                   "objection " + id + " was decided");
+  if (auto refused = require_comment(c)) return *refused;
   return one_event(c.stream, *upheld ? "ObjectionUpheld" : "ObjectionDismissed",
                    {{"objection", id}, {"round", brand->round}});
 }
@@ -308,9 +322,7 @@ void add_brand_commands(engine::Domain& d) {
     return simple(c, ctx, Role::kBranch, BrandTrigger::kWithdraw, "BrandWithdrawn");
   });
   add_handler(d, "brand.reopen", reopen);
-  add_handler(d, "brand.approve", [](const engine::Command& c, DecideContext& ctx) {
-    return simple(c, ctx, Role::kUnit, BrandTrigger::kApprove, "BrandApproved");
-  });
+  add_handler(d, "brand.approve", approve);
   add_handler(d, "brand.return", return_brand);
   add_handler(d, "brand.file", file);
   add_handler(d, "brand.progress", progress);

@@ -267,6 +267,7 @@ Decision close(const engine::Command& c, DecideContext& ctx) {
   auto round = load<RoundState>(ctx, c.stream);
   if (auto refused = check(c, round, {Role::kCommittee}, RoundTrigger::kClose)) return *refused;
   const bool force = arg_bool(c.args, "force").value_or(false);
+  if (auto refused = require_comment(c)) return *refused;
   const bool selection = round->config.kind == "selection";
 
   std::map<std::string, std::string> expert_unit;
@@ -339,6 +340,7 @@ Decision notice(const engine::Command& c, DecideContext& ctx) {
   auto round = load<RoundState>(ctx, c.stream);
   if (auto refused = check(c, round, {Role::kCommittee}, RoundTrigger::kPublishNotice))
     return *refused;
+  if (auto refused = require_comment(c)) return *refused;
   const Timestamp ends = add_days(ctx.now(), round->config.notice_days);
   Decision d;
   d.events.push_back(
@@ -354,6 +356,7 @@ Decision notice(const engine::Command& c, DecideContext& ctx) {
 Decision finalize(const engine::Command& c, DecideContext& ctx) {
   auto round = load<RoundState>(ctx, c.stream);
   if (auto refused = check(c, round, {Role::kCommittee}, RoundTrigger::kFinalize)) return *refused;
+  if (auto refused = require_comment(c)) return *refused;
   if (round->notice_ends && ctx.now() < *round->notice_ends)
     return rule("notice_not_ended",
                 "the public notice ends " + format_rfc3339(*round->notice_ends));

@@ -373,3 +373,32 @@ TEST_CASE(
   auto history = World::obj(w.as("committee").get(base + "/history")).at("items").as_array();
   CHECK(text(history.back().at("comment")) == han(2000));
 }
+
+TEST_CASE(
+    "a decision without a comment is 422 comment_required, whatever its reason, and "
+    "appends nothing") {
+  World w;
+  const std::string id = w.brand("b1", "submitted");
+  const std::string base = "/v1/brands/" + id;
+  const auto before = w.events();
+  // Missing, blank (the ideographic space too), or only a reason: refused.
+  refused(w.as("u1").call("POST", base + "/approve", "{}"), 422, "comment_required", "comment");
+  refused(w.as("u1").post(base + "/approve", {{"comment", " \u3000"}}), 422, "comment_required",
+          "comment");
+  refused(w.as("u1").post(base + "/return", {{"reason", "请补充成效数据"}, {"comment", ""}}), 422,
+          "comment_required", "comment");
+  // A reason is still needed beside the comment.
+  refused(w.as("u1").post(base + "/return", {{"comment", "请补充成效数据"}}), 400, "invalid_field",
+          "reason");
+  CHECK(w.events() == before);
+  // The branch's own steps are no decisions.
+  const std::string other = w.brand("b3", "cultivating");
+  CHECK(w.as("b3").call("POST", "/v1/brands/" + other + "/submit", "{}").status == 200);
+  auto returned = World::obj(w.as("u1").post(
+      base + "/return",
+      {{"reason", "请补充成效数据"}, {"comment", "‘有效果’缺少量化成效，请补充后重新申报。"}}));
+  CHECK(returned.at("state") == "cultivating");
+  auto history = World::obj(w.as("committee").get(base + "/history")).at("items").as_array();
+  CHECK(text(history.back().at("comment")) == "‘有效果’缺少量化成效，请补充后重新申报。");
+  CHECK(text(history.back().at("data").at("reason")) == "请补充成效数据");
+}
