@@ -274,7 +274,8 @@ void run_command(const CallPtr& call, engine::Command command,
   }
   if (const auto* comment = command.args.if_contains("comment")) {
     if (!comment->is_string())
-      return call->reply(problem(400, "invalid_field", "comment: must be a string"));
+      return call->reply(
+          field_problem(400, "invalid_field", "comment", "comment: must be a string"));
     command.comment = std::string(comment->as_string());
   }
   command.correlation_id = std::string(call->req.header("x-request-id"));
@@ -363,8 +364,8 @@ std::optional<std::size_t> limit_param(const CallPtr& call, std::size_t fallback
   std::size_t n = 0;
   const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (err != std::errc() || end != text.data() + text.size() || n == 0 || n > max) {
-    call->reply(
-        problem(400, "invalid_field", "limit: a whole number from 1 to " + std::to_string(max)));
+    call->reply(field_problem(400, "invalid_field", "limit",
+                              "limit: a whole number from 1 to " + std::to_string(max)));
     return std::nullopt;
   }
   return n;
@@ -374,8 +375,8 @@ std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name) 
   const std::string text = call->req.param(name);
   auto t = parse_rfc3339(text);
   if (!t)
-    call->reply(problem(400, "invalid_field",
-                        std::string(name) + ": an RFC 3339 time, like 2026-11-22T10:00:00Z"));
+    call->reply(field_problem(400, "invalid_field", name,
+                              std::string(name) + ": an RFC 3339 time, like 2026-11-22T10:00:00Z"));
   return t;
 }
 

@@ -16,7 +16,7 @@ std::optional<std::uint64_t> position_param(const CallPtr& call, std::string_vie
   std::uint64_t n = 0;
   const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (err != std::errc() || end != text.data() + text.size()) {
-    call->reply(problem(400, "invalid_field", std::string(name) + ": a log position"));
+    call->reply(field_problem(400, "invalid_field", name, std::string(name) + ": a log position"));
     return std::nullopt;
   }
   return n;
@@ -169,7 +169,7 @@ void add_log_routes(Api::Impl& api) {
     auto body = body_object(c);
     if (!body) return;
     auto now = workflows::time_field(*body, "now");
-    if (!now) return c->reply(problem(400, "invalid_field", "now: an RFC 3339 time"));
+    if (!now) return c->reply(field_problem(400, "invalid_field", "now", "now: an RFC 3339 time"));
     if (*now < c->api.engine.now())
       return c->reply(problem(422, "clock_backwards",
                               "the clock stands at " + format_rfc3339(c->api.engine.now())));

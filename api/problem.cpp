@@ -53,6 +53,11 @@ unsigned status_of(engine::RejectionKind kind) {
   return 400;
 }
 
+Response field_problem(unsigned status, std::string_view code, std::string_view field,
+                       std::string_view detail) {
+  return problem(status, code, detail, field);
+}
+
 Response problem(const engine::Rejection& r) {
   return problem(status_of(r.kind), r.code, r.detail, r.field);
 }

@@ -13,9 +13,15 @@ namespace brandledger::api {
 Response problem(unsigned status, std::string_view code, std::string_view detail,
                  std::string_view field = {});
 
+// A problem about one field of the request: the body names it, {"code":"too_long",
+// "field":"comment",...} (API.md, Errors).
+Response field_problem(unsigned status, std::string_view code, std::string_view field,
+                       std::string_view detail);
+
 // 400 invalid, 403 forbidden, 404 not found, 409 illegal transition or duplicate,
 // 412 version mismatch, 422 a business rule.
 unsigned status_of(engine::RejectionKind kind);
+// Names the rejection's field when it has one.
 Response problem(const engine::Rejection& rejection);
 
 }  // namespace brandledger::api

@@ -13,7 +13,7 @@ std::optional<int> year_param(const CallPtr& call) {
   const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), year);
   if (text.empty() || err != std::errc() || end != text.data() + text.size() || year < 2000 ||
       year > 2100) {
-    call->reply(problem(400, "invalid_field", "year: required, like 2026"));
+    call->reply(field_problem(400, "invalid_field", "year", "year: required, like 2026"));
     return std::nullopt;
   }
   return year;

@@ -43,8 +43,8 @@ UNIT=$(post $ADMIN /v1/users '{"id":"u1","name":"王书记","role":"unit","org":
 BRANCH=$(post $ADMIN /v1/users '{"id":"s1","name":"赵书记","role":"branch","org":"b1"}' | json "['token']")
 ID=$(post "$BRANCH" /v1/brands '{"name":"坚强前哨·巩固后院","theme":"t","connotation":"c","features":"f","effects":"e"}' | json "['id']")
 post "$BRANCH" "/v1/brands/$ID/submit" '{}' >/dev/null
-post "$UNIT" "/v1/brands/$ID/approve" '{}' >/dev/null
-post "$COMMITTEE" "/v1/brands/$ID/file" '{}' >/dev/null
+post "$UNIT" "/v1/brands/$ID/approve" '{"comment":"材料齐全，同意报送机关工委备案。"}' >/dev/null
+post "$COMMITTEE" "/v1/brands/$ID/file" '{"comment":"经审核，符合党建品牌备案条件，予以备案。"}' >/dev/null
 
 cat > "$DATA/progress.lua" <<'LUA'
 wrk.method = "POST"

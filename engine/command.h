@@ -111,7 +111,7 @@ struct Decision {
 
   static Decision reject(RejectionKind kind, std::string code, std::string detail) {
     Decision d;
-    d.rejection = Rejection{kind, std::move(code), std::move(detail)};
+    d.rejection = Rejection{kind, std::move(code), std::move(detail), {}};
     return d;
   }
 };

@@ -398,7 +398,7 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
     command_id = cmd.actor.id + '\x1f' + cmd.idempotency_key;
     if (command_id.size() > storage::kMaxCommandId) {
       out->rejection =
-          Rejection{RejectionKind::kInvalid, "invalid_field", "Idempotency-Key is too long"};
+          Rejection{RejectionKind::kInvalid, "invalid_field", "Idempotency-Key is too long", {}};
       return Status::Ok();
     }
     BL_ASSIGN_OR_RETURN(auto earlier, log_->find_command(batch.txn, command_id));
@@ -498,11 +498,12 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
   std::vector<storage::EventView> written;
   Status st = batch.writer.append(req, &out->append, &written);
   if (st.code() == Status::Code::kConflict) {
-    out->rejection = Rejection{RejectionKind::kVersionMismatch, "version_mismatch", st.message()};
+    out->rejection =
+        Rejection{RejectionKind::kVersionMismatch, "version_mismatch", st.message(), {}};
     return Status::Ok();
   }
   if (st.code() == Status::Code::kInvalidArgument) {
-    out->rejection = Rejection{RejectionKind::kInvalid, "invalid_field", st.message()};
+    out->rejection = Rejection{RejectionKind::kInvalid, "invalid_field", st.message(), {}};
     return Status::Ok();
   }
   BL_RETURN_IF_ERROR(st);

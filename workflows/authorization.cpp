@@ -34,7 +34,7 @@ Role role_of(const engine::Actor& actor) {
 }
 
 engine::Rejection forbidden(std::string detail) {
-  return {engine::RejectionKind::kForbidden, "forbidden", std::move(detail)};
+  return {engine::RejectionKind::kForbidden, "forbidden", std::move(detail), {}};
 }
 
 std::optional<engine::Rejection> require_role(const engine::Actor& actor,

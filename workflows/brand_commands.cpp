@@ -14,24 +14,34 @@ constexpr std::string_view kContentFields[] = {
     "effects", "business_link", "plan",  "logo",        "attachments"};
 
 // The content fields present in args, checked: text fields are strings, plan any JSON,
-// attachments an array of {name, sha256, url}.
+// attachments an array of {name, sha256, url}. Each field holds at most kMaxContentChars
+// characters (plan and attachments: their JSON text), the name at most kMaxNameChars.
 boost::json::object content_args(const boost::json::object& args) {
   boost::json::object out;
   for (std::string_view key : kContentFields) {
     const auto* v = args.if_contains(key);
     if (v == nullptr) continue;
     if (key == "plan") {
+      if (v->is_string())
+        check_length(key, v->as_string(), kMaxContentChars);
+      else
+        check_length(key, boost::json::serialize(*v), kMaxContentChars);
       out[key] = *v;
     } else if (key == "attachments") {
       if (!v->is_array()) throw ArgumentError("attachments", "must be an array");
       for (const auto& a : v->as_array()) {
         if (!a.is_object()) throw ArgumentError("attachments", "items must be objects");
-        arg_required(a.as_object(), "name");
+        const auto name = arg_string(a.as_object(), "name");
+        if (!name || is_blank(*name)) throw ArgumentError("attachments.name", "is required");
+        check_length("attachments.name", *name, kMaxNameChars);
       }
+      check_length(key, boost::json::serialize(*v), kMaxContentChars);
       out[key] = *v;
     } else {
       if (!v->is_string() && !v->is_null())
         throw ArgumentError(std::string(key), "must be a string");
+      if (v->is_string())
+        check_length(key, v->as_string(), key == "name" ? kMaxNameChars : kMaxContentChars);
       out[key] = v->is_null() ? boost::json::string() : v->as_string();
     }
   }
@@ -121,6 +131,13 @@ Decision simple(const engine::Command& c, DecideContext& ctx, Role role, BrandTr
   return one_event(c.stream, std::move(type), {{"branch", brand->branch}});
 }
 
+Decision approve(const engine::Command& c, DecideContext& ctx) {
+  auto brand = load<BrandState>(ctx, c.stream);
+  if (auto refused = check(c, brand, {{Role::kUnit}, BrandTrigger::kApprove})) return *refused;
+  if (auto refused = require_comment(c)) return *refused;
+  return one_event(c.stream, "BrandApproved", {{"branch", brand->branch}});
+}
+
 Decision reopen(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kBranch}, BrandTrigger::kReopen})) return *refused;
@@ -135,7 +152,7 @@ Decision return_brand(const engine::Command& c, DecideContext& ctx) {
   if (auto r = require_role(c.actor, {Role::kUnit, Role::kCommittee})) return refuse(*r);
   if (!brand->exists()) return not_found("brand " + std::string(stream_id(c.stream)));
   if (auto r = require_scope(c.actor, {brand->branch, brand->unit})) return refuse(*r);
-  const std::string reason = arg_required(c.args, "reason");
+  const std::string reason = arg_required(c.args, "reason", kMaxReasonChars);
   // The unit returns what it has to review; the committee what it has to file.
   const Role expected = brand->status() == BrandStatus::kSubmitted ? Role::kUnit : Role::kCommittee;
   if (!brand_target(brand->status(), BrandTrigger::kReturn))
@@ -144,12 +161,14 @@ Decision return_brand(const engine::Command& c, DecideContext& ctx) {
     return refuse(forbidden(std::string(status_code(brand->status())) +
                             " brands are returned by the " +
                             (expected == Role::kUnit ? "unit" : "committee")));
+  if (auto refused = require_comment(c)) return *refused;
   return one_event(c.stream, "BrandReturned", {{"reason", reason}, {"by", c.actor.role}});
 }
 
 Decision file(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kFile})) return *refused;
+  if (auto refused = require_comment(c)) return *refused;
   const int year = utc_year(ctx.now());
   const std::int64_t seq = counter(ctx.views(), filing_counter(year)) + 1;
   return one_event(c.stream, "BrandFiled",
@@ -163,17 +182,20 @@ Decision progress(const engine::Command& c, DecideContext& ctx) {
   auto year = arg_int(c.args, "year");
   if (!year || *year < 2000 || *year > 2100)
     throw ArgumentError("year", "is required, a year like 2026");
-  return one_event(c.stream, "ProgressReported",
-                   {{"year", *year}, {"summary", arg_required(c.args, "summary")}});
+  return one_event(
+      c.stream, "ProgressReported",
+      {{"year", *year}, {"summary", arg_required(c.args, "summary", kMaxContentChars)}});
 }
 
 Decision revoke(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kRevoke})) return *refused;
-  const std::string reason = arg_required(c.args, "reason");
+  const std::string reason = arg_required(c.args, "reason", kMaxReasonChars);
+  const bool veto = arg_bool(c.args, "veto").value_or(false);
+  if (auto refused = require_comment(c)) return *refused;
   return one_event(c.stream, "TitleRevoked",
                    {{"reason", reason},
-                    {"veto", arg_bool(c.args, "veto").value_or(false)},
+                    {"veto", veto},
                     {"title", brand->title ? title_code(*brand->title) : ""},
                     {"cooling_off_until", time_json(add_years(ctx.now(), kCoolingOffYears))}});
 }
@@ -185,6 +207,7 @@ Decision rectification(const engine::Command& c, DecideContext& ctx) {
   const BrandTrigger trigger =
       *passed ? BrandTrigger::kPassRectification : BrandTrigger::kFailRectification;
   if (auto refused = check(c, brand, {{Role::kCommittee}, trigger})) return *refused;
+  if (auto refused = require_comment(c)) return *refused;
   if (*passed)
     return one_event(
         c.stream, "RectificationPassed",
@@ -215,7 +238,7 @@ Decision expire(const engine::Command& c, DecideContext& ctx) {
 Decision appeal(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kBranch}, BrandTrigger::kAppeal})) return *refused;
-  const std::string reason = arg_required(c.args, "reason");
+  const std::string reason = arg_required(c.args, "reason", kMaxReasonChars);
   if (!brand->adverse) return rule("nothing_to_appeal", "no demotion or revocation to appeal");
   if (ctx.now() > add_days(brand->adverse->at, kAppealWindowDays))
     return rule("appeal_window_closed",
@@ -230,6 +253,7 @@ Decision appeal_decision(const engine::Command& c, DecideContext& ctx) {
   if (!granted) throw ArgumentError("granted", "is required: true or false");
   if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kGrantAppealToNamed}))
     return *refused;
+  if (auto refused = require_comment(c)) return *refused;
   const AdverseDecision adverse = brand->adverse.value_or(AdverseDecision{});
   if (*granted) {
     // The previous title and state come back.
@@ -247,8 +271,9 @@ Decision appeal_decision(const engine::Command& c, DecideContext& ctx) {
 Decision cancel(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kCommittee}, BrandTrigger::kCancel})) return *refused;
-  return one_event(c.stream, "BrandCancelled",
-                   {{"reason", arg_required(c.args, "reason")}, {"branch", brand->branch}});
+  const std::string reason = arg_required(c.args, "reason", kMaxReasonChars);
+  if (auto refused = require_comment(c)) return *refused;
+  return one_event(c.stream, "BrandCancelled", {{"reason", reason}, {"branch", brand->branch}});
 }
 
 Decision raise_objection(const engine::Command& c, DecideContext& ctx) {
@@ -259,9 +284,10 @@ Decision raise_objection(const engine::Command& c, DecideContext& ctx) {
   if (!brand_target(brand->status(), BrandTrigger::kRaiseObjection))
     return illegal(brand->status(), BrandTrigger::kRaiseObjection);
   const std::string id = fmt::format("obj-{}", brand->objections.size() + 1);
-  Decision d = one_event(
-      c.stream, "ObjectionRaised",
-      {{"objection", id}, {"reason", arg_required(c.args, "reason")}, {"round", brand->round}});
+  Decision d = one_event(c.stream, "ObjectionRaised",
+                         {{"objection", id},
+                          {"reason", arg_required(c.args, "reason", kMaxReasonChars)},
+                          {"round", brand->round}});
   d.reply = {{"id", id}};
   return d;
 }
@@ -281,6 +307,7 @@ Decision decide_objection(const engine::Command& c, DecideContext& ctx) {
   if (objection->status != "pending")
     return reject(RejectionKind::kIllegalTransition, "illegal_transition",
                   "objection " + id + " was decided");
+  if (auto refused = require_comment(c)) return *refused;
   return one_event(c.stream, *upheld ? "ObjectionUpheld" : "ObjectionDismissed",
                    {{"objection", id}, {"round", brand->round}});
 }
@@ -295,9 +322,7 @@ void add_brand_commands(engine::Domain& d) {
     return simple(c, ctx, Role::kBranch, BrandTrigger::kWithdraw, "BrandWithdrawn");
   });
   add_handler(d, "brand.reopen", reopen);
-  add_handler(d, "brand.approve", [](const engine::Command& c, DecideContext& ctx) {
-    return simple(c, ctx, Role::kUnit, BrandTrigger::kApprove, "BrandApproved");
-  });
+  add_handler(d, "brand.approve", approve);
   add_handler(d, "brand.return", return_brand);
   add_handler(d, "brand.file", file);
   add_handler(d, "brand.progress", progress);

@@ -1,6 +1,7 @@
 // Helpers the command handlers share: loading typed state, typed refusals, registration.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -54,6 +55,17 @@ inline Decision illegal(BrandStatus from, BrandTrigger trigger) {
 }
 inline Decision rule(std::string code, std::string detail) {
   return reject(RejectionKind::kRule, std::move(code), std::move(detail));
+}
+
+// A decision by a unit or the committee says why (审核意见, DOMAIN.md): its comment must not
+// be blank, or it is refused with 422 comment_required. Timers (actor `system`) decide
+// nothing of their own and need none.
+inline std::optional<Decision> require_comment(const engine::Command& c) {
+  if (c.actor.role == "system" || !is_blank(c.comment)) return std::nullopt;
+  Decision d =
+      rule("comment_required", "a decision needs a comment saying why (审核意见): " + c.type);
+  d.rejection->field = "comment";
+  return d;
 }
 
 // The id inside a stream name: "brand-b1" -> "b1".

@@ -7,8 +7,14 @@
 namespace brandledger::workflows {
 
 void add_handler(engine::Domain& domain, std::string type, engine::CommandHandler handler) {
-  // An ArgumentError thrown by the handler is refused by the engine, naming the field.
-  domain.handlers[std::move(type)] = std::move(handler);
+  domain.handlers[std::move(type)] = [h = std::move(handler)](const engine::Command& c,
+                                                              DecideContext& ctx) {
+    // The comment is the envelope's, like its type: checked first, for every command,
+    // before the command's own checks. An ArgumentError (this one, or the handler's) is
+    // refused by the engine, naming the field.
+    check_length("comment", c.comment, kMaxReasonChars);
+    return h(c, ctx);
+  };
 }
 
 engine::Domain make_domain() {

@@ -59,6 +59,32 @@ std::string arg_required(const boost::json::object& args, std::string_view key) 
   return *s;
 }
 
+std::string arg_required(const boost::json::object& args, std::string_view key,
+                         std::size_t max_chars) {
+  std::string s = arg_required(args, key);
+  check_length(key, s, max_chars);
+  return s;
+}
+
+TooLong::TooLong(std::string field, std::size_t max, std::size_t chars)
+    : ArgumentError(std::move(field),
+                    "is " + std::to_string(chars) + " characters long, more than the " +
+                        std::to_string(max) + " allowed",
+                    "too_long") {}
+
+std::size_t char_count(std::string_view utf8) {
+  std::size_t n = 0;
+  for (const char c : utf8) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+void check_length(std::string_view field, std::string_view text, std::size_t max) {
+  // Fewer bytes than the limit are fewer characters: most text never needs the count.
+  if (text.size() <= max) return;
+  if (const std::size_t chars = char_count(text); chars > max)
+    throw TooLong(std::string(field), max, chars);
+}
+
 std::optional<bool> arg_bool(const boost::json::object& args, std::string_view key) {
   const auto* v = args.if_contains(key);
   if (v == nullptr || v->is_null()) return std::nullopt;

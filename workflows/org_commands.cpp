@@ -29,7 +29,7 @@ std::string checked_id(const boost::json::object& args) {
 Decision create_org(const engine::Command& c, DecideContext& ctx) {
   if (auto r = require_role(c.actor, {Role::kAdmin})) return refuse(*r);
   const std::string id = checked_id(c.args);
-  const std::string name = arg_required(c.args, "name");
+  const std::string name = arg_required(c.args, "name", kMaxNameChars);
   const std::string kind = arg_required(c.args, "kind");
   if (kind != "committee" && kind != "unit" && kind != "branch")
     throw ArgumentError("kind", "is committee, unit or branch");
@@ -72,6 +72,7 @@ Decision dissolve_org(const engine::Command& c, DecideContext& ctx) {
   if (org->dissolved)
     return reject(RejectionKind::kIllegalTransition, "illegal_transition", "already dissolved");
   const std::string reason = arg_string(c.args, "reason").value_or("branch dissolved");
+  check_length("reason", reason, kMaxReasonChars);
   Decision d;
   d.events.push_back({std::string(c.stream), "OrgDissolved", {{"reason", reason}}});
   if (auto brand_id = active_brand_of(ctx.views(), org->id)) {
@@ -88,7 +89,7 @@ Decision create_user(const engine::Command& c, DecideContext& ctx) {
   if (auto r = require_role(c.actor, {Role::kAdmin})) return refuse(*r);
   const std::string id = checked_id(c.args);
   if (id == "system") throw ArgumentError("id", "is reserved");
-  const std::string name = arg_required(c.args, "name");
+  const std::string name = arg_required(c.args, "name", kMaxNameChars);
   const std::string role = arg_required(c.args, "role");
   if (!is_user_role(role))
     throw ArgumentError("role", "is admin, committee, unit, branch, expert or auditor");

@@ -35,7 +35,7 @@ int checked_count(const boost::json::object& args, std::string_view key, int fal
 
 RoundConfig config_from_args(const boost::json::object& a) {
   RoundConfig c;
-  c.name = arg_required(a, "name");
+  c.name = arg_required(a, "name", kMaxNameChars);
   auto year = arg_int(a, "year");
   if (!year || *year < 2000 || *year > 2100)
     throw ArgumentError("year", "is required, a year like 2026");
@@ -84,8 +84,16 @@ RoundConfig config_from_args(const boost::json::object& a) {
     std::set<std::string> keys;
     for (const auto& item : r->as_array()) {
       if (!item.is_object()) throw ArgumentError("rubric", "items are {key, name, max}");
-      Criterion cr{arg_required(item.as_object(), "key"), arg_required(item.as_object(), "name"),
-                   Decimal()};
+      // Named as rubric.max is: rubric.key, rubric.name.
+      auto text = [&item](std::string_view key) {
+        const std::string field = "rubric." + std::string(key);
+        const auto* v = item.as_object().if_contains(key);
+        if (v == nullptr || !v->is_string() || is_blank(v->as_string()))
+          throw ArgumentError(field, "is required, a string");
+        check_length(field, v->as_string(), kMaxNameChars);
+        return std::string(v->as_string());
+      };
+      Criterion cr{text("key"), text("name"), Decimal()};
       std::optional<Decimal> max;
       try {
         max = arg_decimal(item.as_object(), "max", 1);
@@ -259,6 +267,7 @@ Decision close(const engine::Command& c, DecideContext& ctx) {
   auto round = load<RoundState>(ctx, c.stream);
   if (auto refused = check(c, round, {Role::kCommittee}, RoundTrigger::kClose)) return *refused;
   const bool force = arg_bool(c.args, "force").value_or(false);
+  if (auto refused = require_comment(c)) return *refused;
   const bool selection = round->config.kind == "selection";
 
   std::map<std::string, std::string> expert_unit;
@@ -331,6 +340,7 @@ Decision notice(const engine::Command& c, DecideContext& ctx) {
   auto round = load<RoundState>(ctx, c.stream);
   if (auto refused = check(c, round, {Role::kCommittee}, RoundTrigger::kPublishNotice))
     return *refused;
+  if (auto refused = require_comment(c)) return *refused;
   const Timestamp ends = add_days(ctx.now(), round->config.notice_days);
   Decision d;
   d.events.push_back(
@@ -346,6 +356,7 @@ Decision notice(const engine::Command& c, DecideContext& ctx) {
 Decision finalize(const engine::Command& c, DecideContext& ctx) {
   auto round = load<RoundState>(ctx, c.stream);
   if (auto refused = check(c, round, {Role::kCommittee}, RoundTrigger::kFinalize)) return *refused;
+  if (auto refused = require_comment(c)) return *refused;
   if (round->notice_ends && ctx.now() < *round->notice_ends)
     return rule("notice_not_ended",
                 "the public notice ends " + format_rfc3339(*round->notice_ends));

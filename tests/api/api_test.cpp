@@ -343,3 +343,87 @@ TEST_CASE(
   }
   CHECK(http(server.port(), "GET", "/v1/nothing").status == 404);  // the API is not the console
 }
+
+namespace {
+
+std::string han(std::size_t n) {  // n characters, 3n bytes
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += "审";
+  return s;
+}
+
+// A problem+json answer with this status, code and field.
+void refused(const HttpResult& r, unsigned status, const std::string& code,
+             const std::string& field) {
+  INFO(r.status << " " << r.body);
+  CHECK(r.status == status);
+  CHECK(r.headers.at("content-type") == "application/problem+json");
+  auto p = r.json().as_object();
+  CHECK(text(p.at("code")) == code);
+  CHECK(text(p.at("field")) == field);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "text over its limit is 400 too_long naming the field, counted in characters, and "
+    "appends nothing") {
+  World w;
+  const std::string id = w.brand("b1", "submitted");
+  const std::string base = "/v1/brands/" + id;
+  const auto before = w.events();
+  // A million-character comment, inside the 1 MiB body limit.
+  refused(w.as("u1").post(base + "/approve", {{"comment", std::string(1000000, 'x')}}), 400,
+          "too_long", "comment");
+  // Characters, not bytes: 2,001 are too many, 2,000 (6,000 bytes) are not.
+  refused(w.as("u1").post(base + "/approve", {{"comment", han(2001)}}), 400, "too_long", "comment");
+  refused(w.as("u1").post(base + "/return", {{"reason", han(2001)}}), 400, "too_long", "reason");
+  refused(w.as("b3").post("/v1/brands", World::content(han(101))), 400, "too_long", "name");
+  object content = World::content();
+  content["effects"] = han(10001);
+  refused(w.as("b3").post("/v1/brands", content), 400, "too_long", "effects");
+  refused(w.as("committee").post("/v1/rounds", {{"name", han(101)}, {"year", 2031}}), 400,
+          "too_long", "name");
+  refused(w.as("admin").post(
+              "/v1/orgs", {{"id", "u9"}, {"name", han(101)}, {"kind", "unit"}, {"parent", "wc"}}),
+          400, "too_long", "name");
+  // Field errors name their field the same way.
+  refused(w.as("committee").post("/v1/rounds", {{"name", "评选"}}), 400, "invalid_field", "year");
+  refused(w.as("u1").post(base + "/approve", {{"comment", 7}}), 400, "invalid_field", "comment");
+  CHECK(w.events() == before);
+
+  auto approved = World::obj(w.as("u1").post(base + "/approve", {{"comment", han(2000)}}));
+  CHECK(approved.at("state") == "unit_approved");
+  CHECK(w.events() == before + 1);
+  auto history = World::obj(w.as("committee").get(base + "/history")).at("items").as_array();
+  CHECK(text(history.back().at("comment")) == han(2000));
+}
+
+TEST_CASE(
+    "a decision without a comment is 422 comment_required, whatever its reason, and "
+    "appends nothing") {
+  World w;
+  const std::string id = w.brand("b1", "submitted");
+  const std::string base = "/v1/brands/" + id;
+  const auto before = w.events();
+  // Missing, blank (the ideographic space too), or only a reason: refused.
+  refused(w.as("u1").call("POST", base + "/approve", "{}"), 422, "comment_required", "comment");
+  refused(w.as("u1").post(base + "/approve", {{"comment", " \u3000"}}), 422, "comment_required",
+          "comment");
+  refused(w.as("u1").post(base + "/return", {{"reason", "请补充成效数据"}, {"comment", ""}}), 422,
+          "comment_required", "comment");
+  // A reason is still needed beside the comment.
+  refused(w.as("u1").post(base + "/return", {{"comment", "请补充成效数据"}}), 400, "invalid_field",
+          "reason");
+  CHECK(w.events() == before);
+  // The branch's own steps are no decisions.
+  const std::string other = w.brand("b3", "cultivating");
+  CHECK(w.as("b3").call("POST", "/v1/brands/" + other + "/submit", "{}").status == 200);
+  auto returned = World::obj(w.as("u1").post(
+      base + "/return",
+      {{"reason", "请补充成效数据"}, {"comment", "‘有效果’缺少量化成效，请补充后重新申报。"}}));
+  CHECK(returned.at("state") == "cultivating");
+  auto history = World::obj(w.as("committee").get(base + "/history")).at("items").as_array();
+  CHECK(text(history.back().at("comment")) == "‘有效果’缺少量化成效，请补充后重新申报。");
+  CHECK(text(history.back().at("data").at("reason")) == "请补充成效数据");
+}

@@ -256,7 +256,10 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
 
   for (const Case& c : cases) {
     DYNAMIC_SECTION(c.name) {
-      const Target t = c.setup(w);
+      Target t = c.setup(w);
+      // A decision says why, whoever asks: the refusals must come from the role alone.
+      if (std::string comment = decision_comment(t.path); !comment.empty())
+        t.body["comment"] = comment;
       const auto before = w.events();
       for (const std::string& role : kRoles) {
         if (role == c.allowed || c.also_allowed.count(role)) continue;

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -57,10 +58,21 @@ std::vector<std::uint64_t> sse_ids(unsigned short port, const std::string& targe
 // A caller with a token.
 class Client {
  public:
-  Client(unsigned short port, std::string token) : port_(port), token_(std::move(token)) {}
+  // The comment a POST to a target gets when its body has none ("" for none at all).
+  using CommentFor = std::function<std::string(const std::string& target)>;
+
+  Client(unsigned short port, std::string token, CommentFor comment_for = {})
+      : port_(port), token_(std::move(token)), comment_for_(std::move(comment_for)) {}
   HttpResult get(const std::string& target) const { return call("GET", target, ""); }
+  // A body without "comment" gets comment_for(target), when there is one.
   HttpResult post(const std::string& target, const boost::json::value& body = boost::json::object{},
                   Headers extra = {}) const {
+    if (comment_for_ && body.is_object() && !body.as_object().contains("comment"))
+      if (std::string comment = comment_for_(target); !comment.empty()) {
+        boost::json::object with = body.as_object();
+        with["comment"] = comment;
+        return call("POST", target, boost::json::serialize(with), std::move(extra));
+      }
     return call("POST", target, boost::json::serialize(body), std::move(extra));
   }
   HttpResult patch(const std::string& target, const boost::json::value& body) const {
@@ -76,6 +88,7 @@ class Client {
  private:
   unsigned short port_;
   std::string token_;
+  CommentFor comment_for_;
 };
 
 }  // namespace brandledger::testing

@@ -19,6 +19,29 @@ inline std::string text(const boost::json::value& v) {
   return v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v);
 }
 
+// The 审核意见 a unit or committee member writes on a decision, by the last segment of the
+// target (/v1/brands/ID/approve, /v1/rounds/ID/close, .../objections/ID/decision); "" for
+// what is no decision. Every decision needs one (API.md): World's users send it with every
+// decision whose body has no "comment" of its own, so `{"comment", ""}` sends none.
+inline std::string decision_comment(const std::string& target) {
+  static const std::map<std::string, std::string, std::less<>> kComments = {
+      {"approve", "材料齐全，品牌定位与单位主责主业结合紧密，同意报送机关工委备案。"},
+      {"return", "‘四有’中‘有效果’部分缺少量化成效，请补充近一年服务群众数据后重新申报。"},
+      {"file", "经审核，符合党建品牌备案条件，予以备案。"},
+      {"revoke", "经核查属实，按照一票否决规定撤销品牌称号。"},
+      {"rectification", "已对照整改清单逐项核查整改情况。"},
+      {"appeal-decision", "经复核申诉材料，作出申诉处理决定。"},
+      {"cancel", "支部撤并，品牌予以注销。"},
+      {"decision", "经调查核实，作出异议处理决定。"},
+      {"close", "专家评分已全部完成，结束评审并计算结果。"},
+      {"notice", "评审结果经工委会议研究，予以公示。"},
+      {"finalize", "公示期满，无未决异议，予以命名。"},
+  };
+  const std::string path = target.substr(0, target.find('?'));
+  auto it = kComments.find(std::string_view(path).substr(path.rfind('/') + 1));
+  return it == kComments.end() ? std::string() : it->second;
+}
+
 struct World {
   TempDir dir;
   std::unique_ptr<ServerProcess> server;
@@ -26,7 +49,7 @@ struct World {
 
   explicit World(bool with_orgs = true) {
     server = std::make_unique<ServerProcess>(dir / "data");
-    users.emplace("admin", Client(server->port(), kAdminToken));
+    users.emplace("admin", Client(server->port(), kAdminToken, decision_comment));
     if (with_orgs) build();
   }
 
@@ -49,7 +72,7 @@ struct World {
   void add_user(const std::string& id, const std::string& role, const std::string& org) {
     auto r = obj(as("admin").post(
         "/v1/users", {{"id", id}, {"name", id + " 同志"}, {"role", role}, {"org", org}}));
-    users.emplace(id, Client(port(), std::string(r.at("token").as_string())));
+    users.emplace(id, Client(port(), std::string(r.at("token").as_string()), decision_comment));
   }
 
   // Committee wc; units u1..u3 with branches b1..b6; users of every role.

@@ -6,6 +6,10 @@
 
 #include <boost/json.hpp>
 
+#include <map>
+#include <string>
+#include <string_view>
+
 #include "core/sha256.h"
 #include "engine/engine.h"
 #include "support/temp_dir.h"
@@ -26,6 +30,26 @@ inline engine::Decision seed_events(const engine::Command& c, engine::DecideCont
                         o.contains("data") ? o.at("data").as_object() : boost::json::object{}});
   }
   return d;
+}
+
+// The 审核意见 a unit or committee member writes on each kind of decision. Every decision
+// needs one (API.md); the Harness gives it to the decisions tests issue without one.
+inline std::string decision_comment(std::string_view type) {
+  static const std::map<std::string_view, std::string_view> kComments = {
+      {"brand.approve", "材料齐全，品牌定位与单位主责主业结合紧密，同意报送机关工委备案。"},
+      {"brand.return", "‘四有’中‘有效果’部分缺少量化成效，请补充近一年服务群众数据后重新申报。"},
+      {"brand.file", "经审核，符合党建品牌备案条件，予以备案。"},
+      {"brand.revoke", "经核查属实，按照一票否决规定撤销品牌称号。"},
+      {"brand.rectification", "已对照整改清单逐项核查整改情况。"},
+      {"brand.appeal_decision", "经复核申诉材料，作出申诉处理决定。"},
+      {"brand.cancel", "支部撤并，品牌予以注销。"},
+      {"brand.objection_decision", "经调查核实，作出异议处理决定。"},
+      {"round.close", "专家评分已全部完成，结束评审并计算结果。"},
+      {"round.notice", "评审结果经工委会议研究，予以公示。"},
+      {"round.finalize", "公示期满，无未决异议，予以命名。"},
+  };
+  auto it = kComments.find(type);
+  return it == kComments.end() ? std::string() : std::string(it->second);
 }
 
 class Harness {
@@ -58,7 +82,9 @@ class Harness {
   engine::Actor system() const { return actor("system", "system", ""); }
 
   // A command as `who`. The system actor's commands come as a timer firing would bring them
-  // (the engine refuses the system role otherwise), with their TimerFired event.
+  // (the engine refuses the system role otherwise), with their TimerFired event. The comment
+  // is args' "comment", as the API takes it from the body; without one, a decision gets its
+  // decision_comment() (so `{"comment", ""}` sends a decision without a comment).
   static engine::Command command(const engine::Actor& who, std::string type, std::string stream,
                                  boost::json::object args) {
     engine::Command c;
@@ -66,6 +92,10 @@ class Harness {
     c.stream = std::move(stream);
     c.actor = who;
     c.args = std::move(args);
+    if (const auto* comment = c.args.if_contains("comment"); comment && comment->is_string())
+      c.comment = std::string(comment->as_string());
+    else if (who.role != "system")
+      c.comment = decision_comment(c.type);
     if (who.role == "system") c.fired_timer = "test:" + c.type + "@" + c.stream;
     return c;
   }

@@ -524,3 +524,188 @@ TEST_CASE(
   CHECK(b.title == Title::kTop10);
   CHECK(b.valid_until.has_value());
 }
+
+namespace {
+
+// `n` characters of three bytes each: a limit in characters holds 3n bytes of them.
+std::string han(std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += "党";
+  return s;
+}
+
+boost::json::object with(boost::json::object args, const boost::json::object& more) {
+  for (const auto& [k, v] : more) args[k] = v;
+  return args;
+}
+
+// The comments of the stream's events, oldest first.
+std::vector<std::string> comments_of(Harness& h, const std::string& stream) {
+  auto txn = h.engine().begin_read();
+  REQUIRE(txn.ok());
+  auto events = h.engine().log().read_stream(*txn, stream);
+  REQUIRE(events.ok());
+  std::vector<std::string> out;
+  for (const auto& e : *events) out.push_back(e.comment);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every decision by a unit or the committee needs a comment saying why (审核意见)") {
+  Harness h;
+  auto experts = add_experts(h);
+  const boost::json::object none{{"comment", ""}};
+  const boost::json::object blank{{"comment", " \t\n\xE3\x80\x80"}};  // U+3000 too
+
+  // A branch's own steps are no decisions: they need no comment.
+  h.create_brand("b1", "x");
+  h.ok(h.branch("b1"), "brand.submit", brand_stream("x"), none);
+  // The unit's first review.
+  h.refused(h.unit("u1"), "brand.approve", brand_stream("x"), none, "comment_required");
+  h.refused(h.unit("u1"), "brand.approve", brand_stream("x"), blank, "comment_required");
+  engine::Command c = Harness::command(h.unit("u1"), "brand.approve", brand_stream("x"), {});
+  c.comment.clear();  // no comment member at all
+  const auto before = h.head();
+  auto refused = h.engine().execute(std::move(c));
+  REQUIRE(refused.rejection);
+  CHECK(h.head() == before);
+  CHECK(refused.rejection->code == "comment_required");
+  CHECK(refused.rejection->kind == engine::RejectionKind::kRule);
+  CHECK(refused.rejection->field == "comment");
+  // A return takes both its reason (what to fix, in the event's data) and the comment.
+  h.refused(h.unit("u1"), "brand.return", brand_stream("x"), with(none, {{"reason", "请补充"}}),
+            "comment_required");
+  h.refused(h.unit("u1"), "brand.return", brand_stream("x"), {{"comment", "请补充成效数据"}},
+            "invalid_field");
+  h.ok(h.unit("u1"), "brand.approve", brand_stream("x"), {{"comment", "材料齐全，同意报送。"}});
+  // The committee's filing review.
+  h.refused(h.committee, "brand.return", brand_stream("x"), with(none, {{"reason", "请补充"}}),
+            "comment_required");
+  h.refused(h.committee, "brand.file", brand_stream("x"), blank, "comment_required");
+  h.ok(h.committee, "brand.file", brand_stream("x"), {{"comment", "符合备案条件，予以备案。"}});
+  CHECK(comments_of(h, brand_stream("x")) ==
+        std::vector<std::string>{"", "", "材料齐全，同意报送。", "符合备案条件，予以备案。"});
+
+  // A round: closing, the notice, objections and finalizing are decisions; raising an
+  // objection, nominating and scoring are not.
+  h.filed_brand("b3", "y");
+  h.filed_brand("b5", "z");
+  open_and_start(h, "r1", {"x", "y", "z"}, experts);
+  for (const char* b : {"x", "y", "z"}) h.score_all("r1", b, 86, experts);
+  h.refused(h.committee, "round.close", round_stream("r1"), with(none, {{"force", true}}),
+            "comment_required");
+  h.ok(h.committee, "round.close", round_stream("r1"));
+  h.refused(h.committee, "round.notice", round_stream("r1"), none, "comment_required");
+  h.ok(h.committee, "round.notice", round_stream("r1"));
+  h.ok(h.branch("b1"), "brand.objection", brand_stream("y"), with(none, {{"reason", "成效存疑"}}));
+  h.advance_days(5);
+  const boost::json::object dismiss{{"objection", "obj-1"}, {"upheld", false}};
+  h.refused(h.committee, "brand.objection_decision", brand_stream("y"), with(dismiss, none),
+            "comment_required");
+  h.ok(h.committee, "brand.objection_decision", brand_stream("y"), dismiss);
+  h.refused(h.committee, "round.finalize", round_stream("r1"), blank, "comment_required");
+  h.ok(h.committee, "round.finalize", round_stream("r1"));
+  REQUIRE(h.brand("x").status() == BrandStatus::kNamed);
+
+  // Revocation, appeals, cancellation.
+  h.refused(h.committee, "brand.revoke", brand_stream("x"),
+            with(none, {{"reason", "违纪"}, {"veto", true}}), "comment_required");
+  h.ok(h.committee, "brand.revoke", brand_stream("x"), {{"reason", "违纪"}, {"veto", true}});
+  h.ok(h.branch("b1"), "brand.appeal", brand_stream("x"), with(none, {{"reason", "申诉"}}));
+  h.refused(h.committee, "brand.appeal_decision", brand_stream("x"),
+            with(none, {{"granted", false}}), "comment_required");
+  h.ok(h.committee, "brand.appeal_decision", brand_stream("x"), {{"granted", false}});
+  h.refused(h.committee, "brand.cancel", brand_stream("x"), with(none, {{"reason", "撤并"}}),
+            "comment_required");
+  h.ok(h.committee, "brand.cancel", brand_stream("x"), {{"reason", "撤并"}});
+
+  // Rectification, after a re-review; a deadline missed is the system's (a timer's).
+  h.advance_days(3 * 365);
+  through_finalize(h, "rr", {{"y", 65}, {"z", 65}}, experts, {{"kind", "re_review"}});
+  REQUIRE(h.brand("y").status() == BrandStatus::kRectifying);
+  h.refused(h.committee, "brand.rectification", brand_stream("y"), with(none, {{"passed", true}}),
+            "comment_required");
+  h.ok(h.committee, "brand.rectification", brand_stream("y"), {{"passed", true}});
+  h.advance_days(90);
+  CHECK(h.brand("z").status() == BrandStatus::kFiled);
+}
+
+TEST_CASE(
+    "text is limited in characters, not bytes: names 100, comments and reasons 2,000, "
+    "brand content 10,000") {
+  Harness h;
+  auto experts = add_experts(h);
+  auto too_long = [&](const engine::Actor& who, const std::string& type, const std::string& stream,
+                      boost::json::object args, const std::string& field) {
+    INFO(type << " " << field);
+    auto o = h.refused(who, type, stream, std::move(args), "too_long");
+    CHECK(o.rejection->kind == engine::RejectionKind::kInvalid);
+    CHECK(o.rejection->field == field);
+  };
+
+  // Names: orgs, users, brands, rounds, rubric criteria.
+  too_long(h.admin, "org.create", "org-u9",
+           {{"id", "u9"}, {"name", han(101)}, {"kind", "unit"}, {"parent", "wc"}}, "name");
+  h.ok(h.admin, "org.create", "org-u9",
+       {{"id", "u9"}, {"name", han(100)}, {"kind", "unit"}, {"parent", "wc"}});
+  const boost::json::object user{
+      {"id", "aud2"}, {"role", "auditor"}, {"org", "wc"}, {"token_sha256", std::string(64, 'a')}, {"token_id", "tk-2"}};
+  too_long(h.admin, "user.create", "user-aud2", with(user, {{"name", han(101)}}), "name");
+  h.ok(h.admin, "user.create", "user-aud2", with(user, {{"name", han(100)}}));
+  too_long(h.branch("b1"), "brand.create", brand_stream("x"), {{"name", han(101)}}, "name");
+  too_long(h.committee, "round.open", round_stream("r0"), {{"name", han(101)}, {"year", 2031}},
+           "name");
+  too_long(h.committee, "round.open", round_stream("r0"),
+           {{"name", "评选"},
+            {"year", 2031},
+            {"rubric", {{{"key", "k"}, {"name", han(101)}, {"max", 100}}}}},
+           "rubric.name");
+  too_long(h.committee, "round.open", round_stream("r0"),
+           {{"name", "评选"},
+            {"year", 2031},
+            {"rubric", {{{"key", std::string(101, 'k')}, {"name", "品牌识别"}, {"max", 100}}}}},
+           "rubric.key");
+
+  // Content: each field up to 10,000 characters (30,000 bytes here).
+  const std::vector<std::string> fields = {"slogan",  "theme",         "connotation", "features",
+                                           "effects", "business_link", "logo"};
+  boost::json::object full{{"name", han(100)}};
+  for (const auto& f : fields) full[f] = han(10000);
+  for (const auto& f : fields)
+    too_long(h.branch("b1"), "brand.create", brand_stream("x"), with(full, {{f, han(10001)}}), f);
+  too_long(h.branch("b1"), "brand.create", brand_stream("x"), with(full, {{"plan", han(10001)}}),
+           "plan");
+  too_long(h.branch("b1"), "brand.create", brand_stream("x"),
+           with(full, {{"plan", {{"tasks", boost::json::array{han(5000), han(5000)}}}}}), "plan");
+  too_long(h.branch("b1"), "brand.create", brand_stream("x"),
+           with(full, {{"attachments", {{{"name", han(101)}, {"url", "https://x/a.pdf"}}}}}),
+           "attachments.name");
+  h.ok(h.branch("b1"), "brand.create", brand_stream("x"), with(full, {{"plan", han(10000)}}));
+  too_long(h.branch("b1"), "brand.edit", brand_stream("x"), {{"effects", han(10001)}}, "effects");
+  too_long(h.branch("b1"), "brand.edit", brand_stream("x"), {{"name", han(101)}}, "name");
+
+  // The comment of any command, and reasons: 2,000.
+  too_long(h.branch("b1"), "brand.submit", brand_stream("x"), {{"comment", han(2001)}}, "comment");
+  too_long(h.branch("b1"), "brand.submit", brand_stream("x"),
+           {{"comment", std::string(1000000, 'x')}}, "comment");
+  h.ok(h.branch("b1"), "brand.submit", brand_stream("x"), {{"comment", han(2000)}});
+  too_long(h.unit("u1"), "brand.return", brand_stream("x"), {{"reason", han(2001)}}, "reason");
+  too_long(h.unit("u1"), "brand.approve", brand_stream("x"), {{"comment", han(2001)}}, "comment");
+  h.ok(h.unit("u1"), "brand.approve", brand_stream("x"), {{"comment", han(2000)}});
+  h.ok(h.committee, "brand.file", brand_stream("x"));
+  too_long(h.branch("b1"), "brand.progress", brand_stream("x"),
+           {{"year", 2031}, {"summary", han(10001)}}, "summary");
+  h.ok(h.branch("b1"), "brand.progress", brand_stream("x"),
+       {{"year", 2031}, {"summary", han(10000)}});
+
+  through_notice(h, "r1", {{"x", 91}}, experts);
+  too_long(h.unit("u2"), "brand.objection", brand_stream("x"), {{"reason", han(2001)}}, "reason");
+  h.advance_days(5);
+  h.ok(h.committee, "round.finalize", round_stream("r1"));
+  too_long(h.committee, "brand.revoke", brand_stream("x"), {{"reason", han(2001)}}, "reason");
+  h.ok(h.committee, "brand.revoke", brand_stream("x"), {{"reason", han(2000)}});
+  too_long(h.branch("b1"), "brand.appeal", brand_stream("x"), {{"reason", han(2001)}}, "reason");
+  too_long(h.committee, "brand.cancel", brand_stream("x"), {{"reason", han(2001)}}, "reason");
+  too_long(h.admin, "org.dissolve", "org-b1", {{"reason", han(2001)}}, "reason");
+}
