@@ -1,6 +1,9 @@
-// Errors as application/problem+json: {"type","title","status","code","detail"}.
+// Errors as application/problem+json: {"type","title","status","code","detail"}. Every
+// error answer is built here, the server's own refusals (connection caps, timeouts,
+// malformed requests) included.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -9,7 +12,9 @@
 
 namespace brandledger::api {
 
-Response problem(unsigned status, std::string_view code, std::string_view detail);
+// 429 and 503 answers carry Retry-After (API.md): `retry_after`, whole seconds.
+Response problem(unsigned status, std::string_view code, std::string_view detail,
+                 std::chrono::seconds retry_after = std::chrono::seconds(1));
 
 // 400 invalid, 403 forbidden, 404 not found, 409 illegal transition or duplicate,
 // 412 version mismatch, 422 a business rule.
