@@ -131,6 +131,7 @@ void add_log_routes(Api::Impl& api) {
     Response r;
     r.content_type = "text/event-stream";
     r.headers.emplace_back("Cache-Control", "no-cache");
+    r.headers.emplace_back("X-Accel-Buffering", "no");  // a proxy (nginx) must not hold events back
     r.sse_after = *after;
     c->reply(std::move(r));
   });

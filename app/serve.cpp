@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -31,6 +32,11 @@ int run_serve(const ServeOptions& o) {
   server.address = o.listen.substr(0, colon);
   server.port = static_cast<unsigned short>(std::atoi(o.listen.c_str() + colon + 1));
   server.threads = o.threads;
+  server.max_connections = o.max_connections;
+  server.max_connections_per_address = o.max_connections_per_address;
+  server.idle_timeout = std::chrono::seconds(o.idle_timeout);
+  server.header_timeout = std::chrono::seconds(o.header_timeout);
+  server.body_timeout = std::chrono::seconds(o.body_timeout);
 
   if (!lock_data_dir(o.data_dir)) {
     std::cerr << "brandledger: another server is running on " << o.data_dir.string() << "\n";
