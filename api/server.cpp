@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -59,14 +60,11 @@ http::response<http::string_body> to_message(Response r, bool keep_alive, bool f
 struct HttpServer::Impl {
   ServerOptions options;
   engine::Engine& engine;
-  net::io_context ioc;
-  std::unique_ptr<Api> api;
-  tcp::acceptor acceptor{ioc};
-  net::steady_timer accept_pause{ioc};
-  std::vector<std::thread> threads;
-  std::atomic<bool> stopping{false};
-  std::atomic<std::int64_t> last_refusal_log{0};  // steady clock seconds; the log's rate limit
 
+  // What a session touches as it is destroyed (Slot, below). All of it is declared before
+  // the io_context: members are destroyed in reverse order, and destroying the io_context
+  // destroys the handlers still queued in it, and with them the sessions they hold (those
+  // whose answers a stop's grace did not wait for).
   std::mutex sessions_mutex;
   std::condition_variable sessions_cv;  // notified when the last session is gone
   // Guarded by sessions_mutex:
@@ -74,6 +72,19 @@ struct HttpServer::Impl {
   std::size_t refusing = 0;  // refused connections handing over their 503
   std::map<net::ip::address, std::size_t> admitted_from;  // against max_connections_per_address
   std::list<std::weak_ptr<Session>> sessions;             // every session alive, for stop()
+  std::atomic<bool> stopping{false};
+  std::atomic<std::int64_t> last_refusal_log{0};  // steady clock seconds; the log's rate limit
+
+  net::io_context ioc;
+  // Keeps the threads running while every session left waits on the engine (a stop has
+  // closed the acceptor and the idle connections): run() would return, and their answers,
+  // posted later, would never be written.
+  net::executor_work_guard<net::io_context::executor_type> keep_running{ioc.get_executor()};
+  // After the io_context: ~Api waits for its worker, whose last act posts an answer to it.
+  std::unique_ptr<Api> api;
+  tcp::acceptor acceptor{ioc};
+  net::steady_timer accept_pause{ioc};
+  std::vector<std::thread> threads;
 
   Impl(ServerOptions o, engine::Engine& e, ApiOptions api_options)
       : options(std::move(o)), engine(e) {

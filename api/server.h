@@ -11,6 +11,11 @@
 // connections before returning.
 //
 // Thread safety: start/stop/wait from one controlling thread.
+//
+// Lifetime: the engine outlives the server. A stop whose grace runs out leaves the
+// sessions still waiting on the engine behind; their answers are posted to the stopped
+// server when the engine answers them, so stop the engine (which answers every queued
+// command) before destroying the server, as `serve` does.
 #pragma once
 
 #include <chrono>
