@@ -452,9 +452,15 @@ void HttpServer::Impl::log_refusal(const net::ip::address& peer) {
 }
 
 void HttpServer::Impl::close_all() {
-  std::lock_guard lock(sessions_mutex);
-  for (auto& w : sessions)
-    if (auto s = w.lock()) s->close_when_idle();
+  // Told outside the mutex: the last reference to a session may be one of these, and its
+  // slot takes the mutex as the session goes.
+  std::vector<std::shared_ptr<Session>> alive;
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (auto& w : sessions)
+      if (auto s = w.lock()) alive.push_back(std::move(s));
+  }
+  for (auto& s : alive) s->close_when_idle();
 }
 
 HttpServer::HttpServer(ServerOptions options, engine::Engine& engine, ApiOptions api_options)
