@@ -335,8 +335,11 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     idle_polls_ = 0;
     auto data = std::make_shared<std::string>(std::move(*chunk));
-    net::async_write(stream_.socket(), net::buffer(*data),
+    // A client that stops reading its stream is cut off like one that stops reading an answer.
+    stream_.expires_after(server_.options.write_timeout);
+    net::async_write(stream_, net::buffer(*data),
                      [self = shared_from_this(), data](beast::error_code ec, std::size_t) {
+                       self->stream_.expires_never();
                        if (ec) return self->close();
                        self->poll_events();
                      });
