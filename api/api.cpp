@@ -120,7 +120,7 @@ std::optional<Response> static_file(const std::filesystem::path& root, const std
 }  // namespace
 
 Api::Api(engine::Engine& engine, Post post, ApiOptions options)
-    : impl_(new Impl{engine, std::move(post), std::move(options), {}, {}, {}}) {
+    : impl_(new Impl{engine, std::move(post), std::move(options), {}, {}, {}, {}}) {
   impl_->add(
       "GET", "/healthz",
       [](const CallPtr& c) {
@@ -203,6 +203,38 @@ Result<std::string> Api::sse_events(std::uint64_t* after, std::size_t limit) {
     *after = e.position;
   }
   return out;
+}
+
+Worker::~Worker() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::run(std::function<void()> job) {
+  {
+    std::lock_guard lock(mutex_);
+    jobs_.push_back(std::move(job));
+    if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
+  }
+  cv_.notify_one();
+}
+
+void Worker::loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+    if (jobs_.empty()) return;  // stopping, and nothing left to run
+    auto job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    job();
+    job = nullptr;  // its captures (a request's Call) go here, not under the lock
+    lock.lock();
+  }
 }
 
 // --- helpers ---

@@ -3,6 +3,9 @@
 //
 // Thread safety: handle() and sse_events() may be called from any thread at once.
 // `reply` is called exactly once per request, on a thread of the `post` executor.
+// Destruction waits for the work the Api runs on a thread of its own (advancing the manual
+// clock); commands still in the engine hold references to the Api, so the engine must have
+// answered them (stopped, say) before the Api is destroyed.
 #pragma once
 
 #include <cstdint>

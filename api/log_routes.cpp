@@ -131,6 +131,7 @@ void add_log_routes(Api::Impl& api) {
     Response r;
     r.content_type = "text/event-stream";
     r.headers.emplace_back("Cache-Control", "no-cache");
+    r.headers.emplace_back("X-Accel-Buffering", "no");  // a proxy (nginx) must not hold events back
     r.sse_after = *after;
     c->reply(std::move(r));
   });
@@ -173,14 +174,15 @@ void add_log_routes(Api::Impl& api) {
     if (*now < c->api.engine.now())
       return c->reply(problem(422, "clock_backwards",
                               "the clock stands at " + format_rfc3339(c->api.engine.now())));
-    // Firing the due timers waits on the writer: do it off the caller's thread.
-    std::thread([c, to = *now] {
+    // Firing the due timers waits on the writer: not on a server thread. ~Api waits for
+    // the worker, so the answer never reaches into a destroyed Api.
+    c->api.worker.run([c, to = *now] {
       auto moved = c->api.engine.advance_clock(to);
       c->api.post([c, moved] {
         if (!moved.ok()) return c->reply(problem(503, "unavailable", moved.status().to_string()));
         c->reply(json_response(200, {{"now", format_rfc3339(*moved)}}));
       });
-    }).detach();
+    });
   });
 }
 

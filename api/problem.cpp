@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 namespace brandledger::api {
 namespace {
 
@@ -12,12 +14,16 @@ std::string_view title_of(unsigned status) {
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 409: return "Conflict";
     case 412: return "Precondition Failed";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
     case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
     default: return status >= 500 ? "Internal Server Error" : "Error";
   }
 }
@@ -25,7 +31,7 @@ std::string_view title_of(unsigned status) {
 }  // namespace
 
 Response problem(unsigned status, std::string_view code, std::string_view detail,
-                 std::string_view field) {
+                 std::string_view field, std::chrono::seconds retry_after) {
   Response r;
   r.status = status;
   r.content_type = "application/problem+json";
@@ -36,6 +42,9 @@ Response problem(unsigned status, std::string_view code, std::string_view detail
                            {"detail", detail}};
   if (!field.empty()) body["field"] = field;  // API.md: field errors name the field
   r.body = boost::json::serialize(body);
+  if (status == 429 || status == 503)
+    r.headers.emplace_back("Retry-After",
+                           std::to_string(std::max<long long>(1, retry_after.count())));
   return r;
 }
 

@@ -1,6 +1,9 @@
-// Errors as application/problem+json: {"type","title","status","code","detail"}.
+// Errors as application/problem+json: {"type","title","status","code","detail"}. Every
+// error answer is built here, the server's own refusals (connection caps, timeouts,
+// malformed requests) included.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -9,9 +12,11 @@
 
 namespace brandledger::api {
 
-// `field`: the argument at fault, for field errors ("" leaves the member out).
+// `field`: the argument at fault, for field errors ("" leaves the member out). 429 and 503
+// answers carry Retry-After (API.md): `retry_after`, whole seconds.
 Response problem(unsigned status, std::string_view code, std::string_view detail,
-                 std::string_view field = {});
+                 std::string_view field = {},
+                 std::chrono::seconds retry_after = std::chrono::seconds(1));
 
 // A problem about one field of the request: the body names it, {"code":"too_long",
 // "field":"comment",...} (API.md, Errors).

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -15,6 +16,8 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <list>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -29,20 +32,59 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+class Session;
+
+// Refused connections lingering at once (each for up to kRefusalLinger) to hand over their
+// 503; past this, under a flood of connections, a refused one is closed without an answer
+// rather than hold another descriptor.
+constexpr std::size_t kMaxLingeringRefusals = 256;
+constexpr std::chrono::seconds kRefusalLinger{1};
+// After an answer the client may still be sending into (a 413, a 408).
+constexpr std::chrono::seconds kAnswerLinger{2};
+
+// A Response as Beast's message. `framed`: with a Content-Length; an event stream has
+// none, its body ending when the connection closes.
+http::response<http::string_body> to_message(Response r, bool keep_alive, bool framed = true) {
+  http::response<http::string_body> m{static_cast<http::status>(r.status), 11};
+  m.set(http::field::server, "BrandLedger");
+  m.set(http::field::content_type, r.content_type);
+  for (const auto& [k, v] : r.headers) m.set(k, v);
+  m.body() = std::move(r.body);
+  m.keep_alive(keep_alive);
+  if (framed) m.prepare_payload();
+  return m;
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
   ServerOptions options;
   engine::Engine& engine;
+
+  // What a session touches as it is destroyed (Slot, below). All of it is declared before
+  // the io_context: members are destroyed in reverse order, and destroying the io_context
+  // destroys the handlers still queued in it, and with them the sessions they hold (those
+  // whose answers a stop's grace did not wait for).
+  std::mutex sessions_mutex;
+  std::condition_variable sessions_cv;  // notified when the last session is gone
+  // Guarded by sessions_mutex:
+  std::size_t admitted = 0;  // connections served, against max_connections
+  std::size_t refusing = 0;  // refused connections handing over their 503
+  std::map<net::ip::address, std::size_t> admitted_from;  // against max_connections_per_address
+  std::list<std::weak_ptr<Session>> sessions;             // every session alive, for stop()
+  std::atomic<bool> stopping{false};
+  std::atomic<std::int64_t> last_refusal_log{0};  // steady clock seconds; the log's rate limit
+
   net::io_context ioc;
+  // Keeps the threads running while every session left waits on the engine (a stop has
+  // closed the acceptor and the idle connections): run() would return, and their answers,
+  // posted later, would never be written.
+  net::executor_work_guard<net::io_context::executor_type> keep_running{ioc.get_executor()};
+  // After the io_context: ~Api waits for its worker, whose last act posts an answer to it.
   std::unique_ptr<Api> api;
   tcp::acceptor acceptor{ioc};
+  net::steady_timer accept_pause{ioc};
   std::vector<std::thread> threads;
-  std::atomic<bool> stopping{false};
-  std::atomic<std::size_t> open_connections{0};
-
-  std::mutex sessions_mutex;
-  std::condition_variable sessions_cv;  // notified when the last connection closes
 
   Impl(ServerOptions o, engine::Engine& e, ApiOptions api_options)
       : options(std::move(o)), engine(e) {
@@ -52,23 +94,89 @@ struct HttpServer::Impl {
   }
 
   void accept();
+  void admit(tcp::socket socket);
+  void close_all();
+  void log_refusal(const net::ip::address& peer);
 };
 
 namespace {
 
+// A session's share of the server's counts. It is the session's first member, so it is
+// destroyed last, after the socket and the timers: once stop() sees no session left,
+// nothing of any session touches the server again. The count goes down under the mutex,
+// so that stop() cannot miss the notification between testing the count and waiting.
+class Slot {
+ public:
+  // REQUIRES: server.sessions_mutex held.
+  Slot(HttpServer::Impl& server, net::ip::address peer, bool admitted)
+      : server_(server), peer_(std::move(peer)), admitted_(admitted) {
+    if (admitted_) {
+      ++server_.admitted;
+      ++server_.admitted_from[peer_];
+    } else {
+      ++server_.refusing;
+    }
+  }
+  ~Slot() {
+    std::lock_guard lock(server_.sessions_mutex);
+    if (registered_) server_.sessions.erase(entry_);
+    if (admitted_) {
+      --server_.admitted;
+      if (auto it = server_.admitted_from.find(peer_); it != server_.admitted_from.end())
+        if (--it->second == 0) server_.admitted_from.erase(it);
+    } else {
+      --server_.refusing;
+    }
+    if (server_.admitted + server_.refusing == 0) server_.sessions_cv.notify_all();
+  }
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+
+  // REQUIRES: server.sessions_mutex held.
+  void track(const std::shared_ptr<Session>& session) {
+    entry_ = server_.sessions.insert(server_.sessions.end(), session);
+    registered_ = true;
+  }
+  const net::ip::address& peer() const { return peer_; }
+
+ private:
+  HttpServer::Impl& server_;
+  net::ip::address peer_;
+  bool admitted_;
+  bool registered_ = false;
+  std::list<std::weak_ptr<Session>>::iterator entry_;
+};
+
+// One connection, on its strand. Reading a request has three deadlines: the idle one until
+// its first byte (a kept-alive connection that times out there is closed without a word),
+// then one for the whole header and one for the whole body (a request that misses either
+// is answered 408). They run on a timer of their own that cancels the read, rather than
+// tcp_stream's, which would close the socket before the 408 could be written.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl& server)
-      : stream_(std::move(socket)), server_(server) {
-    ++server_.open_connections;
-  }
-  ~Session() {
-    if (--server_.open_connections == 0) server_.sessions_cv.notify_all();
-  }
+  // REQUIRES: server.sessions_mutex held (the slot counts itself in).
+  Session(tcp::socket socket, HttpServer::Impl& server, net::ip::address peer, bool admitted)
+      : slot_(server, std::move(peer), admitted),
+        stream_(std::move(socket)),
+        server_(server),
+        deadline_(stream_.get_executor()) {}
 
+  Slot& slot() { return slot_; }
+
+  // Serves requests until the client goes, a deadline passes or the server stops.
   void start() {
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&Session::read, shared_from_this()));
+  }
+
+  // Answers `refusal` before reading anything, then closes.
+  void refuse(Response refusal) {
+    net::dispatch(stream_.get_executor(),
+                  [self = shared_from_this(), refusal = std::move(refusal)]() mutable {
+                    self->keep_alive_ = false;
+                    self->linger_for_ = kRefusalLinger;
+                    self->write(std::move(refusal));
+                  });
   }
 
   // Called on stop: an idle connection closes now, a busy one after its answer.
@@ -79,39 +187,68 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  static void track(const std::shared_ptr<Session>& s);
-  static void close_all();
-
  private:
+  enum class Phase { kIdle, kHeader, kBody };
+
   void read() {
     if (closing_) return close();
     parser_.emplace();
     parser_->body_limit(server_.options.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
-    stream_.expires_after(server_.options.read_timeout);
+    stream_.expires_never();
+    if (buffer_.size() > 0) return read_header();  // the next request came with the last
+    arm(Phase::kIdle, server_.options.idle_timeout);
+    stream_.async_read_some(
+        buffer_.prepare(4096),
+        beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
+  }
+
+  void on_first_bytes(beast::error_code ec, std::size_t n) {
+    // Nothing of a request arrived: the client left, the idle deadline passed, or the
+    // server is stopping. No answer is owed.
+    if (ec) return close();
+    buffer_.commit(n);
+    read_header();
+  }
+
+  void read_header() {
+    arm(Phase::kHeader, server_.options.header_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    arm(Phase::kBody, server_.options.body_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
-  void on_read(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::operation_aborted)
-      return close();
-    if (ec == http::error::body_limit) {
-      keep_alive_ = false;
+  void on_read_error(beast::error_code ec) {
+    disarm();
+    keep_alive_ = false;
+    if (timed_out_) {
+      const bool header = phase_ == Phase::kHeader;
+      const auto limit = header ? server_.options.header_timeout : server_.options.body_timeout;
+      return write(problem(408, "request_timeout",
+                           std::string(header ? "the request header" : "the request body") +
+                               " did not arrive within " + std::to_string(limit.count()) +
+                               " seconds"));
+    }
+    if (ec == http::error::body_limit)
       return write(problem(413, "payload_too_large", "the body is over the limit of 1 MiB"));
-    }
-    if (ec == http::error::header_limit) {
-      keep_alive_ = false;
+    if (ec == http::error::header_limit)
       return write(problem(431, "bad_request", "the headers are too large"));
-    }
-    if (ec) {
-      keep_alive_ = false;
-      // A malformed request gets a 400; a broken connection is just closed.
-      if (ec.category() == http::make_error_code(http::error::bad_target).category())
-        return write(problem(400, "bad_request", ec.message()));
-      return close();
-    }
+    // A malformed request gets a 400; a broken or abandoned connection is just closed.
+    if (ec != http::error::end_of_stream && ec != http::error::partial_message &&
+        ec.category() == http::make_error_code(http::error::bad_target).category())
+      return write(problem(400, "bad_request", ec.message()));
+    close();
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    disarm();
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
     Request request;
@@ -125,9 +262,8 @@ class Session : public std::enable_shared_from_this<Session> {
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = std::move(req.body());
-    request.remote = remote();
+    request.remote = slot_.peer().to_string();
     busy_ = true;
-    stream_.expires_never();  // the answer may wait on a commit
     server_.api->handle(std::move(request), [self = shared_from_this()](Response response) {
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->write(std::move(response));
@@ -135,17 +271,27 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // The deadline of a phase of reading. When it passes, the read is cancelled and its
+  // handler finds timed_out_ set. A wait that was already due when re-armed finds the
+  // expiry moved on and does nothing.
+  void arm(Phase phase, std::chrono::steady_clock::duration limit) {
+    phase_ = phase;
+    timed_out_ = false;
+    deadline_.expires_after(limit);
+    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->deadline_.expiry() > net::steady_timer::clock_type::now()) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
+  }
+  void disarm() { deadline_.expires_at(net::steady_timer::time_point::max()); }
+
   void write(Response r) {
-    if (r.sse_after) return start_events(*r.sse_after);
+    if (r.sse_after) return start_events(std::move(r));
     auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(r.status), 11);
-    res->set(http::field::server, "BrandLedger");
-    res->set(http::field::content_type, r.content_type);
-    for (const auto& [k, v] : r.headers) res->set(k, v);
-    res->body() = std::move(r.body);
-    res->keep_alive(keep_alive_ && !closing_);
-    res->prepare_payload();
-    stream_.expires_after(server_.options.read_timeout);
+        to_message(std::move(r), keep_alive_ && !closing_));
+    stream_.expires_after(server_.options.write_timeout);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
                         self->busy_ = false;
@@ -155,22 +301,22 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
-  // Server-Sent Events: the headers, then the log's events as they come, until the client
-  // goes away or the server stops. The body ends when the connection closes.
-  void start_events(std::uint64_t after) {
-    after_ = after;
+  // Server-Sent Events: the head (the Api's, with no Content-Length), then the log's
+  // events as they come, until the client goes away or the server stops.
+  void start_events(Response r) {
+    after_ = *r.sse_after;
     busy_ = false;
-    stream_.expires_never();
-    auto head = std::make_shared<std::string>(
-        "HTTP/1.1 200 OK\r\nServer: BrandLedger\r\nContent-Type: "
-        "text/event-stream\r\nCache-Control: no-cache\r\n"
-        "Connection: close\r\nX-Accel-Buffering: no\r\n\r\n: connected\n\n");
-    net::async_write(stream_.socket(), net::buffer(*head),
-                     [self = shared_from_this(), head](beast::error_code ec, std::size_t) {
-                       if (ec) return self->close();
-                       self->timer_.emplace(self->stream_.get_executor());
-                       self->poll_events();
-                     });
+    r.body = ": connected\n\n";
+    auto head = std::make_shared<http::response<http::string_body>>(
+        to_message(std::move(r), /*keep_alive=*/false, /*framed=*/false));
+    stream_.expires_after(server_.options.write_timeout);
+    http::async_write(stream_, *head,
+                      [self = shared_from_this(), head](beast::error_code ec, std::size_t) {
+                        self->stream_.expires_never();
+                        if (ec) return self->close();
+                        self->timer_.emplace(self->stream_.get_executor());
+                        self->poll_events();
+                      });
   }
 
   void poll_events() {
@@ -189,20 +335,24 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     idle_polls_ = 0;
     auto data = std::make_shared<std::string>(std::move(*chunk));
-    net::async_write(stream_.socket(), net::buffer(*data),
+    // A client that stops reading its stream is cut off like one that stops reading an answer.
+    stream_.expires_after(server_.options.write_timeout);
+    net::async_write(stream_, net::buffer(*data),
                      [self = shared_from_this(), data](beast::error_code ec, std::size_t) {
+                       self->stream_.expires_never();
                        if (ec) return self->close();
                        self->poll_events();
                      });
   }
 
-  // Closes after an answer the client may still be sending into (a 413, say): stop
-  // sending, drain what arrives for a moment, then close, so the kernel does not reset
-  // the connection and throw the answer away before the client reads it.
+  // Closes after an answer the client may still be sending into (a 413, a 408, a refusal):
+  // stop sending, drain what arrives for a moment, then close, so the kernel does not reset
+  // the connection and throw the answer away, or fail the client's write, before the
+  // client reads it.
   void linger() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(std::chrono::seconds(2));
+    stream_.expires_after(linger_for_);
     drain_ = std::make_shared<std::array<char, 16384>>();
     drain();
   }
@@ -214,74 +364,106 @@ class Session : public std::enable_shared_from_this<Session> {
                             });
   }
 
-  std::string remote() const {
-    beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
-    return ec ? std::string() : ep.address().to_string();
-  }
-
   void close() {
     if (timer_) timer_->cancel();
+    disarm();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
   }
 
+  Slot slot_;  // first: destroyed last
   beast::tcp_stream stream_;
   HttpServer::Impl& server_;
+  net::steady_timer deadline_;
+  Phase phase_ = Phase::kIdle;
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<net::steady_timer> timer_;
+  std::optional<net::steady_timer> timer_;  // the event stream's polls
   bool keep_alive_ = true;
   bool busy_ = false;
   bool closing_ = false;
+  std::chrono::seconds linger_for_ = kAnswerLinger;
   std::uint64_t after_ = 0;
   int idle_polls_ = 0;
   std::shared_ptr<std::array<char, 16384>> drain_;
 };
 
-// The sessions alive, for a graceful stop.
-std::mutex g_registry_mutex;
-std::vector<std::weak_ptr<Session>> g_registry;
-
-void Session::track(const std::shared_ptr<Session>& s) {
-  std::lock_guard lock(g_registry_mutex);
-  std::erase_if(g_registry, [](const std::weak_ptr<Session>& w) { return w.expired(); });
-  g_registry.push_back(s);
-}
-
-void Session::close_all() {
-  std::lock_guard lock(g_registry_mutex);
-  for (auto& w : g_registry)
-    if (auto s = w.lock()) s->close_when_idle();
-}
-
 }  // namespace
 
 void HttpServer::Impl::accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (stopping) return;
     if (ec) {
-      if (!stopping) accept();
+      // Out of descriptors, say: accepting again at once would fail again at once and spin.
+      // The backlog holds the waiting clients meanwhile.
+      spdlog::warn("accept: {}", ec.message());
+      accept_pause.expires_after(std::chrono::milliseconds(50));
+      accept_pause.async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec && !stopping) accept();
+      });
       return;
     }
-    if (open_connections >= options.max_connections) {
-      // Over the cap: a short refusal rather than a silent hang.
-      static const std::string kBusy =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
-          "application/problem+json\r\nConnection: close\r\n"
-          "Content-Length: 96\r\n\r\n"
-          "{\"type\":\"about:blank\",\"title\":\"Busy\",\"status\":503,\"code\":\"unavailable\","
-          "\"detail\":\"too busy\"}";
-      beast::error_code ignored;
-      net::write(socket, net::buffer(kBusy), ignored);
-      socket.close(ignored);
-    } else {
-      auto session = std::make_shared<Session>(std::move(socket), *this);
-      Session::track(session);
-      session->start();
-    }
-    if (!stopping) accept();
+    admit(std::move(socket));
+    accept();
   });
+}
+
+// Admits the connection, or answers it 503 when the server or its client address is at
+// its cap.
+void HttpServer::Impl::admit(tcp::socket socket) {
+  beast::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec) return;  // gone already
+  std::optional<Response> refusal;
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(sessions_mutex);
+    // Checked under the mutex close_all() takes after setting it: a session admitted here
+    // is either seen by close_all() or not created at all.
+    if (stopping) return;
+    if (admitted >= options.max_connections) {
+      refusal = problem(503, "unavailable",
+                        "the server has as many connections open as it takes (" +
+                            std::to_string(options.max_connections) + "); try again shortly");
+    } else if (auto it = admitted_from.find(peer.address());
+               it != admitted_from.end() && it->second >= options.max_connections_per_address) {
+      refusal = problem(503, "too_many_connections",
+                        "this client address has as many connections open as one address may (" +
+                            std::to_string(options.max_connections_per_address) +
+                            "); close some or try again shortly");
+    }
+    if (refusal && refusing >= kMaxLingeringRefusals) return;  // closed without an answer
+    session = std::make_shared<Session>(std::move(socket), *this, peer.address(), !refusal);
+    session->slot().track(session);
+  }
+  if (!refusal) return session->start();
+  log_refusal(peer.address());
+  session->refuse(std::move(*refusal));
+}
+
+// A flood of refusals must not flood the log: one line per ten seconds at most.
+void HttpServer::Impl::log_refusal(const net::ip::address& peer) {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t last = last_refusal_log;
+  if (now - last < 10 || !last_refusal_log.compare_exchange_strong(last, now)) return;
+  spdlog::warn("refusing connections: at a connection cap (last from {}; max {}, {} per address)",
+               peer.to_string(), options.max_connections, options.max_connections_per_address);
+}
+
+void HttpServer::Impl::close_all() {
+  // Told outside the mutex: the last reference to a session may be one of these, and its
+  // slot takes the mutex as the session goes.
+  std::vector<std::shared_ptr<Session>> alive;
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (auto& w : sessions)
+      if (auto s = w.lock()) alive.push_back(std::move(s));
+  }
+  for (auto& s : alive) s->close_when_idle();
 }
 
 HttpServer::HttpServer(ServerOptions options, engine::Engine& engine, ApiOptions api_options)
@@ -328,11 +510,15 @@ void HttpServer::stop(std::chrono::seconds grace) {
   net::post(impl_->ioc, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->accept_pause.cancel();
   });
-  Session::close_all();
+  impl_->close_all();
   {
     std::unique_lock lock(impl_->sessions_mutex);
-    impl_->sessions_cv.wait_for(lock, grace, [this] { return impl_->open_connections == 0; });
+    if (!impl_->sessions_cv.wait_for(lock, grace,
+                                     [this] { return impl_->admitted + impl_->refusing == 0; }))
+      spdlog::warn("stop: {} connections still busy after {} s; abandoning them", impl_->admitted,
+                   grace.count());
   }
   impl_->ioc.stop();
   for (auto& t : impl_->threads)

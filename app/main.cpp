@@ -17,6 +17,8 @@ constexpr const char* kUsage = R"(usage: brandledger <command> [options]
 
   serve   --data DIR [--listen 127.0.0.1:8080] [--threads N] [--manual-clock] [--demo]
           [--web DIR] [--log-format text|json]
+          [--max-connections 1024] [--max-connections-per-address 256]
+          [--idle-timeout 30] [--header-timeout 10] [--body-timeout 30]   (seconds)
           the HTTP API; BRANDLEDGER_BOOTSTRAP_TOKEN (environment) makes the first admin
 
 commands on a data dir (safe while a server runs on it):
@@ -49,7 +51,17 @@ int run(int argc, char** argv) {
       "manual-clock", po::bool_switch(), "the clock moves only by POST /v1/admin/clock (serve)")(
       "demo", po::bool_switch(), "load the demo data into an empty data dir (serve)")(
       "web", po::value<std::string>(), "serve the browser console from DIR (serve)")(
-      "log-format", po::value<std::string>()->default_value("text"), "text or json (serve)");
+      "log-format", po::value<std::string>()->default_value("text"), "text or json (serve)")(
+      "max-connections", po::value<std::size_t>()->default_value(1024),
+      "connections open at once (serve)")(
+      "max-connections-per-address", po::value<std::size_t>()->default_value(256),
+      "connections open at once from one client address (serve)")(
+      "idle-timeout", po::value<int>()->default_value(30),
+      "seconds a kept-alive connection waits for its next request (serve)")(
+      "header-timeout", po::value<int>()->default_value(10),
+      "seconds for a whole request header, from its first byte (serve)")(
+      "body-timeout", po::value<int>()->default_value(30),
+      "seconds for a whole request body (serve)");
   po::variables_map vm;
   po::store(po::command_line_parser(std::vector<std::string>(argv + 2, argv + argc))
                 .options(options)
@@ -70,6 +82,15 @@ int run(int argc, char** argv) {
     o.demo = vm["demo"].as<bool>();
     if (vm.count("web")) o.web_root = vm["web"].as<std::string>();
     o.log_format = vm["log-format"].as<std::string>();
+    o.max_connections = vm["max-connections"].as<std::size_t>();
+    o.max_connections_per_address = vm["max-connections-per-address"].as<std::size_t>();
+    o.idle_timeout = vm["idle-timeout"].as<int>();
+    o.header_timeout = vm["header-timeout"].as<int>();
+    o.body_timeout = vm["body-timeout"].as<int>();
+    if (o.max_connections == 0 || o.max_connections_per_address == 0)
+      throw po::error("--max-connections and --max-connections-per-address are at least 1");
+    if (o.idle_timeout < 1 || o.header_timeout < 1 || o.body_timeout < 1)
+      throw po::error("--idle-timeout, --header-timeout and --body-timeout are at least 1 second");
     return brandledger::app::run_serve(o);
   }
   if (command == "stats") return brandledger::app::run_stats(required("data"));

@@ -1,7 +1,10 @@
 #include "app/serve.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -13,6 +16,29 @@
 #include "views/projections.h"
 
 namespace brandledger::app {
+namespace {
+
+// Every connection holds a descriptor. Under a soft limit of 1024 (the usual default)
+// accept() runs out before the connection cap of 1024 is reached, and clients then wait in
+// the backlog instead of getting the cap's 503. The hard limit is the operator's to set;
+// up to it, take what the caps need.
+void raise_open_files_limit(std::size_t connections) {
+  // Beyond the connections: up to 256 refusals lingering, LMDB, the logs.
+  const rlim_t wanted = static_cast<rlim_t>(connections) + 320;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < wanted && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = std::min(wanted, limit.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < wanted)
+    spdlog::warn(
+        "open files limited to {}: fewer than --max-connections {} needs; raise the "
+        "hard limit (LimitNOFILE=)",
+        limit.rlim_cur, connections);
+}
+
+}  // namespace
 
 int run_serve(const ServeOptions& o) {
   engine::LogFormat format;
@@ -31,6 +57,13 @@ int run_serve(const ServeOptions& o) {
   server.address = o.listen.substr(0, colon);
   server.port = static_cast<unsigned short>(std::atoi(o.listen.c_str() + colon + 1));
   server.threads = o.threads;
+  server.max_connections = o.max_connections;
+  server.max_connections_per_address = o.max_connections_per_address;
+  server.idle_timeout = std::chrono::seconds(o.idle_timeout);
+  server.header_timeout = std::chrono::seconds(o.header_timeout);
+  server.body_timeout = std::chrono::seconds(o.body_timeout);
+
+  raise_open_files_limit(server.max_connections);
 
   if (!lock_data_dir(o.data_dir)) {
     std::cerr << "brandledger: another server is running on " << o.data_dir.string() << "\n";

@@ -15,6 +15,11 @@ struct ServeOptions {
   bool demo = false;
   std::optional<std::filesystem::path> web_root;
   std::string log_format = "text";
+  std::size_t max_connections = 1024;
+  std::size_t max_connections_per_address = 256;
+  int idle_timeout = 30;    // seconds
+  int header_timeout = 10;  // seconds
+  int body_timeout = 30;    // seconds
 };
 
 // Runs until SIGTERM or SIGINT; returns the process exit code.

@@ -3,18 +3,17 @@
 
 #include <catch2/catch.hpp>
 
-#include <condition_variable>
-#include <mutex>
-
 #include <boost/json.hpp>
 
 #include "engine/engine.h"
 #include "support/temp_dir.h"
+#include "support/writer_gate.h"
 #include "tests/engine/counter_domain.h"
 
 namespace brandledger::testing {
 
-inline engine::EngineOptions test_options(const std::filesystem::path& dir, bool manual_clock = true) {
+inline engine::EngineOptions test_options(const std::filesystem::path& dir,
+                                          bool manual_clock = true) {
   engine::EngineOptions options;
   options.data_dir = dir;
   options.manual_clock = manual_clock;
@@ -65,41 +64,5 @@ inline std::optional<std::string> view(engine::Engine& e, std::string_view table
   REQUIRE(v.ok());
   return *v;
 }
-
-// Holds the writer thread inside the answer to `gate` until release(). Commands submitted
-// meanwhile queue up, and the writer then takes them in batches of max_batch each: a test
-// that needs commands to share a batch gets exactly that, however the threads are scheduled.
-class WriterGate {
- public:
-  WriterGate(engine::Engine& e, engine::Command gate) {
-    e.submit(std::move(gate), [this](engine::CommandOutcome o) {
-      std::unique_lock lock(mutex_);
-      outcome_ = std::move(o);
-      held_ = true;
-      cv_.notify_all();
-      cv_.wait(lock, [&] { return released_; });
-    });
-    std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return held_; });  // the writer is inside the answer now
-  }
-  ~WriterGate() { release(); }
-  WriterGate(const WriterGate&) = delete;
-  WriterGate& operator=(const WriterGate&) = delete;
-
-  void release() {
-    {
-      std::lock_guard lock(mutex_);
-      released_ = true;
-    }
-    cv_.notify_all();
-  }
-  const engine::CommandOutcome& outcome() const { return outcome_; }  // the gate's own answer
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool held_ = false, released_ = false;
-  engine::CommandOutcome outcome_;
-};
 
 }  // namespace brandledger::testing
