@@ -192,16 +192,19 @@ void Api::Impl::dispatch(Request request, Reply reply) {
   }
 }
 
-Result<std::string> Api::sse_events(std::uint64_t* after, std::size_t limit) {
+Result<std::string> Api::sse_events(const storage::Actor& reader, std::uint64_t* after,
+                                    std::size_t limit) {
   BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, impl_->engine.begin_read());
-  BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events,
-                      impl_->engine.log().read_all(txn, *after, limit));
+  BL_ASSIGN_OR_RETURN(ReadableEvents page,
+                      readable_events(impl_->engine, txn, reader, *after, limit));
+  // Unnamed events: a browser's EventSource.onmessage sees every one (a named event only
+  // reaches listeners of that name). The type is in the data.
   std::string out;
-  for (const auto& e : events) {
-    out += "id: " + std::to_string(e.position) + "\nevent: " + e.type +
-           "\ndata: " + engine::to_text(event_json(impl_->engine, e)) + "\n\n";
-    *after = e.position;
+  for (const auto& item : page.items) {
+    const auto position = item.as_object().at("position").to_number<std::uint64_t>();
+    out += "id: " + std::to_string(position) + "\ndata: " + engine::to_text(item) + "\n\n";
   }
+  if (page.last != 0) *after = page.last;
   return out;
 }
 

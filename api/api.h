@@ -41,7 +41,8 @@ class Api {
 
   // For a Server-Sent Events response: the events after *after, at most `limit`, as SSE
   // text ("id: N\nevent: Type\ndata: {...}\n\n" each); *after moves to the last one sent.
-  Result<std::string> sse_events(std::uint64_t* after, std::size_t limit);
+  Result<std::string> sse_events(const storage::Actor& reader, std::uint64_t* after,
+                                 std::size_t limit);
 
   struct Impl;
 

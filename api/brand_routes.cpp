@@ -104,6 +104,10 @@ void history(const CallPtr& call) {
   f.brand = id;
   auto page = views::audit(call->api.engine, *txn, f, 100000, 0);
   if (!page.ok()) return call->reply(problem(503, "unavailable", page.status().to_string()));
+  for (auto& item : page->items)
+    if (Status s = hide_unpublished_results(call->api.engine, *txn, call->actor, item.as_object());
+        !s.ok())
+      return call->reply(problem(503, "unavailable", s.to_string()));
   call->reply(json_response(200, {{"items", std::move(page->items)}}));
 }
 

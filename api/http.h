@@ -3,6 +3,8 @@
 // unit compiles Beast.
 #pragma once
 
+#include "storage/event.h"
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -33,8 +35,10 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  // Set: not a body but a Server-Sent Events stream of the log after this position.
+  // Set: not a body but a Server-Sent Events stream of the log after this position, of the
+  // events `sse_reader` may read.
   std::optional<std::uint64_t> sse_after;
+  storage::Actor sse_reader;
 };
 
 using Reply = std::function<void(Response)>;

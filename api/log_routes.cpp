@@ -4,6 +4,8 @@
 
 #include "api/routes.h"
 #include "engine/json_text.h"
+#include "views/keys.h"
+#include "views/projections.h"
 #include "views/queries.h"
 #include "workflows/json_fields.h"
 
@@ -90,6 +92,10 @@ void audit(const CallPtr& call) {
   if (!txn) return;
   auto page = views::audit(call->api.engine, *txn, f, *limit, *after);
   if (!page.ok()) return call->reply(problem(503, "unavailable", page.status().to_string()));
+  for (auto& item : page->items)
+    if (Status s = hide_unpublished_results(call->api.engine, *txn, call->actor, item.as_object());
+        !s.ok())
+      return call->reply(problem(503, "unavailable", s.to_string()));
   if (call->req.param("format") == "csv") {
     Response r;
     r.content_type = "text/csv; charset=utf-8";
@@ -104,25 +110,97 @@ void audit(const CallPtr& call) {
 
 }  // namespace
 
+bool reads_every_event(const engine::Actor& reader) {
+  return sees_scores(reader);
+}
+
+bool reads_scoped_events(const engine::Actor& reader) {
+  return reader.role == "unit" || reader.role == "branch";
+}
+
+Status hide_unpublished_results(const engine::Engine& engine, const storage::ReadTxn& txn,
+                                const engine::Actor& reader, boost::json::object& entry) {
+  if (sees_scores(reader)) return Status::Ok();
+  const auto* type = entry.if_contains("type");
+  if (type == nullptr || !type->is_string() ||
+      (type->as_string() != "BrandProposed" && type->as_string() != "BrandNotSelected"))
+    return Status::Ok();
+  auto* data = entry.if_contains("data");
+  if (data == nullptr || !data->is_object()) return Status::Ok();
+  const std::string round = workflows::str(data->as_object(), "round");
+  BL_ASSIGN_OR_RETURN(auto doc,
+                      views::get_round(engine::ViewReader(engine.environment(), txn), round));
+  const std::string state = doc ? workflows::str(*doc, "state") : "";
+  if (state == "notice" || state == "finalized") return Status::Ok();
+  data->as_object().erase("final");
+  data->as_object().erase("rank");
+  return Status::Ok();
+}
+
+Result<ReadableEvents> readable_events(const engine::Engine& engine, const storage::ReadTxn& txn,
+                                       const engine::Actor& reader, std::uint64_t after,
+                                       std::size_t limit) {
+  ReadableEvents out;
+  auto add = [&](const storage::Event& e) -> Status {
+    boost::json::object item = event_json(engine, e);
+    BL_RETURN_IF_ERROR(hide_unpublished_results(engine, txn, reader, item));
+    out.items.push_back(std::move(item));
+    out.last = e.position;
+    return Status::Ok();
+  };
+  if (reads_every_event(reader)) {
+    BL_ASSIGN_OR_RETURN(auto events, engine.log().read_all(txn, after, limit + 1));
+    out.more = events.size() > limit;
+    for (std::size_t i = 0; i < events.size() && i < limit; ++i) BL_RETURN_IF_ERROR(add(events[i]));
+    return out;
+  }
+  if (!reads_scoped_events(reader)) return out;
+  // The positions filed under the reader's org, in order, from the one after `after`.
+  const std::string prefix = views::join(reader.org, "");
+  std::vector<std::uint64_t> positions;
+  Status bad;
+  BL_RETURN_IF_ERROR(engine::ViewReader(engine.environment(), txn)
+                         .scan(views::kAuditByOrg, prefix + views::position_part(after + 1),
+                               [&](std::string_view key, std::string_view) {
+                                 if (!key.starts_with(prefix)) return false;
+                                 auto p = storage::decode_u64be(key.substr(prefix.size()));
+                                 if (!p) {
+                                   bad = Status::Corruption("unreadable audit key");
+                                   return false;
+                                 }
+                                 positions.push_back(*p);
+                                 return positions.size() <= limit;
+                               }));
+  BL_RETURN_IF_ERROR(bad);
+  out.more = positions.size() > limit;
+  for (std::size_t i = 0; i < positions.size() && i < limit; ++i) {
+    BL_ASSIGN_OR_RETURN(auto event, engine.log().get(txn, positions[i]));
+    if (!event)
+      return Status::Corruption("the audit index names missing position " +
+                                std::to_string(positions[i]));
+    BL_RETURN_IF_ERROR(add(*event));
+  }
+  return out;
+}
+
 void add_log_routes(Api::Impl& api) {
   api.add("GET", "/v1/events", [](const CallPtr& c) {
-    if (!require_roles(c, {"committee", "auditor", "admin"})) return;
+    if (!reads_every_event(c->actor) && !reads_scoped_events(c->actor))
+      return c->reply(problem(403, "forbidden", "role " + c->actor.role + " reads no events"));
     auto after = position_param(c, c->req.param("after"), "after");
     auto limit = after ? limit_param(c, 100, 10000) : std::nullopt;
     if (!after || !limit) return;
     auto txn = read_txn(c);
     if (!txn) return;
-    auto events = c->api.engine.log().read_all(*txn, *after, *limit + 1);
-    if (!events.ok()) return c->reply(problem(503, "unavailable", events.status().to_string()));
-    boost::json::array items;
-    for (std::size_t i = 0; i < events->size() && i < *limit; ++i)
-      items.push_back(event_json(c->api.engine, (*events)[i]));
+    auto page = readable_events(c->api.engine, *txn, c->actor, *after, *limit);
+    if (!page.ok()) return c->reply(problem(503, "unavailable", page.status().to_string()));
     boost::json::value next = nullptr;
-    if (events->size() > *limit) next = (*events)[*limit - 1].position;
-    c->reply(json_response(200, {{"items", std::move(items)}, {"next", next}}));
+    if (page->more) next = page->last;
+    c->reply(json_response(200, {{"items", std::move(page->items)}, {"next", next}}));
   });
   api.add("GET", "/v1/events/stream", [](const CallPtr& c) {
-    if (!require_roles(c, {"committee", "auditor", "admin"})) return;
+    if (!reads_every_event(c->actor) && !reads_scoped_events(c->actor))
+      return c->reply(problem(403, "forbidden", "role " + c->actor.role + " reads no events"));
     // A reconnecting client's Last-Event-ID wins over ?after.
     std::string_view from = c->req.header("last-event-id");
     if (from.empty()) from = c->req.param("after");
@@ -133,18 +211,36 @@ void add_log_routes(Api::Impl& api) {
     r.headers.emplace_back("Cache-Control", "no-cache");
     r.headers.emplace_back("X-Accel-Buffering", "no");  // a proxy (nginx) must not hold events back
     r.sse_after = *after;
+    r.sse_reader = c->actor;  // the stream carries what this caller may read, and no more
     c->reply(std::move(r));
   });
   api.add("GET", "/v1/streams/{}", [](const CallPtr& c) {
-    if (!require_roles(c, {"committee", "auditor", "admin"})) return;
+    const bool all = reads_every_event(c->actor);
+    if (!all && !reads_scoped_events(c->actor))
+      return c->reply(problem(403, "forbidden", "role " + c->actor.role + " reads no events"));
     auto txn = read_txn(c);
     if (!txn) return;
-    auto events = c->api.engine.log().read_stream(*txn, c->param(0));
+    engine::Engine& engine = c->api.engine;
+    auto events = engine.log().read_stream(*txn, c->param(0));
     if (!events.ok()) return c->reply(problem(503, "unavailable", events.status().to_string()));
     if (events->empty())
       return c->reply(problem(404, "not_found", "stream " + c->param(0) + " has no events"));
+    const engine::ViewReader views(engine.environment(), *txn);
     boost::json::array items;
-    for (const auto& e : *events) items.push_back(event_json(c->api.engine, e));
+    for (const auto& e : *events) {
+      if (!all) {  // only the events filed under the caller's org
+        auto filed = views.get(views::kAuditByOrg,
+                               views::join(c->actor.org, views::position_part(e.position)));
+        if (!filed.ok()) return c->reply(problem(503, "unavailable", filed.status().to_string()));
+        if (!*filed) continue;
+      }
+      boost::json::object item = event_json(engine, e);
+      if (Status s = hide_unpublished_results(engine, *txn, c->actor, item); !s.ok())
+        return c->reply(problem(503, "unavailable", s.to_string()));
+      items.push_back(std::move(item));
+    }
+    if (items.empty())
+      return c->reply(problem(403, "forbidden", "stream " + c->param(0) + " is outside your scope"));
     c->reply(json_response(200, {{"stream", c->param(0)}, {"items", std::move(items)}}));
   });
   api.add("GET", "/v1/audit", audit);

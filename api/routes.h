@@ -145,4 +145,29 @@ std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name);
 // API.md's event shape.
 boost::json::object event_json(const engine::Engine& engine, const storage::Event& event);
 
+// --- who reads which events (API.md "The log"); log_routes.cpp ---
+
+// Committee, auditor and admin read every event; a unit user its subtree's and a branch user
+// its brand's (the orgs the audit index files each event under), which never include score
+// events (those are in round streams); other roles none.
+bool reads_every_event(const engine::Actor& reader);
+bool reads_scoped_events(const engine::Actor& reader);
+
+// The events after position `after` that `reader` may read, at most `limit`, in API.md's
+// shape with unpublished results hidden; `more` when others follow.
+struct ReadableEvents {
+  boost::json::array items;
+  std::uint64_t last = 0;  // the position of the last item (0: none)
+  bool more = false;
+};
+Result<ReadableEvents> readable_events(const engine::Engine& engine, const storage::ReadTxn& txn,
+                                       const engine::Actor& reader, std::uint64_t after,
+                                       std::size_t limit);
+
+// For a reader who does not see every score: takes a brand's rank and final out of an
+// event or audit entry (its "type" and "data") while the notice of the round that ranked it
+// is not published (DOMAIN.md: units and branches see them once the notice is out).
+Status hide_unpublished_results(const engine::Engine& engine, const storage::ReadTxn& txn,
+                                const engine::Actor& reader, boost::json::object& entry);
+
 }  // namespace brandledger::api

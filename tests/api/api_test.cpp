@@ -286,7 +286,7 @@ TEST_CASE("the log: events, streams, audit in JSON and CSV, verify, the manual c
             .at("items")
             .as_array()[0]
             .at("position") == 6);
-  CHECK(w.as("b1").get("/v1/events").status == 403);
+  CHECK(w.as("e1").get("/v1/events").status == 403);  // a branch reads its own: authz tests
   auto stream = World::obj(w.as("committee").get("/v1/streams/brand-" + id)).at("items").as_array();
   CHECK(stream.size() == 4);
   CHECK(w.as("committee").get("/v1/streams/brand-none").status == 404);

@@ -343,3 +343,83 @@ TEST_CASE("round results: scores for the committee, auditors and each expert its
   CHECK(mine[0].at("final").to_number<double>() == 91);
   CHECK(experts_in(mine[0]) == std::set<std::string>{"e2"});
 }
+
+TEST_CASE("the log's read paths: units and branches read their own scope without scores") {
+  World w;
+  w.advance(0);
+  const std::string x = w.brand("b1"), y = w.brand("b3");  // units u1 and u2
+  const std::string round_id = w.round({{x, 91}, {y, 86}}, 2031, /*notice=*/false);
+  auto events_of = [&](const std::string& who, const std::string& query = "?limit=10000") {
+    return World::obj(w.as(who).get("/v1/events" + query)).at("items").as_array();
+  };
+  auto types = [](const boost::json::array& items) {
+    std::set<std::string> out;
+    for (const auto& e : items) out.insert(text(e.at("type")));
+    return out;
+  };
+  auto proposed_data = [&](const boost::json::array& items) {
+    for (const auto& e : items)
+      if (e.at("type") == "BrandProposed") return e.at("data").as_object();
+    FAIL("no BrandProposed");
+    return boost::json::object{};
+  };
+
+  auto all = events_of("committee");
+  CHECK(types(all).count("ScoreRecorded") == 1);
+  CHECK(proposed_data(all).contains("final"));
+
+  const std::set<std::string> u1_streams = {"brand-" + x, "org-u1", "org-b1", "org-b2"};
+  auto unit = events_of("u1");
+  REQUIRE_FALSE(unit.empty());
+  for (const auto& e : unit) {
+    INFO(text(e.at("stream")) << " " << text(e.at("type")));
+    CHECK(u1_streams.count(text(e.at("stream"))) == 1);
+  }
+  CHECK(types(unit).count("ScoreRecorded") == 0);
+  CHECK(types(unit).count("RoundClosed") == 0);
+  CHECK_FALSE(proposed_data(unit).contains("final"));  // not before the notice
+  CHECK_FALSE(proposed_data(unit).contains("rank"));
+  auto branch = events_of("b1");
+  for (const auto& e : branch) {
+    INFO(text(e.at("stream")));
+    CHECK((text(e.at("stream")) == "brand-" + x || text(e.at("stream")) == "org-b1"));
+  }
+  CHECK(w.as("e1").get("/v1/events").status == 403);
+
+  // Pages of a scoped reader: next still advances by position, nothing repeats or is lost.
+  std::vector<std::uint64_t> paged;
+  std::string query = "?limit=3";
+  for (int guard = 0; guard < 100; ++guard) {
+    auto page = World::obj(w.as("u1").get("/v1/events" + query));
+    for (const auto& e : page.at("items").as_array())
+      paged.push_back(e.at("position").to_number<std::uint64_t>());
+    if (page.at("next").is_null()) break;
+    query = "?limit=3&after=" + std::to_string(page.at("next").to_number<std::uint64_t>());
+  }
+  std::vector<std::uint64_t> whole;
+  for (const auto& e : unit) whole.push_back(e.at("position").to_number<std::uint64_t>());
+  CHECK(paged == whole);
+
+  CHECK(w.as("u1").get("/v1/streams/brand-" + x).status == 200);
+  CHECK(w.as("u1").get("/v1/streams/brand-" + y).status == 403);
+  CHECK(w.as("u1").get("/v1/streams/round-" + round_id).status == 403);
+  CHECK(w.as("b3").get("/v1/streams/brand-" + x).status == 403);
+  auto history = World::obj(w.as("b1").get("/v1/brands/" + x + "/history")).at("items").as_array();
+  CHECK_FALSE(proposed_data(history).contains("final"));
+  auto audit = World::obj(w.as("b1").get("/v1/audit?limit=1000")).at("items").as_array();
+  CHECK_FALSE(proposed_data(audit).contains("final"));
+
+  // The live stream: unnamed events (EventSource.onmessage sees them), the branch's only.
+  std::vector<std::uint64_t> expected;
+  for (const auto& e : branch) expected.push_back(e.at("position").to_number<std::uint64_t>());
+  auto sse = sse_read(w.port(), "/v1/events/stream",
+                      {{"Authorization", "Bearer " + w.as("b1").token()}}, expected.size(), 10);
+  CHECK(sse.ids == expected);
+  CHECK(sse.text.find("\nevent:") == std::string::npos);
+  CHECK(sse.text.find("\"ScoreRecorded\"") == std::string::npos);
+  CHECK(sse.text.find("\"final\"") == std::string::npos);
+
+  // Once the notice is out, units and branches see their brands' finals.
+  World::obj(w.as("committee").post("/v1/rounds/" + round_id + "/notice"));
+  CHECK(proposed_data(events_of("b1")).at("final").to_number<double>() == 91);
+}

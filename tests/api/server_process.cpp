@@ -138,6 +138,11 @@ HttpResult Client::call(const std::string& method, const std::string& target,
 
 std::vector<std::uint64_t> sse_ids(unsigned short port, const std::string& target,
                                    const Headers& headers, std::size_t count, int seconds) {
+  return sse_read(port, target, headers, count, seconds).ids;
+}
+
+SseRead sse_read(unsigned short port, const std::string& target, const Headers& headers,
+                 std::size_t count, int seconds) {
   net::io_context ioc;
   tcp::socket socket(ioc);
   socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
@@ -170,7 +175,7 @@ std::vector<std::uint64_t> sse_ids(unsigned short port, const std::string& targe
     }
   }
   if (ids.size() > count) ids.resize(count);
-  return ids;
+  return {ids, text};
 }
 
 }  // namespace brandledger::testing

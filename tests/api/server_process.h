@@ -54,6 +54,13 @@ HttpResult http(unsigned short port, const std::string& method, const std::strin
 // returns the ids seen, in order.
 std::vector<std::uint64_t> sse_ids(unsigned short port, const std::string& target,
                                    const Headers& headers, std::size_t count, int seconds);
+// The same, with everything the stream sent (head and all).
+struct SseRead {
+  std::vector<std::uint64_t> ids;
+  std::string text;
+};
+SseRead sse_read(unsigned short port, const std::string& target, const Headers& headers,
+                 std::size_t count, int seconds);
 
 // A caller with a token.
 class Client {
