@@ -42,7 +42,6 @@ std::unique_ptr<Engine> open_engine(const fs::path& dir, std::size_t preallocate
                                     std::function<void()> after_answers) {
   EngineOptions options;
   options.data_dir = dir;
-  options.initial_map_size = std::size_t{4} << 30;
   options.preallocate_ahead = preallocate;
   options.after_answers = std::move(after_answers);
   auto e = Engine::open(options, testing::counter_domain());

@@ -111,7 +111,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
                                      std::make_shared<TimerFiredProjection>());
 
   storage::EnvironmentOptions env_options;
-  env_options.initial_map_size = engine->options_.initial_map_size;
+  env_options.map_size = engine->options_.map_size;
   env_options.preallocate_ahead = engine->options_.preallocate_ahead;
   env_options.view_tables = engine->domain_.view_tables();
   env_options.read_only = engine->options_.read_only;
@@ -289,7 +289,7 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
     std::optional<std::size_t> failing;
     const auto commit_start = Clock_::now();
     Status s = env_->write([&](storage::WriteTxn& txn) -> Status {
-      // Runs again from here after the map grows: start from the committed state.
+      // Runs again from here without a command that failed: start from the committed state.
       BatchContext ctx(*env_, txn, log_->writer(txn), last_occurred_);
       for (std::size_t i = 0;; ++i) {
         if (i == batch.size()) {
