@@ -324,6 +324,10 @@ void run_command(const CallPtr& call, engine::Command command,
             if (outcome.error.code() == Status::Code::kInternal)
               return call->reply(problem(500, "internal",
                                          "the server failed on this command; nothing was written"));
+            if (outcome.error.code() == Status::Code::kMapFull)
+              return call->reply(problem(507, "insufficient_storage",
+                                         "the data store is full (its map_size is used up); "
+                                         "nothing was written"));
             return call->reply(problem(503, "unavailable",
                                        "the command could not be stored; nothing was written"));
           }

@@ -98,7 +98,8 @@ int run_stats(const std::filesystem::path& data_dir) {
   std::printf("head:            %llu %s\n", static_cast<unsigned long long>(head->position),
               to_hex(head->hash).c_str());
   std::printf("file bytes:      %llu\n", static_cast<unsigned long long>(stats->file_bytes));
-  std::printf("map used/size:   %llu / %llu (%.1f%%)\n",
+  // Against a 1 TiB map a data dir of hundreds of MiB is 0.0...%: show enough digits.
+  std::printf("map used/size:   %llu / %llu (%.4f%%)\n",
               static_cast<unsigned long long>(stats->map_used),
               static_cast<unsigned long long>(stats->map_size),
               100.0 * static_cast<double>(stats->map_used) / static_cast<double>(stats->map_size));

@@ -153,7 +153,6 @@ std::size_t log_record_size() {
 
 Run event_log(const fs::path& dir, int batch, double seconds) {
   EnvironmentOptions options;
-  options.initial_map_size = std::size_t{8} << 30;
   auto env = Environment::open(dir, options);
   if (!env.ok()) {
     std::fprintf(stderr, "%s\n", env.status().to_string().c_str());

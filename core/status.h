@@ -24,7 +24,7 @@ class Status {
     kInvalidArgument,
     kIoError,
     kConflict,     // an expected version did not hold
-    kMapFull,      // the LMDB map is full; the environment grows it and retries
+    kMapFull,      // the LMDB map (its configured map_size) is full; nothing was written
     kUnsupported,  // e.g. a data dir written by a newer format
     kBusy,         // e.g. too many readers
     kInternal,     // a defect inside the server (an unexpected exception): never the caller's

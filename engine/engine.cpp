@@ -111,7 +111,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
                                      std::make_shared<TimerFiredProjection>());
 
   storage::EnvironmentOptions env_options;
-  env_options.initial_map_size = engine->options_.initial_map_size;
+  env_options.map_size = engine->options_.map_size;
   env_options.preallocate_ahead = engine->options_.preallocate_ahead;
   env_options.view_tables = engine->domain_.view_tables();
   env_options.read_only = engine->options_.read_only;
@@ -287,9 +287,10 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
 
   for (;;) {
     std::optional<std::size_t> failing;
-    const auto commit_start = Clock_::now();
-    Status s = env_->write([&](storage::WriteTxn& txn) -> Status {
-      // Runs again from here after the map grows: start from the committed state.
+    const auto batch_start = Clock_::now();
+    Clock_::duration commit_time{};
+    auto run_batch = [&](storage::WriteTxn& txn) -> Status {
+      // Runs again from here without a command that failed: start from the committed state.
       BatchContext ctx(*env_, txn, log_->writer(txn), last_occurred_);
       for (std::size_t i = 0;; ++i) {
         if (i == batch.size()) {
@@ -319,11 +320,13 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
       changed = std::move(ctx.changed);
       last_occurred = ctx.last_occurred;
       return Status::Ok();
-    });
+    };
+    Status s = env_->write(run_batch, &commit_time);
     if (s.ok()) {
       committed = true;
-      metrics_.commit_seconds.observe(
-          std::chrono::duration<double>(Clock_::now() - commit_start).count());
+      metrics_.commit_seconds.observe(std::chrono::duration<double>(commit_time).count());
+      metrics_.batch_seconds.observe(
+          std::chrono::duration<double>(Clock_::now() - batch_start).count());
       break;
     }
     if (failing && s.code() != Status::Code::kMapFull) {

@@ -47,7 +47,9 @@ namespace brandledger::engine {
 
 struct EngineOptions {
   std::filesystem::path data_dir;
-  std::size_t initial_map_size = std::size_t{1} << 30;
+  // The most the data may take; reserved as address space at open, never resized
+  // (storage/environment.h). Commands past it fail with MapFull, answered 507.
+  std::size_t map_size = storage::kDefaultMapSize;
   // Zeros kept written ahead of the data file's last page, so that commits need not grow
   // the file (storage/preallocator.h); 0: off. The server keeps 64 MiB.
   std::size_t preallocate_ahead = 0;

@@ -69,7 +69,10 @@ void EngineMetrics::render(std::string* out) const {
       timers_fired.value());
   batch_size.render(out, "brandledger_batch_size", "Commands per group commit.");
   commit_seconds.render(out, "brandledger_commit_seconds",
-                        "One LMDB commit, page writes and fsync.");
+                        "The durable commit of a batch (mdb_txn_commit): page writes and fsync.");
+  batch_seconds.render(out, "brandledger_batch_seconds",
+                       "A committed batch: deciding, appending, projecting, waiting for "
+                       "commands to join, and the commit.");
   command_seconds.render(out, "brandledger_command_seconds", "Submit to answer.");
 }
 

@@ -13,8 +13,6 @@
 namespace brandledger::storage {
 namespace {
 
-constexpr int kMaxGrowthsPerWrite = 40;
-
 std::uint64_t file_size_or_zero(const std::filesystem::path& p) {
   std::error_code ec;
   auto n = std::filesystem::file_size(p, ec);
@@ -41,8 +39,10 @@ Result<std::unique_ptr<Environment>> Environment::open(const std::filesystem::pa
   int rc = mdb_env_create(&env->env_);
   if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "mdb_env_create");
   const auto max_dbs = static_cast<MDB_dbi>(8 + options.view_tables.size());
-  const std::size_t map_size =
-      std::max<std::size_t>(options.initial_map_size, file_size_or_zero(dir / "data.mdb"));
+  // Reserved once, never resized (environment.h). Without MDB_WRITEMAP LMDB writes pages
+  // with pwrite, so the file is not extended to the map's size, read-only opens included.
+  const std::size_t map_size = std::max<std::size_t>(
+      options.map_size, static_cast<std::size_t>(file_size_or_zero(dir / "data.mdb")));
   if ((rc = mdb_env_set_maxdbs(env->env_, max_dbs)) != MDB_SUCCESS ||
       (rc = mdb_env_set_maxreaders(env->env_, options.max_readers)) != MDB_SUCCESS ||
       (rc = mdb_env_set_mapsize(env->env_, map_size)) != MDB_SUCCESS)
@@ -148,66 +148,46 @@ Status Environment::open_tables(const EnvironmentOptions& options) {
   }
   if (!s.ok()) {
     mdb_txn_abort(txn);
-    map_mutex_.unlock_shared();
     return s;
   }
   // Committing makes the table handles usable by every later transaction (read-only too).
   int rc = mdb_txn_commit(txn);
-  map_mutex_.unlock_shared();
   if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "commit table creation");
   if (upgrade_from == 0) return Status::Ok();
   return write([&](WriteTxn& w) { return upgrade_format(log_, w, upgrade_from); });
 }
 
-// Starts a transaction holding the map lock shared; the caller takes over both.
 Result<MDB_txn*> Environment::begin(unsigned flags) const {
-  for (;;) {
-    map_mutex_.lock_shared();
-    MDB_txn* txn = nullptr;
-    int rc = mdb_txn_begin(env_, nullptr, flags, &txn);
-    if (rc == MDB_SUCCESS) return txn;
-    map_mutex_.unlock_shared();
-    if (rc != MDB_MAP_RESIZED) return status_from_lmdb(rc, "mdb_txn_begin");
-    // Another process grew the map: adopt its size, with no transaction of ours open.
-    std::unique_lock lock(map_mutex_);
-    rc = mdb_env_set_mapsize(env_, 0);
-    if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "adopt map size");
-    MDB_envinfo info{};
-    mdb_env_info(env_, &info);
-    map_size_ = info.me_mapsize;
-  }
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, flags, &txn);
+  if (rc == MDB_MAP_RESIZED)
+    // Another process, opened with a larger map_size, has written past this map. Adopting
+    // its size would need every transaction of this process closed: refuse instead.
+    return Status::MapFull("the data in " + dir_.string() + " has outgrown this process's map (" +
+                           std::to_string(map_size_) +
+                           " bytes): reopen it with map_size at least that of the process "
+                           "writing it");
+  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "mdb_txn_begin");
+  return txn;
 }
 
 Result<ReadTxn> Environment::begin_read() const {
   BL_ASSIGN_OR_RETURN(MDB_txn * txn, begin(MDB_RDONLY));
-  return ReadTxn(txn, std::shared_lock(map_mutex_, std::adopt_lock));
+  return ReadTxn(txn);
 }
 
-Status Environment::write(const std::function<Status(WriteTxn&)>& body) {
+Status Environment::write(const std::function<Status(WriteTxn&)>& body,
+                          std::chrono::steady_clock::duration* commit_time) {
   if (read_only_) return Status::InvalidArgument("the environment was opened read-only");
-  for (int growths = 0;; ++growths) {
-    Status s;
-    {
-      BL_ASSIGN_OR_RETURN(MDB_txn * handle, begin(0));
-      WriteTxn txn(handle, std::shared_lock(map_mutex_, std::adopt_lock));
-      s = body(txn);
-      if (s.ok() && txn.is_open()) s = txn.commit();
-    }  // an uncommitted transaction aborts here, before the map may grow
-    if (s.code() != Status::Code::kMapFull || growths == kMaxGrowthsPerWrite) return s;
-    BL_RETURN_IF_ERROR(grow());
-  }
-}
-
-Status Environment::grow() {
-  std::unique_lock lock(map_mutex_);
-  MDB_envinfo info{};
-  mdb_env_info(env_, &info);
-  const std::size_t next = info.me_mapsize * 2;
-  int rc = mdb_env_set_mapsize(env_, next);
-  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "grow map");
-  mdb_env_info(env_, &info);
-  map_size_ = info.me_mapsize;
-  return Status::Ok();
+  BL_ASSIGN_OR_RETURN(MDB_txn * handle, begin(0));
+  WriteTxn txn(handle);
+  Status s = body(txn);
+  if (s.ok() && txn.is_open()) s = txn.commit();
+  if (s.ok() && commit_time != nullptr) *commit_time = txn.commit_time();
+  if (s.code() == Status::Code::kMapFull)
+    return Status::MapFull(s.message() + "; the map (" + std::to_string(map_size_) +
+                           " bytes, map_size) is used up");
+  return s;
 }
 
 const Table* Environment::view_table(std::string_view name) const {
@@ -222,7 +202,6 @@ Status Environment::backup(const std::filesystem::path& out_dir) const {
   if (ec) return Status::IoError("cannot create " + out_dir.string() + ": " + ec.message());
   if (std::filesystem::exists(out_dir / "data.mdb", ec))
     return Status::InvalidArgument(out_dir.string() + " already holds a data file");
-  std::shared_lock lock(map_mutex_);
   int rc = mdb_env_copy2(env_, out_dir.c_str(), MDB_CP_COMPACT);
   return rc == MDB_SUCCESS ? Status::Ok() : status_from_lmdb(rc, "backup to " + out_dir.string());
 }

@@ -5,22 +5,23 @@
 // newer format is refused with a clear message. Readers left behind by crashed processes are
 // cleared at open.
 //
-// The memory map grows on demand: write() runs its body in a write transaction and, when
-// LMDB reports MDB_MAP_FULL, aborts, doubles the map and runs the body again, so a full map
-// never crashes the process nor leaves half a write. A map grown by another process is
-// adopted when a transaction starts.
+// The memory map is reserved once, at open, at its full configured size (map_size: 1 TiB
+// on 64-bit), and never resized: resizing needs every transaction of the process closed,
+// which would make the writer wait for the longest reader. The map is address space only;
+// the data file grows as pages are used. A write that finds the map full fails with
+// MapFull and leaves nothing behind.
 //
 // Thread safety: every method is safe from any thread. LMDB allows one write transaction
-// at a time (others wait); read transactions run beside it without blocking it.
+// at a time (others wait); read transactions run beside it without blocking it, and
+// nothing in this process makes a writer wait for a reader.
 #pragma once
 
-#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,9 +45,16 @@ inline constexpr std::uint32_t kSchemaVersion = 3;
 // The meta key that holds it.
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
 
+// The default map size: 1 TiB of address space on 64-bit (a 47-bit user address space
+// holds over a hundred), 1 GiB where addresses are 32 bits.
+inline constexpr std::size_t kDefaultMapSize =
+    sizeof(void*) >= 8 ? static_cast<std::size_t>(std::uint64_t{1} << 40) : std::size_t{1} << 30;
+
 struct EnvironmentOptions {
-  // The map starts at the larger of this and the data file's size, and grows when full.
-  std::size_t initial_map_size = std::size_t{256} << 20;
+  // The most the data may take: the memory map is reserved at this size (or the data
+  // file's size, if larger) at open and never resized. It costs address space, not memory
+  // nor disk. A write past it fails with MapFull.
+  std::size_t map_size = kDefaultMapSize;
   unsigned max_readers = 512;
   // Names of the view tables the engine projects into; opened (created) with the rest.
   std::vector<std::string> view_tables;
@@ -99,12 +107,14 @@ class Environment {
 
   Result<ReadTxn> begin_read() const;
 
-  // Runs `body` in a write transaction and commits it when body returns ok; otherwise the
-  // transaction is aborted and body's status returned. On MDB_MAP_FULL the map grows and
-  // body runs again from the start, so body must change nothing but the transaction (or
-  // be safe to repeat).
-  // REQUIRES: the calling thread holds no open transaction of this environment.
-  Status write(const std::function<Status(WriteTxn&)>& body);
+  // Runs `body` once in a write transaction and commits it when body returns ok (unless
+  // body committed it); otherwise the transaction is aborted and body's status returned.
+  // A full map answers MapFull, with nothing written. `commit_time`, when given, receives
+  // how long the commit itself took (WriteTxn::commit: page writes and fsync); it is left
+  // alone when nothing was committed.
+  // REQUIRES: the calling thread holds no open write transaction of this environment.
+  Status write(const std::function<Status(WriteTxn&)>& body,
+               std::chrono::steady_clock::duration* commit_time = nullptr);
 
   const LogTables& log_tables() const { return log_; }
   // nullptr when `name` was not among the options' view_tables (or, opened read-only, is
@@ -119,7 +129,8 @@ class Environment {
   Result<EnvironmentStats> stats() const;
 
   const std::filesystem::path& dir() const { return dir_; }
-  std::size_t map_size() const { return map_size_.load(); }
+  // The map's size, fixed at open.
+  std::size_t map_size() const { return map_size_; }
   // How many stale reader slots open() cleared.
   int stale_readers_cleared() const { return stale_readers_cleared_; }
   bool read_only() const { return read_only_; }
@@ -128,7 +139,6 @@ class Environment {
   Environment() = default;
   Status open_tables(const EnvironmentOptions& options);
   Result<MDB_txn*> begin(unsigned flags) const;
-  Status grow();
 
   friend class Preallocator;
 
@@ -136,9 +146,7 @@ class Environment {
   std::filesystem::path dir_;
   bool read_only_ = false;
   int stale_readers_cleared_ = 0;
-  mutable std::atomic<std::size_t> map_size_{0};
-  // Held shared by every open transaction, exclusively while the map is resized.
-  mutable std::shared_mutex map_mutex_;
+  std::size_t map_size_ = 0;
   LogTables log_;
   std::vector<Table> views_;
   std::unique_ptr<Preallocator> preallocator_;  // stopped before the environment closes

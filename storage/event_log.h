@@ -70,9 +70,9 @@ class EventLog {
     // duplicate = true, returns ok. When an expected version does not hold: leaves the
     // tables as they were, sets out->conflict and returns Conflict. A malformed request (no events,
     // a bad stream name) writes nothing and returns InvalidArgument. Any other failure (MapFull,
-    // I/O) leaves the transaction half-written: abort it (Environment::write does, and grows the
-    // map for MapFull). `written`, when given, receives the appended events; their text points into
-    // `request`, so they live as long as it does. Left empty for a duplicate.
+    // I/O) leaves the transaction half-written: abort it (Environment::write does).
+    // `written`, when given, receives the appended events; their text points into `request`,
+    // so they live as long as it does. Left empty for a duplicate.
     Status append(const AppendRequest& request, AppendResult* out,
                   std::vector<EventView>* written = nullptr);
 

@@ -2,16 +2,13 @@
 //
 // The destructor aborts whatever was not committed; commit() clears the handle first, so a
 // transaction is finished exactly once. Read transactions are MDB_NOTLS: they may be handed
-// between threads, and they never block the writer (LMDB's MVCC).
-//
-// Every transaction holds the environment's map lock in shared mode, which lets the
-// environment grow the memory map only when no transaction of this process is open.
+// between threads and ended on any of them, and they never block the writer (LMDB's MVCC).
+// A transaction holds no lock of this process (the map is never resized: environment.h).
 //
 // Thread safety: a transaction is used by one thread at a time.
 #pragma once
 
-#include <mutex>
-#include <shared_mutex>
+#include <chrono>
 
 #include "core/status.h"
 
@@ -34,11 +31,9 @@ class Txn {
   void abort();
 
  protected:
-  Txn(MDB_txn* txn, std::shared_lock<std::shared_mutex> map_lock)
-      : txn_(txn), map_lock_(std::move(map_lock)) {}
+  explicit Txn(MDB_txn* txn) : txn_(txn) {}
 
   MDB_txn* txn_ = nullptr;
-  std::shared_lock<std::shared_mutex> map_lock_;
 };
 
 class ReadTxn : public Txn {
@@ -51,10 +46,13 @@ class WriteTxn : public Txn {
   // Makes every change durable (fsync) before returning ok.
   // REQUIRES: is_open().
   Status commit();
+  // How long the last commit() took (mdb_txn_commit: page writes and fsync); zero before.
+  std::chrono::steady_clock::duration commit_time() const { return commit_time_; }
 
  private:
   using Txn::Txn;
   friend class Environment;
+  std::chrono::steady_clock::duration commit_time_{};
 };
 
 }  // namespace brandledger::storage

@@ -31,7 +31,6 @@ std::unique_ptr<engine::Engine> open_engine(const TempDir& dir) {
   engine::EngineOptions options;
   options.data_dir = dir / "data";
   options.manual_clock = true;
-  options.initial_map_size = std::size_t{64} << 20;
   auto e = engine::Engine::open(options, views::make_full_domain());
   INFO(e.status().to_string());
   REQUIRE(e.ok());

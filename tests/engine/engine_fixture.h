@@ -17,7 +17,6 @@ inline engine::EngineOptions test_options(const std::filesystem::path& dir,
   engine::EngineOptions options;
   options.data_dir = dir;
   options.manual_clock = manual_clock;
-  options.initial_map_size = std::size_t{64} << 20;
   return options;
 }
 

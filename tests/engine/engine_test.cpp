@@ -410,6 +410,44 @@ TEST_CASE("events carry the business time, and it never runs backwards through t
   CHECK(format_rfc3339(accepted(*e, c).occurred_at) == "2032-01-01T00:00:00Z");
 }
 
+namespace {
+
+double metric_value(const std::string& text, const std::string& name) {
+  const auto at = text.find("\n" + name + " ");
+  REQUIRE(at != std::string::npos);
+  return std::stod(text.substr(at + name.size() + 2));
+}
+
+}  // namespace
+
+TEST_CASE("the commit histogram times each batch's durable commit, the batch histogram all of it") {
+  TempDir dir;
+  auto e = open_engine(dir.path());
+  // One after another: each command is a batch of its own, a refused one included (it
+  // commits an empty transaction).
+  accepted(*e, command("counter.open", "counter-a"));
+  for (int i = 0; i < 5; ++i) accepted(*e, command("counter.add", "counter-a", {{"n", 1}}));
+  CHECK(e->execute(command("counter.open", "counter-a")).rejection.has_value());
+
+  const std::string text = e->render_metrics();
+  CHECK_THAT(text, Catch::Contains("# HELP brandledger_commit_seconds The durable commit of a "
+                                   "batch (mdb_txn_commit): page writes and fsync.\n"));
+  CHECK_THAT(text, Catch::Contains("# TYPE brandledger_commit_seconds histogram\n"));
+  CHECK_THAT(text, Catch::Contains("# HELP brandledger_batch_seconds A committed batch: deciding, "
+                                   "appending, projecting, waiting for commands to join, and the "
+                                   "commit.\n"));
+  CHECK_THAT(text, Catch::Contains("# TYPE brandledger_batch_seconds histogram\n"));
+
+  const double batches = metric_value(text, "brandledger_batches_total");
+  CHECK(batches == 7);
+  CHECK(metric_value(text, "brandledger_commit_seconds_count") == batches);
+  CHECK(metric_value(text, "brandledger_batch_seconds_count") == batches);
+  CHECK(e->metrics().commit_seconds.count() == 7);
+  // The commit is part of its batch.
+  CHECK(metric_value(text, "brandledger_commit_seconds_sum") <=
+        metric_value(text, "brandledger_batch_seconds_sum"));
+}
+
 TEST_CASE("metrics count commands by outcome in the Prometheus format") {
   TempDir dir;
   auto e = open_engine(dir.path());

@@ -1,8 +1,11 @@
 #include <catch2/catch.hpp>
 
 #include <lmdb.h>
+#include <sys/stat.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "storage/codec.h"
@@ -264,27 +267,149 @@ TEST_CASE("a read-only open needs an existing data dir and refuses writes") {
   CHECK(env->stats()->schema_version == kSchemaVersion);
 }
 
-TEST_CASE("a tiny map grows to take a large batch in one append") {
-  TempDir dir;
-  EnvironmentOptions options;
-  options.initial_map_size = 64 * 1024;
-  auto env = open_env(dir.path(), options);
-  const std::size_t before = env->map_size();
+namespace {
 
+std::vector<NewEvent> large_batch(int count) {
   std::vector<NewEvent> events;
   const std::string payload(300, 'x');
-  for (int i = 0; i < 20000; ++i)
+  for (int i = 0; i < count; ++i)
     events.push_back({"brand-" + std::to_string(i % 50), "ProgressReported", payload});
-  auto result = testing::append_ok(*env, testing::request(std::move(events)));
-  CHECK(result.first_position == 1);
+  return events;
+}
+
+// Memory-backed when the machine has it, for the tests that write hundreds of MiB.
+std::filesystem::path scratch_base() {
+  std::error_code ec;
+  if (std::filesystem::is_directory("/dev/shm", ec)) return "/dev/shm";
+  return std::filesystem::temp_directory_path();
+}
+
+}  // namespace
+
+TEST_CASE("the map is reserved once at its full size, and the file holds only the pages used") {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  if constexpr (sizeof(void*) >= 8) CHECK(env->map_size() >= (std::uint64_t{1} << 40));
+  const std::size_t reserved = env->map_size();
+
+  // Larger than any map this build ever started with (64 KiB in tests), in one transaction.
+  auto result = testing::append_ok(*env, testing::request(large_batch(20000)));
   CHECK(result.last_position == 20000);
-  CHECK(env->map_size() > before);
-  CHECK(testing::event_count(*env) == 20000);
-  auto txn = env->begin_read();
-  auto report = EventLog(*env).verify(*txn);
+  CHECK(env->map_size() == reserved);
+
+  auto stats = env->stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->map_size == reserved);
+  CHECK(stats->map_used <= stats->file_bytes);
+  // Not a sparse file as large as the map: its size and its blocks follow the pages used.
+  CHECK(stats->file_bytes < std::uint64_t{64} << 20);
+  struct stat st {};
+  REQUIRE(::stat((dir.path() / "data.mdb").c_str(), &st) == 0);
+  CHECK(static_cast<std::uint64_t>(st.st_blocks) * 512 <= stats->file_bytes + (1u << 20));
+
+  // A backup is as compact as the data, and opens (with any map size) to the same log.
+  REQUIRE(env->backup(dir / "backup").ok());
+  const auto backup_bytes = std::filesystem::file_size(dir / "backup" / "data.mdb");
+  CHECK(backup_bytes <= stats->map_used);
+  EnvironmentOptions small;
+  small.map_size = std::size_t{64} << 20;
+  auto copy = open_env(dir / "backup", small);
+  CHECK(testing::event_count(*copy) == 20000);
+  auto txn = copy->begin_read();
+  REQUIRE(txn.ok());
+  auto report = EventLog(*copy).verify(*txn);
   REQUIRE(report.ok());
   CHECK(report->ok);
-  CHECK(report->events == 20000);
+}
+
+TEST_CASE("a write past the configured map size fails with MapFull and leaves nothing behind") {
+  TempDir dir;
+  EnvironmentOptions options;
+  options.map_size = std::size_t{1} << 20;
+  auto env = open_env(dir.path(), options);
+  const std::size_t reserved = env->map_size();
+
+  AppendResult result;
+  Status s = env->write([&](WriteTxn& txn) {
+    return EventLog(*env).writer(txn).append(testing::request(large_batch(20000)), &result);
+  });
+  CHECK(s.code() == Status::Code::kMapFull);
+  CHECK_THAT(s.message(), Catch::Contains("map_size"));
+  CHECK(env->map_size() == reserved);
+  CHECK(testing::event_count(*env) == 0);
+
+  // What fits still goes in.
+  CHECK(testing::append_ok(*env, testing::request({testing::event("brand-a")})).last_position == 1);
+}
+
+TEST_CASE("a long-lived read transaction does not hold up writes, however much they write") {
+  TempDir dir(scratch_base());
+  auto env = testing::open_env_with_view(dir.path());
+  const Table& v = *env->view_table("v");
+  REQUIRE(env->write([&](WriteTxn& txn) { return v.put(txn, "k", "before"); }).ok());
+
+  std::mutex m;
+  std::condition_variable cv;
+  bool reader_open = false, writes_done = false, done_while_open = false;
+  std::string seen_by_reader;
+  auto begun = env->begin_read();
+  REQUIRE(begun.ok());
+  std::thread reader([&, txn = std::move(begun).value()] {
+    std::unique_lock lock(m);
+    reader_open = true;
+    cv.notify_all();
+    // A whole-log verify or an audit replay: open for as long as the writes take, or give
+    // up (a writer waiting for this reader would never finish).
+    cv.wait_for(lock, std::chrono::seconds(20), [&] { return writes_done; });
+    done_while_open = writes_done;
+    seen_by_reader = std::string(**v.get(txn, "k"));
+  });
+  {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return reader_open; });
+  }
+  // 80 commits of 4 MiB: 320 MiB, past the 256 MiB the map used to start at. The reader
+  // pins the pages they free, so each one takes new pages.
+  const std::string big(std::size_t{4} << 20, 'b');
+  for (int i = 0; i < 80; ++i) {
+    Status s = env->write([&](WriteTxn& txn) { return v.put(txn, "k", big); });
+    REQUIRE(s.ok());
+  }
+  {
+    std::lock_guard lock(m);
+    writes_done = true;
+  }
+  cv.notify_all();
+  reader.join();
+  CHECK(done_while_open);
+  CHECK(seen_by_reader == "before");  // its snapshot, whatever was written since
+  CHECK(env->stats()->map_used > std::uint64_t{256} << 20);
+}
+
+TEST_CASE("a read transaction moved to another thread is used and ended there") {
+  TempDir dir;
+  auto env = testing::open_env_with_view(dir.path());
+  const Table& v = *env->view_table("v");
+  REQUIRE(env->write([&](WriteTxn& txn) { return v.put(txn, "k", "1"); }).ok());
+
+  auto begun = env->begin_read();
+  REQUIRE(begun.ok());
+  ReadTxn txn = std::move(begun).value();
+  REQUIRE(env->write([&](WriteTxn& w) { return v.put(w, "k", "2"); }).ok());
+
+  std::string seen;
+  std::thread other([&, moved = std::move(txn)]() mutable {
+    seen = std::string(**v.get(moved, "k"));
+    moved.abort();
+  });
+  other.join();
+  CHECK(seen == "1");
+  CHECK_FALSE(txn.is_open());
+
+  // Ended on that thread, it leaves nothing held: writes go on, new readers see them.
+  REQUIRE(env->write([&](WriteTxn& w) { return v.put(w, "k", "3"); }).ok());
+  CHECK(**v.get(*env->begin_read(), "k") == "3");
+  CHECK(env->stats()->readers <= 1);
 }
 
 TEST_CASE("stats count events, streams and tables") {

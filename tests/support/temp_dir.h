@@ -12,10 +12,12 @@ namespace brandledger::testing {
 
 class TempDir {
  public:
-  TempDir() {
+  TempDir() : TempDir(std::filesystem::temp_directory_path()) {}
+  // Under `base` instead (e.g. /dev/shm, for a test that writes hundreds of MiB).
+  explicit TempDir(const std::filesystem::path& base) {
     static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("brandledger-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    path_ =
+        base / ("brandledger-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }

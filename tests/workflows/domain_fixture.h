@@ -58,7 +58,6 @@ class Harness {
     engine::EngineOptions options;
     options.data_dir = dir_.path();
     options.manual_clock = true;
-    options.initial_map_size = std::size_t{256} << 20;
     domain.handlers["test.seed"] = seed_events;
     auto e = engine::Engine::open(options, std::move(domain));
     INFO(e.status().to_string());
