@@ -3,8 +3,11 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "api/routes.h"
@@ -52,9 +55,15 @@ bool match(const Route& route, const std::vector<std::string>& segments,
 
 // Looks the bearer token's SHA-256 up among the users; the token itself is never kept.
 std::optional<engine::Actor> authenticate(Api::Impl& api, std::string_view authorization) {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (!authorization.starts_with(kBearer)) return std::nullopt;
-  const std::string_view token = authorization.substr(kBearer.size());
+  // The scheme is case-insensitive (RFC 9110 11.1): "bearer x" and "BEARER x" are "Bearer x".
+  constexpr std::string_view kBearer = "bearer";
+  if (authorization.size() <= kBearer.size() || authorization[kBearer.size()] != ' ')
+    return std::nullopt;
+  for (std::size_t i = 0; i < kBearer.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kBearer[i])
+      return std::nullopt;
+  std::string_view token = authorization.substr(kBearer.size());
+  while (token.starts_with(' ')) token.remove_prefix(1);
   if (token.empty() || token.size() > 512) return std::nullopt;
   const std::string digest = to_hex(sha256(token));
   {
@@ -159,19 +168,25 @@ void Api::Impl::dispatch(Request request, Reply reply) {
   const auto segments = split_path(request.path);
   std::vector<std::string> params;
   const Route* found = nullptr;
-  bool path_known = false;
+  std::set<std::string> allowed;  // the path's methods, for a 405's Allow
   for (const Route& r : routes)
     if (match(r, segments, &params)) {
-      path_known = true;
       if (r.method == request.method) {
         found = &r;
         break;
       }
+      allowed.insert(r.method);
     }
   if (found == nullptr) {
-    if (path_known)
-      return reply(problem(405, "method_not_allowed",
-                           request.method + " is not allowed on " + request.path));
+    if (!allowed.empty()) {
+      std::string allow;
+      for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+      Response r =
+          problem(405, "method_not_allowed",
+                  request.method + " is not allowed on " + request.path + " (" + allow + ")");
+      r.headers.emplace_back("Allow", std::move(allow));
+      return reply(std::move(r));
+    }
     if (options.web_root && request.method == "GET" && !request.path.starts_with("/v1"))
       if (auto file = static_file(*options.web_root, request.path)) return reply(std::move(*file));
     return reply(problem(404, "not_found", "no such endpoint: " + request.path));
