@@ -126,6 +126,50 @@ std::optional<Response> static_file(const std::filesystem::path& root, const std
   return r;
 }
 
+// If-Match (RFC 9110 13.1.1): "*", or a list of entity tags compared strongly, so a weak
+// tag (W/"3") never matches. Ours are "<version>"; any other opaque tag matches nothing.
+struct IfMatch {
+  bool any = false;                     // "*"
+  std::vector<std::uint64_t> versions;  // the strong tags that are versions
+};
+std::optional<IfMatch> parse_if_match(std::string_view text) {
+  auto skip_space = [&text] {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  };
+  skip_space();
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  IfMatch out;
+  if (text == "*") {
+    out.any = true;
+    return out;
+  }
+  bool any_tag = false;
+  while (true) {
+    skip_space();
+    if (text.empty()) break;
+    if (text.front() == ',') {
+      text.remove_prefix(1);
+      continue;
+    }
+    const bool weak = text.starts_with("W/");
+    if (weak) text.remove_prefix(2);
+    if (!text.starts_with('"')) return std::nullopt;
+    const auto close = text.find('"', 1);
+    if (close == std::string_view::npos) return std::nullopt;
+    const std::string_view tag = text.substr(1, close - 1);
+    text.remove_prefix(close + 1);
+    skip_space();
+    if (!text.empty() && text.front() != ',') return std::nullopt;
+    any_tag = true;
+    std::uint64_t version = 0;
+    const auto [end, err] = std::from_chars(tag.data(), tag.data() + tag.size(), version);
+    if (!weak && !tag.empty() && err == std::errc() && end == tag.data() + tag.size())
+      out.versions.push_back(version);
+  }
+  if (!any_tag) return std::nullopt;
+  return out;
+}
+
 }  // namespace
 
 Api::Api(engine::Engine& engine, Post post, ApiOptions options)
@@ -303,21 +347,35 @@ void run_command(const CallPtr& call, engine::Command command,
   if (!key.empty()) {
     // A key belongs to its request: the same key with another method, path or body is
     // refused (422 idempotency_key_reused), never answered with another request's answer.
-    const std::string request =
-        call->req.method + '\n' + call->req.path + '\n' + call->req.body;
+    const std::string request = call->req.method + '\n' + call->req.path + '\n' + call->req.body;
     const Sha256Digest digest = sha256(request);
     command.request_digest.assign(reinterpret_cast<const char*>(digest.data()),
                                   storage::kRequestDigestSize);
   }
-  if (std::string_view match = call->req.header("if-match"); !match.empty() && match != "*") {
-    if (match.starts_with("W/")) match.remove_prefix(2);
-    if (match.size() >= 2 && match.front() == '"' && match.back() == '"')
-      match = match.substr(1, match.size() - 2);
-    std::uint64_t version = 0;
-    const auto [end, err] = std::from_chars(match.data(), match.data() + match.size(), version);
-    if (err != std::errc() || end != match.data() + match.size())
-      return call->reply(problem(400, "invalid_field", "If-Match is not a version"));
-    command.expected_version = version;
+  if (const std::string_view header = call->req.header("if-match"); !header.empty()) {
+    auto match = parse_if_match(header);
+    if (!match)
+      return call->reply(
+          field_problem(400, "invalid_field", "If-Match",
+                        "If-Match: *, or entity tags like \"3\" separated by commas"));
+    if (!match->any && match->versions.size() == 1) {
+      command.expected_version = match->versions.front();  // checked in the command's batch
+    } else {
+      // "*" or a list: compare with the stream's head now; the command then expects that
+      // very version, so a write in between still fails it.
+      auto txn = read_txn(call);
+      if (!txn) return;
+      auto current = call->api.engine.log().stream_version(*txn, command.stream);
+      if (!current.ok())
+        return call->reply(problem(503, "unavailable", current.status().to_string()));
+      const bool listed = std::find(match->versions.begin(), match->versions.end(), *current) !=
+                          match->versions.end();
+      if (match->any ? *current == 0 : !listed)
+        return call->reply(problem(412, "version_mismatch",
+                                   command.stream + " is at version " + std::to_string(*current) +
+                                       ", which If-Match does not match"));
+      if (!match->any) command.expected_version = *current;
+    }
   }
   if (const auto* comment = command.args.if_contains("comment")) {
     if (!comment->is_string())

@@ -6,6 +6,17 @@
 using namespace brandledger::testing;
 using boost::json::object;
 
+namespace {
+
+// 400 invalid_field naming `field`.
+void check_field_error(const HttpResult& r, const std::string& field) {
+  INFO(r.status << " " << r.body);
+  CHECK(r.status == 400);
+  CHECK(r.code() == "invalid_field");
+  if (r.status == 400) CHECK(text(r.json().at("field")) == field);
+}
+
+}  // namespace
 
 TEST_CASE("every 401 challenges with WWW-Authenticate: Bearer, and the scheme is case-insensitive") {
   World w(false);
@@ -35,4 +46,31 @@ TEST_CASE("a 405 names the methods the path has in Allow") {
   auto one = w.as("admin").call("DELETE", "/v1/brands/x", "");
   CHECK(one.status == 405);
   CHECK(one.headers["allow"] == "GET, PATCH");
+}
+
+TEST_CASE("If-Match compares strongly: a list matches if any tag does, * any brand, W/ never") {
+  World w;
+  const std::string id = w.brand("b1", "cultivating");
+  const std::string base = "/v1/brands/" + id;
+  const Client& b1 = w.as("b1");
+  const auto before = w.events();
+  // A weak tag never matches, not even the current version.
+  auto weak = b1.post(base + "/submit", object{}, {{"If-Match", "W/\"1\""}});
+  CHECK(weak.status == 412);
+  CHECK(weak.code() == "version_mismatch");
+  CHECK(b1.post(base + "/submit", object{}, {{"If-Match", "\"2\", \"3\""}}).status == 412);
+  CHECK(b1.post(base + "/submit", object{}, {{"If-Match", "\"opaque\""}}).status == 412);
+  check_field_error(b1.post(base + "/submit", object{}, {{"If-Match", "1"}}), "If-Match");
+  CHECK(w.events() == before);
+  // A list with the current version in it.
+  auto listed =
+      World::obj(b1.post(base + "/submit", object{}, {{"If-Match", "W/\"2\", \"0\",\"1\""}}));
+  CHECK(listed.at("state") == "submitted");
+  // * matches any version of a brand that exists, and none that does not.
+  auto any =
+      World::obj(b1.post(base + "/withdraw", {{"comment", "撤回修改"}}, {{"If-Match", "*"}}));
+  CHECK(any.at("state") == "withdrawn");
+  auto missing = b1.post("/v1/brands/bnothere/submit", object{}, {{"If-Match", "*"}});
+  CHECK(missing.status == 412);
+  CHECK(w.events() == before + 2);
 }
