@@ -322,6 +322,11 @@ Response entity_response(unsigned status, std::string json_text, std::uint64_t v
 std::optional<boost::json::object> body_object(const CallPtr& call) {
   const std::string& body = call->req.body;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return boost::json::object{};
+  // Boost.JSON calls bad UTF-8 a syntax error; the client is told which it is.
+  if (!valid_utf8(body)) {
+    call->reply(problem(400, "invalid_utf8", "the body is not valid UTF-8"));
+    return std::nullopt;
+  }
   boost::json::parse_options options;
   options.max_depth = 32;
   boost::system::error_code ec;

@@ -95,8 +95,8 @@ Response entity_response(unsigned status, const boost::json::object& body);
 // An entity already in JSON text (a stored document), at `version` for the ETag.
 Response entity_response(unsigned status, std::string json_text, std::uint64_t version);
 
-// The body as a JSON object: 400 invalid_json (malformed, invalid UTF-8, nested deeper
-// than 32, not an object) answered through call->reply when not.
+// The body as a JSON object: 400 invalid_utf8 (not UTF-8) or invalid_json (malformed,
+// nested deeper than 32, not an object) answered through call->reply when not.
 std::optional<boost::json::object> body_object(const CallPtr& call);
 
 inline engine::Command make_command(std::string type, std::string stream,

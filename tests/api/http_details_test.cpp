@@ -74,3 +74,18 @@ TEST_CASE("If-Match compares strongly: a list matches if any tag does, * any bra
   CHECK(missing.status == 412);
   CHECK(w.events() == before + 2);
 }
+
+TEST_CASE("a JSON body that is not UTF-8 is 400 invalid_utf8 and appends nothing") {
+  World w;
+  const auto before = w.events();
+  const std::string bad = std::string(R"({"name":"红)") + "\xff\xfe" + R"(旗","slogan":"x"})";
+  auto r = w.as("b1").call("POST", "/v1/brands", bad);
+  CHECK(r.status == 400);
+  CHECK(r.code() == "invalid_utf8");
+  // An overlong encoding of "/" is not UTF-8 either.
+  auto overlong =
+      w.as("b1").call("POST", "/v1/brands", std::string(R"({"name":")") + "\xc0\xaf\"}");
+  CHECK(overlong.code() == "invalid_utf8");
+  CHECK(w.as("b1").call("POST", "/v1/brands", "{\"name\":").code() == "invalid_json");
+  CHECK(w.events() == before);
+}
