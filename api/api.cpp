@@ -490,6 +490,19 @@ std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name) 
   return t;
 }
 
+std::optional<std::string> format_param(const CallPtr& call,
+                                        std::initializer_list<std::string_view> files) {
+  const std::string format = call->req.param("format");
+  if (format.empty() || format == "json") return std::string();
+  for (std::string_view f : files)
+    if (format == f) return format;
+  std::string supported = "json";
+  for (std::string_view f : files) supported += ", " + std::string(f);
+  call->reply(field_problem(400, "invalid_field", "format",
+                            "format: " + format + " is not offered here; one of " + supported));
+  return std::nullopt;
+}
+
 boost::json::object event_json(const engine::Engine& engine, const storage::Event& e) {
   storage::EventView view;
   view.position = e.position;

@@ -141,6 +141,10 @@ std::uint64_t version_after(const engine::CommandOutcome& outcome, std::string_v
 
 std::optional<std::size_t> limit_param(const CallPtr& call, std::size_t fallback, std::size_t max);
 std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name);
+// The `format` asked for: "" for JSON (absent or "json"), or one of `files` this endpoint
+// writes; anything else is answered 400 naming `format` and the formats offered.
+std::optional<std::string> format_param(const CallPtr& call,
+                                        std::initializer_list<std::string_view> files);
 
 // API.md's event shape.
 boost::json::object event_json(const engine::Engine& engine, const storage::Event& event);

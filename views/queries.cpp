@@ -33,6 +33,13 @@ double ratio(std::int64_t part, std::int64_t whole) {
                           10000.0;
 }
 
+// Latin letters folded to lower case; every other byte (Chinese has no case) kept as is.
+std::string ascii_lower(std::string text) {
+  for (char& ch : text)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return text;
+}
+
 std::string org_name(const ViewReader& views, const std::string& id) {
   auto org = get_doc(views, kOrgs, id);
   return org.ok() && *org ? str(**org, "name") : std::string();
@@ -78,6 +85,7 @@ Result<Page> list_brands(const ViewReader& views, const BrandFilter& f, std::siz
   const bool indexed = table != kBrands;
   if (indexed) prefix.push_back('\0');
 
+  const std::string q = ascii_lower(f.q);
   Page page;
   Status bad;
   const std::string from = prefix + after + (after.empty() ? "" : std::string(1, '\0'));
@@ -102,8 +110,8 @@ Result<Page> list_brands(const ViewReader& views, const BrandFilter& f, std::siz
     if (mismatch(f.state, "state") || mismatch(f.unit, "unit") || mismatch(f.branch, "branch") ||
         mismatch(f.title, "title"))
       return true;
-    if (!f.q.empty() && str(doc, "name").find(f.q) == std::string::npos &&
-        str(doc, "branch_name").find(f.q) == std::string::npos)
+    if (!q.empty() && ascii_lower(str(doc, "name")).find(q) == std::string::npos &&
+        ascii_lower(str(doc, "branch_name")).find(q) == std::string::npos)
       return true;
     if (page.items.size() == limit) {
       page.next = boost::json::value_to<std::string>(page.items.back().as_object().at("id"));

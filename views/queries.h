@@ -21,6 +21,7 @@ struct Page {
 
 struct BrandFilter {
   std::string state{}, unit{}, branch{}, title{}, q{};  // empty: any
+  // q: a part of the brand's or its branch's name, Latin letters in either case
 };
 
 // A brand's document as stored (JSON text, the answers' form) with the orgs that scope it:

@@ -8,6 +8,10 @@ using boost::json::object;
 
 namespace {
 
+std::size_t count(const HttpResult& r) {
+  return World::obj(r).at("items").as_array().size();
+}
+
 // 400 invalid_field naming `field`.
 void check_field_error(const HttpResult& r, const std::string& field) {
   INFO(r.status << " " << r.body);
@@ -73,6 +77,39 @@ TEST_CASE("If-Match compares strongly: a list matches if any tag does, * any bra
   auto missing = b1.post("/v1/brands/bnothere/submit", object{}, {{"If-Match", "*"}});
   CHECK(missing.status == 412);
   CHECK(w.events() == before + 2);
+}
+
+TEST_CASE("an unknown filter value or format is 400 naming it, never silently ignored") {
+  World w;
+  w.brand("b1", "filed");
+  const Client& c = w.as("committee");
+  check_field_error(c.get("/v1/brands?state=bogus"), "state");
+  check_field_error(c.get("/v1/brands?title=bogus"), "title");
+  check_field_error(c.get("/v1/brands?format=xlsx"), "format");
+  CHECK(c.get("/v1/brands?format=xlsx").json().at("detail").as_string().find("json") !=
+        std::string::npos);
+  CHECK(count(c.get("/v1/brands?state=filed")) == 1);
+  CHECK(count(c.get("/v1/brands?state=named&title=top10")) == 0);
+  for (const char* report :
+       {"/v1/reports/coverage?format=xlsx", "/v1/reports/titles?year=2031&format=xlsx",
+        "/v1/reports/assessment?year=2031&format=csv", "/v1/reports/pipeline?format=xlsx",
+        "/v1/re-reviews/due?format=pdf"}) {
+    INFO(report);
+    check_field_error(c.get(report), "format");
+  }
+  CHECK(c.get("/v1/reports/pipeline?format=json").status == 200);
+}
+
+TEST_CASE("q matches brand names whatever the case of their Latin letters") {
+  World w;
+  w.brand("b1", "cultivating", "Red Flag 红旗飘扬");
+  w.brand("b3", "cultivating", "先锋 Vanguard");
+  const Client& c = w.as("committee");
+  CHECK(count(c.get("/v1/brands?q=red%20flag")) == 1);
+  CHECK(count(c.get("/v1/brands?q=RED")) == 1);
+  CHECK(count(c.get("/v1/brands?q=vANGUARD")) == 1);
+  CHECK(count(c.get("/v1/brands?q=%E7%BA%A2%E6%97%97")) == 1);  // 红旗
+  CHECK(count(c.get("/v1/brands?q=blue")) == 0);
 }
 
 TEST_CASE("a JSON body that is not UTF-8 is 400 invalid_utf8 and appends nothing") {
