@@ -484,9 +484,17 @@ std::optional<std::size_t> limit_param(const CallPtr& call, std::size_t fallback
 std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name) {
   const std::string text = call->req.param(name);
   auto t = parse_rfc3339(text);
-  if (!t)
-    call->reply(field_problem(400, "invalid_field", name,
-                              std::string(name) + ": an RFC 3339 time, like 2026-11-22T10:00:00Z"));
+  if (!t) {
+    call->reply(
+        field_problem(400, "invalid_field", name,
+                      std::string(name) +
+                          ": an RFC 3339 time, like 2026-11-22T10:00:00Z, or a date, 2026-11-22"));
+    return t;
+  }
+  // A date alone is the whole of that day in the committee's time zone (Asia/Shanghai,
+  // UTC+8 all year): its last microsecond.
+  if (text.size() == 10)
+    *t += std::chrono::days(1) - std::chrono::hours(8) - std::chrono::microseconds(1);
   return t;
 }
 

@@ -88,11 +88,22 @@ void add_report_routes(Api::Impl& api) {
   });
   api.add("GET", "/v1/reports/pipeline", [](const CallPtr& c) {
     if (!json_only(c)) return;
-    answer(c,
-           [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
-             BL_ASSIGN_OR_RETURN(boost::json::object o, views::pipeline(v));
-             return boost::json::value(std::move(o));
-           });
+    if (c->req.param("as_of").empty())
+      return answer(
+          c,
+          [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
+            BL_ASSIGN_OR_RETURN(boost::json::object o, views::pipeline(v));
+            return boost::json::value(std::move(o));
+          });
+    const auto as_of = time_param(c, "as_of");
+    if (!as_of) return;
+    answer(
+        c,
+        [&](const engine::ViewReader&, const storage::ReadTxn& txn) -> Result<boost::json::value> {
+          BL_ASSIGN_OR_RETURN(boost::json::object o,
+                              views::pipeline_as_of(c->api.engine, txn, *as_of));
+          return boost::json::value(std::move(o));
+        });
   });
 }
 

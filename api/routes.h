@@ -140,6 +140,8 @@ Result<boost::json::object> round_at_version(engine::Engine& engine, const std::
 std::uint64_t version_after(const engine::CommandOutcome& outcome, std::string_view stream);
 
 std::optional<std::size_t> limit_param(const CallPtr& call, std::size_t fallback, std::size_t max);
+// An RFC 3339 time; a date alone (2025-01-01) is the end of that day in Asia/Shanghai.
+// nullopt (answered 400 naming the parameter) when unparsable.
 std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name);
 // The `format` asked for: "" for JSON (absent or "json"), or one of `files` this endpoint
 // writes; anything else is answered 400 naming `format` and the formats offered.

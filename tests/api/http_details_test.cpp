@@ -112,6 +112,55 @@ TEST_CASE("q matches brand names whatever the case of their Latin letters") {
   CHECK(count(c.get("/v1/brands?q=blue")) == 0);
 }
 
+TEST_CASE("a date alone is the end of that day in Asia/Shanghai, and an unparsable time is 400") {
+  World w;
+  w.clock("2031-03-01T15:00:00Z");  // 23:00 on 1 March in Shanghai
+  const std::string id = w.brand("b1", "cultivating");
+  const std::string base = "/v1/brands/" + id;
+  w.clock("2031-03-01T16:30:00Z");  // 00:30 on 2 March in Shanghai
+  World::obj(w.as("b1").post(base + "/submit"));
+  const Client& c = w.as("committee");
+  CHECK(World::obj(c.get(base + "?as_of=2031-03-01")).at("state") == "cultivating");
+  CHECK(World::obj(c.get(base + "?as_of=2031-03-02")).at("state") == "submitted");
+  CHECK(c.get(base + "?as_of=2031-02-28").status == 404);
+  // The same instant written out: 2031-03-01T23:59:59.999999+08:00.
+  CHECK(World::obj(c.get("/v1/reports/coverage?as_of=2031-03-01")).at("as_of") ==
+        "2031-03-01T15:59:59.999999Z");
+  check_field_error(c.get(base + "?as_of=2031-02-30"), "as_of");
+  check_field_error(c.get("/v1/reports/coverage?as_of=soon"), "as_of");
+  check_field_error(c.get("/v1/reports/pipeline?as_of=2031-03-01T25:00:00Z"), "as_of");
+  check_field_error(c.get("/v1/re-reviews/due?before=next%20year"), "before");
+}
+
+TEST_CASE("the pipeline as of an instant counts brands by the state they were in then") {
+  World w;
+  w.clock("2031-03-01T02:00:00Z");
+  const std::string id = w.brand("b1", "cultivating");
+  w.brand("b3", "cultivating");
+  w.clock("2031-04-01T02:00:00Z");
+  World::obj(w.as("b1").post("/v1/brands/" + id + "/submit"));
+  const Client& c = w.as("committee");
+  auto by_unit = [](const object& report) {
+    std::map<std::string, std::string> out;
+    for (const auto& row : report.at("units").as_array())
+      out[text(row.at("unit"))] = boost::json::serialize(row.at("by_state"));
+    return out;
+  };
+  auto now = World::obj(c.get("/v1/reports/pipeline"));
+  CHECK(by_unit(now)["u1"] == R"({"submitted":1})");
+  auto march = World::obj(c.get("/v1/reports/pipeline?as_of=2031-03-15"));
+  CHECK(by_unit(march)["u1"] == R"({"cultivating":1})");
+  CHECK(by_unit(march)["u2"] == R"({"cultivating":1})");
+  CHECK(march.at("total").at("cultivating") == 2);
+  CHECK(march.at("as_of") == "2031-03-15T15:59:59.999999Z");
+  auto before = World::obj(c.get("/v1/reports/pipeline?as_of=2031-02-01T00:00:00Z"));
+  CHECK(before.at("units").as_array().empty());
+  // As of now, the same counts as the live view.
+  auto today = World::obj(c.get("/v1/reports/pipeline?as_of=2031-04-01T02:00:00Z"));
+  CHECK(by_unit(today) == by_unit(now));
+  CHECK(today.at("total") == now.at("total"));
+}
+
 TEST_CASE("a JSON body that is not UTF-8 is 400 invalid_utf8 and appends nothing") {
   World w;
   const auto before = w.events();
