@@ -76,9 +76,9 @@ std::optional<engine::Actor> authenticate(Api::Impl& api, std::string_view autho
   if (!txn.ok()) return std::nullopt;
   engine::ViewReader views(engine.environment(), *txn);
   try {
-    auto token = workflows::token_by_hash(engine, *txn, digest);
-    if (!token.ok() || !*token) return std::nullopt;
-    auto user = views::get_user(views, (*token)->user);
+    auto stored = workflows::token_by_hash(engine, *txn, digest);
+    if (!stored.ok() || !*stored) return std::nullopt;
+    auto user = views::get_user(views, (*stored)->user);
     if (!user.ok() || !*user) return std::nullopt;
     const auto& u = **user;
     engine::Actor actor{workflows::str(u, "id"), workflows::str(u, "name"),
