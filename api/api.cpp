@@ -3,8 +3,11 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "api/routes.h"
@@ -52,9 +55,15 @@ bool match(const Route& route, const std::vector<std::string>& segments,
 
 // Looks the bearer token's SHA-256 up among the users; the token itself is never kept.
 std::optional<engine::Actor> authenticate(Api::Impl& api, std::string_view authorization) {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (!authorization.starts_with(kBearer)) return std::nullopt;
-  const std::string_view token = authorization.substr(kBearer.size());
+  // The scheme is case-insensitive (RFC 9110 11.1): "bearer x" and "BEARER x" are "Bearer x".
+  constexpr std::string_view kBearer = "bearer";
+  if (authorization.size() <= kBearer.size() || authorization[kBearer.size()] != ' ')
+    return std::nullopt;
+  for (std::size_t i = 0; i < kBearer.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kBearer[i])
+      return std::nullopt;
+  std::string_view token = authorization.substr(kBearer.size());
+  while (token.starts_with(' ')) token.remove_prefix(1);
   if (token.empty() || token.size() > 512) return std::nullopt;
   const std::string digest = to_hex(sha256(token));
   {
@@ -67,9 +76,9 @@ std::optional<engine::Actor> authenticate(Api::Impl& api, std::string_view autho
   if (!txn.ok()) return std::nullopt;
   engine::ViewReader views(engine.environment(), *txn);
   try {
-    auto token = workflows::token_by_hash(engine, *txn, digest);
-    if (!token.ok() || !*token) return std::nullopt;
-    auto user = views::get_user(views, (*token)->user);
+    auto stored = workflows::token_by_hash(engine, *txn, digest);
+    if (!stored.ok() || !*stored) return std::nullopt;
+    auto user = views::get_user(views, (*stored)->user);
     if (!user.ok() || !*user) return std::nullopt;
     const auto& u = **user;
     engine::Actor actor{workflows::str(u, "id"), workflows::str(u, "name"),
@@ -117,6 +126,50 @@ std::optional<Response> static_file(const std::filesystem::path& root, const std
   return r;
 }
 
+// If-Match (RFC 9110 13.1.1): "*", or a list of entity tags compared strongly, so a weak
+// tag (W/"3") never matches. Ours are "<version>"; any other opaque tag matches nothing.
+struct IfMatch {
+  bool any = false;                     // "*"
+  std::vector<std::uint64_t> versions;  // the strong tags that are versions
+};
+std::optional<IfMatch> parse_if_match(std::string_view text) {
+  auto skip_space = [&text] {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  };
+  skip_space();
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  IfMatch out;
+  if (text == "*") {
+    out.any = true;
+    return out;
+  }
+  bool any_tag = false;
+  while (true) {
+    skip_space();
+    if (text.empty()) break;
+    if (text.front() == ',') {
+      text.remove_prefix(1);
+      continue;
+    }
+    const bool weak = text.starts_with("W/");
+    if (weak) text.remove_prefix(2);
+    if (!text.starts_with('"')) return std::nullopt;
+    const auto close = text.find('"', 1);
+    if (close == std::string_view::npos) return std::nullopt;
+    const std::string_view tag = text.substr(1, close - 1);
+    text.remove_prefix(close + 1);
+    skip_space();
+    if (!text.empty() && text.front() != ',') return std::nullopt;
+    any_tag = true;
+    std::uint64_t version = 0;
+    const auto [end, err] = std::from_chars(tag.data(), tag.data() + tag.size(), version);
+    if (!weak && !tag.empty() && err == std::errc() && end == tag.data() + tag.size())
+      out.versions.push_back(version);
+  }
+  if (!any_tag) return std::nullopt;
+  return out;
+}
+
 }  // namespace
 
 Api::Api(engine::Engine& engine, Post post, ApiOptions options)
@@ -159,19 +212,25 @@ void Api::Impl::dispatch(Request request, Reply reply) {
   const auto segments = split_path(request.path);
   std::vector<std::string> params;
   const Route* found = nullptr;
-  bool path_known = false;
+  std::set<std::string> allowed;  // the path's methods, for a 405's Allow
   for (const Route& r : routes)
     if (match(r, segments, &params)) {
-      path_known = true;
       if (r.method == request.method) {
         found = &r;
         break;
       }
+      allowed.insert(r.method);
     }
   if (found == nullptr) {
-    if (path_known)
-      return reply(problem(405, "method_not_allowed",
-                           request.method + " is not allowed on " + request.path));
+    if (!allowed.empty()) {
+      std::string allow;
+      for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+      Response r =
+          problem(405, "method_not_allowed",
+                  request.method + " is not allowed on " + request.path + " (" + allow + ")");
+      r.headers.emplace_back("Allow", std::move(allow));
+      return reply(std::move(r));
+    }
     if (options.web_root && request.method == "GET" && !request.path.starts_with("/v1"))
       if (auto file = static_file(*options.web_root, request.path)) return reply(std::move(*file));
     return reply(problem(404, "not_found", "no such endpoint: " + request.path));
@@ -266,6 +325,11 @@ Response entity_response(unsigned status, std::string json_text, std::uint64_t v
 std::optional<boost::json::object> body_object(const CallPtr& call) {
   const std::string& body = call->req.body;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return boost::json::object{};
+  // Boost.JSON calls bad UTF-8 a syntax error; the client is told which it is.
+  if (!valid_utf8(body)) {
+    call->reply(problem(400, "invalid_utf8", "the body is not valid UTF-8"));
+    return std::nullopt;
+  }
   boost::json::parse_options options;
   options.max_depth = 32;
   boost::system::error_code ec;
@@ -291,21 +355,35 @@ void run_command(const CallPtr& call, engine::Command command,
   if (!key.empty()) {
     // A key belongs to its request: the same key with another method, path or body is
     // refused (422 idempotency_key_reused), never answered with another request's answer.
-    const std::string request =
-        call->req.method + '\n' + call->req.path + '\n' + call->req.body;
+    const std::string request = call->req.method + '\n' + call->req.path + '\n' + call->req.body;
     const Sha256Digest digest = sha256(request);
     command.request_digest.assign(reinterpret_cast<const char*>(digest.data()),
                                   storage::kRequestDigestSize);
   }
-  if (std::string_view match = call->req.header("if-match"); !match.empty() && match != "*") {
-    if (match.starts_with("W/")) match.remove_prefix(2);
-    if (match.size() >= 2 && match.front() == '"' && match.back() == '"')
-      match = match.substr(1, match.size() - 2);
-    std::uint64_t version = 0;
-    const auto [end, err] = std::from_chars(match.data(), match.data() + match.size(), version);
-    if (err != std::errc() || end != match.data() + match.size())
-      return call->reply(problem(400, "invalid_field", "If-Match is not a version"));
-    command.expected_version = version;
+  if (const std::string_view header = call->req.header("if-match"); !header.empty()) {
+    auto match = parse_if_match(header);
+    if (!match)
+      return call->reply(
+          field_problem(400, "invalid_field", "If-Match",
+                        "If-Match: *, or entity tags like \"3\" separated by commas"));
+    if (!match->any && match->versions.size() == 1) {
+      command.expected_version = match->versions.front();  // checked in the command's batch
+    } else {
+      // "*" or a list: compare with the stream's head now; the command then expects that
+      // very version, so a write in between still fails it.
+      auto txn = read_txn(call);
+      if (!txn) return;
+      auto current = call->api.engine.log().stream_version(*txn, command.stream);
+      if (!current.ok())
+        return call->reply(problem(503, "unavailable", current.status().to_string()));
+      const bool listed = std::find(match->versions.begin(), match->versions.end(), *current) !=
+                          match->versions.end();
+      if (match->any ? *current == 0 : !listed)
+        return call->reply(problem(412, "version_mismatch",
+                                   command.stream + " is at version " + std::to_string(*current) +
+                                       ", which If-Match does not match"));
+      if (!match->any) command.expected_version = *current;
+    }
   }
   if (const auto* comment = command.args.if_contains("comment")) {
     if (!comment->is_string())
@@ -413,10 +491,31 @@ std::optional<std::size_t> limit_param(const CallPtr& call, std::size_t fallback
 std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name) {
   const std::string text = call->req.param(name);
   auto t = parse_rfc3339(text);
-  if (!t)
-    call->reply(field_problem(400, "invalid_field", name,
-                              std::string(name) + ": an RFC 3339 time, like 2026-11-22T10:00:00Z"));
+  if (!t) {
+    call->reply(
+        field_problem(400, "invalid_field", name,
+                      std::string(name) +
+                          ": an RFC 3339 time, like 2026-11-22T10:00:00Z, or a date, 2026-11-22"));
+    return t;
+  }
+  // A date alone is the whole of that day in the committee's time zone (Asia/Shanghai,
+  // UTC+8 all year): its last microsecond.
+  if (text.size() == 10)
+    *t += std::chrono::days(1) - std::chrono::hours(8) - std::chrono::microseconds(1);
   return t;
+}
+
+std::optional<std::string> format_param(const CallPtr& call,
+                                        std::initializer_list<std::string_view> files) {
+  const std::string format = call->req.param("format");
+  if (format.empty() || format == "json") return std::string();
+  for (std::string_view f : files)
+    if (format == f) return format;
+  std::string supported = "json";
+  for (std::string_view f : files) supported += ", " + std::string(f);
+  call->reply(field_problem(400, "invalid_field", "format",
+                            "format: " + format + " is not offered here; one of " + supported));
+  return std::nullopt;
 }
 
 boost::json::object event_json(const engine::Engine& engine, const storage::Event& e) {

@@ -69,6 +69,16 @@ void get_brand(const CallPtr& call) {
 void list_brands(const CallPtr& call) {
   views::BrandFilter f{call->req.param("state"), call->req.param("unit"), call->req.param("branch"),
                        call->req.param("title"), call->req.param("q")};
+  // An unknown state or title would silently match nothing: say so instead.
+  if (!f.state.empty() && !workflows::parse_status(f.state))
+    return call->reply(
+        field_problem(400, "invalid_field", "state",
+                      "state: " + f.state + " is not a brand state (GET /v1/lifecycle)"));
+  if (!f.title.empty() && !workflows::parse_title(f.title))
+    return call->reply(field_problem(400, "invalid_field", "title",
+                                     "title: one of top10, demonstration, excellent"));
+  // No file export of the list yet: a format asked for is refused, never answered as JSON.
+  if (!format_param(call, {})) return;
   // Unit and branch users list only their own subtree.
   if (call->actor.role == "unit") {
     if (!f.unit.empty() && f.unit != call->actor.org)

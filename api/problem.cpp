@@ -42,6 +42,7 @@ Response problem(unsigned status, std::string_view code, std::string_view detail
                            {"detail", detail}};
   if (!field.empty()) body["field"] = field;  // API.md: field errors name the field
   r.body = boost::json::serialize(body);
+  if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");  // RFC 6750
   if (status == 429 || status == 503)
     r.headers.emplace_back("Retry-After",
                            std::to_string(std::max<long long>(1, retry_after.count())));

@@ -12,8 +12,9 @@
 
 namespace brandledger::api {
 
-// `field`: the argument at fault, for field errors ("" leaves the member out). 429 and 503
-// answers carry Retry-After (API.md): `retry_after`, whole seconds.
+// `field`: the argument at fault, for field errors ("" leaves the member out). 401 answers
+// carry `WWW-Authenticate: Bearer`; 429 and 503 answers carry Retry-After (API.md):
+// `retry_after`, whole seconds.
 Response problem(unsigned status, std::string_view code, std::string_view detail,
                  std::string_view field = {},
                  std::chrono::seconds retry_after = std::chrono::seconds(1));

@@ -19,6 +19,18 @@ std::optional<int> year_param(const CallPtr& call) {
   return year;
 }
 
+// No report has a file export yet: a format asked for is refused, never answered as JSON.
+bool json_only(const CallPtr& call) {
+  return format_param(call, {}).has_value();
+}
+
+// An optional time parameter: `fallback` when absent; nullopt (answered 400) when unparsable.
+std::optional<Timestamp> optional_time(const CallPtr& call, std::string_view name,
+                                       Timestamp fallback) {
+  if (call->req.param(name).empty()) return fallback;
+  return time_param(call, name);
+}
+
 template <class Query>
 void answer(const CallPtr& call, Query query) {
   auto txn = read_txn(call);
@@ -33,12 +45,9 @@ void answer(const CallPtr& call, Query query) {
 
 void add_report_routes(Api::Impl& api) {
   api.add("GET", "/v1/re-reviews/due", [](const CallPtr& c) {
-    Timestamp before = c->api.engine.now();
-    if (!c->req.param("before").empty()) {
-      auto t = time_param(c, "before");
-      if (!t) return;
-      before = *t;
-    }
+    const auto t = optional_time(c, "before", c->api.engine.now());
+    if (!t || !json_only(c)) return;
+    const Timestamp before = *t;
     answer(c,
            [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
              BL_ASSIGN_OR_RETURN(boost::json::array items, views::re_reviews_due(v, before));
@@ -49,12 +58,9 @@ void add_report_routes(Api::Impl& api) {
            });
   });
   api.add("GET", "/v1/reports/coverage", [](const CallPtr& c) {
-    Timestamp as_of = c->api.engine.now();
-    if (!c->req.param("as_of").empty()) {
-      auto t = time_param(c, "as_of");
-      if (!t) return;
-      as_of = *t;
-    }
+    const auto t = optional_time(c, "as_of", c->api.engine.now());
+    if (!t || !json_only(c)) return;
+    const Timestamp as_of = *t;
     answer(c,
            [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
              BL_ASSIGN_OR_RETURN(boost::json::object o, views::coverage(v, as_of));
@@ -63,7 +69,7 @@ void add_report_routes(Api::Impl& api) {
   });
   api.add("GET", "/v1/reports/titles", [](const CallPtr& c) {
     auto year = year_param(c);
-    if (!year) return;
+    if (!year || !json_only(c)) return;
     answer(c,
            [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
              BL_ASSIGN_OR_RETURN(boost::json::object o, views::titles_report(v, *year));
@@ -72,7 +78,7 @@ void add_report_routes(Api::Impl& api) {
   });
   api.add("GET", "/v1/reports/assessment", [](const CallPtr& c) {
     auto year = year_param(c);
-    if (!year) return;
+    if (!year || !json_only(c)) return;
     answer(
         c,
         [&](const engine::ViewReader&, const storage::ReadTxn& txn) -> Result<boost::json::value> {
@@ -81,11 +87,23 @@ void add_report_routes(Api::Impl& api) {
         });
   });
   api.add("GET", "/v1/reports/pipeline", [](const CallPtr& c) {
-    answer(c,
-           [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
-             BL_ASSIGN_OR_RETURN(boost::json::object o, views::pipeline(v));
-             return boost::json::value(std::move(o));
-           });
+    if (!json_only(c)) return;
+    if (c->req.param("as_of").empty())
+      return answer(
+          c,
+          [&](const engine::ViewReader& v, const storage::ReadTxn&) -> Result<boost::json::value> {
+            BL_ASSIGN_OR_RETURN(boost::json::object o, views::pipeline(v));
+            return boost::json::value(std::move(o));
+          });
+    const auto as_of = time_param(c, "as_of");
+    if (!as_of) return;
+    answer(
+        c,
+        [&](const engine::ViewReader&, const storage::ReadTxn& txn) -> Result<boost::json::value> {
+          BL_ASSIGN_OR_RETURN(boost::json::object o,
+                              views::pipeline_as_of(c->api.engine, txn, *as_of));
+          return boost::json::value(std::move(o));
+        });
   });
 }
 

@@ -95,8 +95,8 @@ Response entity_response(unsigned status, const boost::json::object& body);
 // An entity already in JSON text (a stored document), at `version` for the ETag.
 Response entity_response(unsigned status, std::string json_text, std::uint64_t version);
 
-// The body as a JSON object: 400 invalid_json (malformed, invalid UTF-8, nested deeper
-// than 32, not an object) answered through call->reply when not.
+// The body as a JSON object: 400 invalid_utf8 (not UTF-8) or invalid_json (malformed,
+// nested deeper than 32, not an object) answered through call->reply when not.
 std::optional<boost::json::object> body_object(const CallPtr& call);
 
 inline engine::Command make_command(std::string type, std::string stream,
@@ -140,7 +140,13 @@ Result<boost::json::object> round_at_version(engine::Engine& engine, const std::
 std::uint64_t version_after(const engine::CommandOutcome& outcome, std::string_view stream);
 
 std::optional<std::size_t> limit_param(const CallPtr& call, std::size_t fallback, std::size_t max);
+// An RFC 3339 time; a date alone (2025-01-01) is the end of that day in Asia/Shanghai.
+// nullopt (answered 400 naming the parameter) when unparsable.
 std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name);
+// The `format` asked for: "" for JSON (absent or "json"), or one of `files` this endpoint
+// writes; anything else is answered 400 naming `format` and the formats offered.
+std::optional<std::string> format_param(const CallPtr& call,
+                                        std::initializer_list<std::string_view> files);
 
 // API.md's event shape.
 boost::json::object event_json(const engine::Engine& engine, const storage::Event& event);

@@ -33,6 +33,13 @@ double ratio(std::int64_t part, std::int64_t whole) {
                           10000.0;
 }
 
+// Latin letters folded to lower case; every other byte (Chinese has no case) kept as is.
+std::string ascii_lower(std::string text) {
+  for (char& ch : text)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return text;
+}
+
 std::string org_name(const ViewReader& views, const std::string& id) {
   auto org = get_doc(views, kOrgs, id);
   return org.ok() && *org ? str(**org, "name") : std::string();
@@ -78,6 +85,7 @@ Result<Page> list_brands(const ViewReader& views, const BrandFilter& f, std::siz
   const bool indexed = table != kBrands;
   if (indexed) prefix.push_back('\0');
 
+  const std::string q = ascii_lower(f.q);
   Page page;
   Status bad;
   const std::string from = prefix + after + (after.empty() ? "" : std::string(1, '\0'));
@@ -102,8 +110,8 @@ Result<Page> list_brands(const ViewReader& views, const BrandFilter& f, std::siz
     if (mismatch(f.state, "state") || mismatch(f.unit, "unit") || mismatch(f.branch, "branch") ||
         mismatch(f.title, "title"))
       return true;
-    if (!f.q.empty() && str(doc, "name").find(f.q) == std::string::npos &&
-        str(doc, "branch_name").find(f.q) == std::string::npos)
+    if (!q.empty() && ascii_lower(str(doc, "name")).find(q) == std::string::npos &&
+        ascii_lower(str(doc, "branch_name")).find(q) == std::string::npos)
       return true;
     if (page.items.size() == limit) {
       page.next = boost::json::value_to<std::string>(page.items.back().as_object().at("id"));
@@ -199,22 +207,57 @@ Result<boost::json::object> titles_report(const ViewReader& views, int year) {
                              {"nominations", nominations ? std::stoll(*nominations) : 0}};
 }
 
-Result<boost::json::object> pipeline(const ViewReader& views) {
-  std::map<std::string, boost::json::object> units;
+namespace {
+
+// {"units":[{"unit","name","by_state"}],"total"} from counts by unit and state.
+boost::json::object pipeline_rows(
+    const ViewReader& views,
+    const std::map<std::string, std::map<std::string, std::int64_t>>& counts) {
+  boost::json::array rows;
   boost::json::object total;
+  for (const auto& [unit, by_state] : counts) {
+    boost::json::object states;
+    for (const auto& [state, n] : by_state) {
+      states[state] = n;
+      total[state] = (total.contains(state) ? total[state].to_number<std::int64_t>() : 0) + n;
+    }
+    rows.push_back(
+        {{"unit", unit}, {"name", org_name(views, unit)}, {"by_state", std::move(states)}});
+  }
+  return boost::json::object{{"units", std::move(rows)}, {"total", std::move(total)}};
+}
+
+}  // namespace
+
+Result<boost::json::object> pipeline(const ViewReader& views) {
+  std::map<std::string, std::map<std::string, std::int64_t>> counts;
   BL_RETURN_IF_ERROR(views.scan(kPipeline, "", [&](std::string_view key, std::string_view value) {
-    const std::string unit(first_part(key));
-    const std::string state(last_part(key));
-    const std::int64_t n = std::stoll(std::string(value));
-    units[unit][state] = n;
-    total[state] = (total.contains(state) ? total[state].to_number<std::int64_t>() : 0) + n;
+    counts[std::string(first_part(key))][std::string(last_part(key))] =
+        std::stoll(std::string(value));
     return true;
   }));
-  boost::json::array rows;
-  for (auto& [unit, by_state] : units)
-    rows.push_back(
-        {{"unit", unit}, {"name", org_name(views, unit)}, {"by_state", std::move(by_state)}});
-  return boost::json::object{{"units", std::move(rows)}, {"total", std::move(total)}};
+  return pipeline_rows(views, counts);
+}
+
+Result<boost::json::object> pipeline_as_of(const engine::Engine& engine,
+                                           const storage::ReadTxn& txn, Timestamp as_of) {
+  const ViewReader views(engine.environment(), txn);
+  std::vector<std::string> ids;
+  BL_RETURN_IF_ERROR(views.scan(kBrands, "", [&](std::string_view key, std::string_view) {
+    ids.emplace_back(key);
+    return true;
+  }));
+  std::map<std::string, std::map<std::string, std::int64_t>> counts;
+  for (const auto& id : ids) {
+    BL_ASSIGN_OR_RETURN(engine::StreamState s,
+                        engine.replay_as_of(txn, workflows::brand_stream(id), as_of));
+    const auto* b = s.as<workflows::BrandState>();
+    if (b == nullptr || !b->exists()) continue;  // created later
+    counts[b->unit][std::string(workflows::status_code(b->status()))] += 1;
+  }
+  boost::json::object out = pipeline_rows(views, counts);
+  out["as_of"] = format_rfc3339(as_of);
+  return out;
 }
 
 Result<boost::json::object> assessment(const engine::Engine& engine, const storage::ReadTxn& txn,

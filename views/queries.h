@@ -21,6 +21,7 @@ struct Page {
 
 struct BrandFilter {
   std::string state{}, unit{}, branch{}, title{}, q{};  // empty: any
+  // q: a part of the brand's or its branch's name, Latin letters in either case
 };
 
 // A brand's document as stored (JSON text, the answers' form) with the orgs that scope it:
@@ -54,6 +55,10 @@ Result<boost::json::object> coverage(const engine::ViewReader& views, Timestamp 
 Result<boost::json::object> titles_report(const engine::ViewReader& views, int year);
 // Brands by state, per unit.
 Result<boost::json::object> pipeline(const engine::ViewReader& views);
+// The same as it stood at `as_of`: every brand replayed to that instant (no view keeps
+// the history), so it costs a replay per brand.
+Result<boost::json::object> pipeline_as_of(const engine::Engine& engine,
+                                           const storage::ReadTxn& txn, Timestamp as_of);
 // 党建考核 points for `year`: every branch's brand as it stood at the year's end.
 Result<boost::json::object> assessment(const engine::Engine& engine, const storage::ReadTxn& txn,
                                        int year);
