@@ -177,7 +177,20 @@ Api::Api(engine::Engine& engine, Post post, ApiOptions options)
   impl_->add(
       "GET", "/healthz",
       [](const CallPtr& c) {
-        c->reply(json_response(200, {{"ok", true}}));
+        // Degraded (still serving) when the background walk found the chain broken.
+        const auto chain = c->api.engine.chain_status();
+        boost::json::object o{{"ok", chain.ok}, {"status", chain.ok ? "ok" : "degraded"}};
+        boost::json::object check{{"checked", chain.checked}, {"ok", chain.ok}};
+        if (chain.checked) {
+          check["events"] = chain.events;
+          check["at"] = format_rfc3339(chain.at);
+        }
+        if (!chain.ok) {
+          check["first_bad_position"] = chain.first_bad_position;
+          check["problem"] = chain.problem;
+        }
+        o["chain"] = std::move(check);
+        c->reply(json_response(200, o));
       },
       false);
   impl_->add(

@@ -73,6 +73,8 @@ int run_serve(const ServeOptions& o) {
   engine_options.data_dir = o.data_dir;
   engine_options.manual_clock = o.manual_clock;
   engine_options.preallocate_ahead = std::size_t{64} << 20;
+  // The whole chain walked at start and then daily, in the background (API.md Operations).
+  engine_options.chain_check_interval = std::chrono::hours(24);
   std::string bootstrap_token;
   if (const char* t = std::getenv("BRANDLEDGER_BOOTSTRAP_TOKEN"); t != nullptr && *t != '\0')
     bootstrap_token = t;

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <map>
 
 #include "engine/json_text.h"
 #include "storage/codec.h"
@@ -182,6 +183,11 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
         name_this_thread("bl-timers");
         e->timer_loop();
       });
+    if (engine->options_.chain_check_interval.count() > 0)
+      engine->chain_thread_ = std::thread([e = engine.get()] {
+        name_this_thread("bl-chain");
+        e->chain_loop();
+      });
   }
   return engine;
 }
@@ -202,8 +208,49 @@ void Engine::stop() {
     timers_stopping_ = true;
   }
   timer_cv_.notify_all();
+  {
+    std::lock_guard lock(chain_mutex_);
+    chain_stopping_ = true;
+  }
+  chain_cv_.notify_all();
+  if (chain_thread_.joinable()) chain_thread_.join();
   if (timer_thread_.joinable()) timer_thread_.join();
   if (writer_.joinable()) writer_.join();
+}
+
+Engine::ChainStatus Engine::chain_status() const {
+  std::lock_guard lock(chain_mutex_);
+  return chain_status_;
+}
+
+void Engine::chain_loop() {
+  for (;;) {
+    // One read snapshot for the whole walk: writers go on meanwhile (LMDB readers never
+    // block the writer), and what is checked is one consistent prefix of the log.
+    auto txn = env_->begin_read();
+    Result<storage::VerifyReport> report =
+        txn.ok() ? log_->verify(*txn, &chain_stopping_) : Result<storage::VerifyReport>(txn.status());
+    if (txn.ok()) txn->abort();
+    if (!report.ok()) {
+      spdlog::error("chain check: could not walk the log: {}", report.status().to_string());
+    } else if (report->complete) {
+      ChainStatus status{true, report->ok, report->events, report->first_bad_position,
+                         report->problem, system_now()};
+      if (!report->ok)
+        spdlog::error(
+            "chain check: the hash chain breaks at position {}: {} ({} events verified before "
+            "it); the log was altered behind BrandLedger's back: see docs/OPERATIONS.md",
+            report->first_bad_position, report->problem, report->events);
+      else
+        spdlog::info("chain check: {} events, every hash and link holds", report->events);
+      std::lock_guard lock(chain_mutex_);
+      chain_status_ = std::move(status);
+    }
+    std::unique_lock lock(chain_mutex_);
+    if (chain_cv_.wait_for(lock, options_.chain_check_interval,
+                           [&] { return chain_stopping_.load(); }))
+      return;
+  }
 }
 
 std::future<CommandOutcome> Engine::submit(Command command) {
@@ -622,6 +669,14 @@ std::string Engine::render_metrics() const {
     gauge("brandledger_map_size_bytes", "Bytes reserved for the LMDB map.", stats->map_size);
     gauge("brandledger_readers", "LMDB reader slots in use.", stats->readers);
   }
+  const ChainStatus chain = chain_status();
+  out +=
+      "# HELP brandledger_chain_ok 1 unless the last walk of the hash chain found a break.\n"
+      "# TYPE brandledger_chain_ok gauge\nbrandledger_chain_ok " +
+      std::string(chain.ok ? "1" : "0") +
+      "\n# HELP brandledger_chain_checked_events Events the last complete walk of the chain "
+      "verified.\n# TYPE brandledger_chain_checked_events gauge\nbrandledger_chain_checked_events " +
+      std::to_string(chain.events) + "\n";
   return out;
 }
 
@@ -697,6 +752,46 @@ void Engine::timer_loop() {
     if (!fired.ok()) spdlog::error("firing timers: {}", fired.status().to_string());
     lock.lock();
   }
+}
+
+Result<std::vector<std::string>> Engine::views_differing_from_log(
+    const std::filesystem::path& scratch) const {
+  using Tables = std::map<std::string, std::map<std::string, std::string>>;
+  auto read_views = [](const storage::Environment& env) -> Result<Tables> {
+    Tables out;
+    BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env.begin_read());
+    for (const storage::Table& t : env.view_tables())
+      BL_RETURN_IF_ERROR(t.scan(txn, "", [&](std::string_view k, std::string_view v) {
+        out[t.name()][std::string(k)] = std::string(v);
+        return true;
+      }));
+    return out;
+  };
+  std::error_code ignored;
+  std::filesystem::remove_all(scratch, ignored);
+  auto differing = [&]() -> Result<std::vector<std::string>> {
+    BL_RETURN_IF_ERROR(env_->backup(scratch));
+    Tables kept;
+    {
+      storage::EnvironmentOptions env_options;
+      env_options.read_only = true;
+      env_options.view_tables = domain_.view_tables();
+      BL_ASSIGN_OR_RETURN(auto copy, storage::Environment::open(scratch, env_options));
+      BL_ASSIGN_OR_RETURN(kept, read_views(*copy));
+    }
+    EngineOptions options;
+    options.data_dir = scratch;
+    options.take_commands = false;  // never append, whatever is due
+    BL_ASSIGN_OR_RETURN(auto copy, Engine::open(options, domain_));
+    if (!copy->rebuilt_at_open()) BL_RETURN_IF_ERROR(copy->rebuild());
+    BL_ASSIGN_OR_RETURN(Tables rebuilt, read_views(copy->environment()));
+    std::vector<std::string> out;
+    for (const auto& [table, rows] : kept)
+      if (rebuilt.count(table) == 0 || rebuilt.at(table) != rows) out.push_back(table);
+    return out;
+  }();
+  std::filesystem::remove_all(scratch, ignored);
+  return differing;
 }
 
 Status Engine::rebuild() {

@@ -18,6 +18,7 @@
 // safe from any thread. rebuild() needs the engine to be the only writer (no server).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -70,6 +71,11 @@ struct EngineOptions {
   std::function<void()> after_answers;
   // How often a system clock is checked for due timers.
   std::chrono::milliseconds timer_poll{1000};
+  // How often a background thread walks the whole hash chain and the stream links (the
+  // first walk right after open; 0: never). A break is logged as an error naming the first
+  // bad position and shown by chain_status() and the brandledger_chain_ok metric. The
+  // server walks daily.
+  std::chrono::seconds chain_check_interval{0};
   // Streams whose state the writer keeps in memory before it starts again from empty.
   std::size_t state_cache_limit = 200'000;
   // Open without a writer thread or timers (the CLI's read-only subcommands).
@@ -125,9 +131,26 @@ class Engine {
 
   // Drops every view and recomputes it from the log. REQUIRES: no other writer.
   Status rebuild();
+  // Compares the views with a rebuild from the log, safely while commands go on: a backup
+  // into `scratch` (one snapshot of log and views together; created, then removed) has its
+  // views recomputed there and compared with what it held. Returns the names of the tables
+  // that differ (empty: every view equals the log's).
+  Result<std::vector<std::string>> views_differing_from_log(
+      const std::filesystem::path& scratch) const;
   // Whether open() found the views stale and rebuilt them (a caller about to rebuild
   // need not do it again).
   bool rebuilt_at_open() const { return rebuilt_at_open_; }
+
+  // What the last background walk of the chain found (chain_check_interval).
+  struct ChainStatus {
+    bool checked = false;  // a walk has completed
+    bool ok = true;        // no break found (true before the first walk ends)
+    std::uint64_t events = 0;
+    std::uint64_t first_bad_position = 0;
+    std::string problem;
+    Timestamp at{};  // when the last walk ended (system time)
+  };
+  ChainStatus chain_status() const;
 
   // Stops taking commands, answers every queued one, and joins the threads.
   void stop();
@@ -180,6 +203,13 @@ class Engine {
   bool rebuilt_at_open_ = false;  // set by open(), read-only after
   bool stopping_ = false;
   std::thread writer_;
+
+  void chain_loop();
+  std::thread chain_thread_;
+  std::atomic<bool> chain_stopping_{false};  // also ends a walk in progress
+  mutable std::mutex chain_mutex_;           // guards chain_status_ and the wait
+  std::condition_variable chain_cv_;
+  ChainStatus chain_status_;
 
   std::mutex timer_mutex_;
   std::condition_variable timer_cv_;

@@ -277,7 +277,7 @@ Status EventLog::for_each_stream(
   return bad;
 }
 
-Result<VerifyReport> EventLog::verify(const Txn& txn) const {
+Result<VerifyReport> EventLog::verify(const Txn& txn, const std::atomic<bool>* stop) const {
   VerifyReport report;
   auto fail = [&](std::uint64_t position, std::string problem) {
     report.ok = false;
@@ -288,6 +288,10 @@ Result<VerifyReport> EventLog::verify(const Txn& txn) const {
   // Each stream's last event seen so far, to check the stream chains in the same pass.
   std::unordered_map<std::string, StreamHeadEntry> streams;
   BL_RETURN_IF_ERROR(t_.events.scan(txn, "", [&](std::string_view key, std::string_view value) {
+    if (stop != nullptr && (report.events & 1023) == 0 && stop->load(std::memory_order_relaxed)) {
+      report.complete = false;
+      return false;
+    }
     const std::uint64_t expected = report.head.position + 1;
     auto position = decode_position_key(key);
     if (!position) return fail(expected, "unreadable key");
@@ -309,7 +313,7 @@ Result<VerifyReport> EventLog::verify(const Txn& txn) const {
     ++report.events;
     return true;
   }));
-  if (!report.ok) return report;
+  if (!report.ok || !report.complete) return report;
 
   std::uint64_t heads = 0;
   Status bad;

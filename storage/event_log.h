@@ -19,6 +19,8 @@
 // thread's transaction.
 #pragma once
 
+#include <atomic>
+
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -48,6 +50,7 @@ struct VerifyReport {
   LogHead head;                          // the last good event
   std::uint64_t first_bad_position = 0;  // set when !ok
   std::string problem;                   // what was wrong there
+  bool complete = true;                  // false: stopped early on request (not judged)
 };
 
 // Stream names and command ids are stored as LMDB keys.
@@ -135,7 +138,8 @@ class EventLog {
   // to the hash before it, each hash equal to SHA-256 of its bytes, each event's version
   // and stream_prev following its stream's previous event; then every stream head.
   // Reports the first bad position (0 when only a stream head is wrong).
-  Result<VerifyReport> verify(const Txn& txn) const;
+  // `stop`, when given and set, ends the walk early (report.complete is then false).
+  Result<VerifyReport> verify(const Txn& txn, const std::atomic<bool>* stop = nullptr) const;
 
  private:
   static Result<LogHead> read_head(const LogTables& t, const Txn& txn);
