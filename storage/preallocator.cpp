@@ -4,6 +4,7 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +31,31 @@ Status io_error(const std::string& what) {
 
 }  // namespace
 
+std::uint64_t preallocation_goal(std::uint64_t used, std::uint64_t end, std::uint64_t ahead,
+                                 std::uint64_t free, std::uint64_t total) {
+  const std::uint64_t floor = std::max<std::uint64_t>(std::uint64_t{64} << 20, total / 20);
+  const std::uint64_t budget = free > floor ? (free - floor) / 2 : 0;
+  const std::uint64_t wanted = used + ahead;
+  if (end >= wanted) return end;
+  return end + std::min(wanted - end, budget);
+}
+
+void Preallocator::report(State state, const std::string& detail) {
+  if (state == state_) return;
+  state_ = state;
+  switch (state) {
+    case State::kFilling:
+      spdlog::info("preallocating {}: keeping zeros ahead again", env_.dir().string());
+      break;
+    case State::kHoldingBack:
+      spdlog::warn("preallocating {}: holding back, {}", env_.dir().string(), detail);
+      break;
+    case State::kFailing:
+      spdlog::error("preallocating {}: {}", env_.dir().string(), detail);
+      break;
+  }
+}
+
 Preallocator::Preallocator(Environment& env, std::size_t ahead) : env_(env), ahead_(ahead) {
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "bl-prealloc");
@@ -50,14 +76,19 @@ void Preallocator::loop() {
   std::unique_lock lock(mutex_);
   while (!cv_.wait_for(lock, kInterval, [&] { return stopping_; })) {
     lock.unlock();
-    // A failure only means commits keep growing the file themselves: log it and go on.
-    if (auto done = run_once(); !done.ok())
-      spdlog::warn("preallocating {}: {}", env_.dir().string(), done.status().to_string());
+    // A failure only means commits keep growing the file themselves: say so once and go on.
+    auto done = run_once();
+    if (!done.ok())
+      report(State::kFailing, done.status().to_string());
+    else if (done->held_back)
+      report(State::kHoldingBack, "too little free space on the disk");
+    else
+      report(State::kFilling, "");
     lock.lock();
   }
 }
 
-Result<std::uint64_t> Preallocator::run_once() {
+Result<Preallocator::Round> Preallocator::run_once() {
   int fd = -1;
   if (int rc = mdb_env_get_fd(env_.env_, &fd); rc != MDB_SUCCESS)
     return status_from_lmdb(rc, "mdb_env_get_fd");
@@ -77,10 +108,22 @@ Result<std::uint64_t> Preallocator::run_once() {
     e.end = std::max(e.used, static_cast<std::uint64_t>(file.st_size));
     return e;
   };
+  auto space = [&]() -> Result<std::pair<std::uint64_t, std::uint64_t>> {
+    struct statvfs fs {};
+    if (::fstatvfs(fd, &fs) != 0) return io_error("fstatvfs data.mdb");
+    return std::pair<std::uint64_t, std::uint64_t>{
+        static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize,
+        static_cast<std::uint64_t>(fs.f_blocks) * fs.f_frsize};
+  };
   // Refill only when under half is left, so that the file grows in large steps; most
   // rounds find that out without taking LMDB's write lock.
   BL_ASSIGN_OR_RETURN(Extent now, extent());
-  if (now.end - now.used >= ahead_ / 2) return std::uint64_t{0};
+  if (now.end - now.used >= ahead_ / 2) return Round{};
+  {
+    BL_ASSIGN_OR_RETURN(auto fs, space());
+    if (preallocation_goal(now.used, now.end, ahead_, fs.first, fs.second) <= now.end)
+      return Round{0, true};  // the disk has no room to spare
+  }
 
   std::uint64_t written = 0;
   for (;;) {
@@ -90,14 +133,19 @@ Result<std::uint64_t> Preallocator::run_once() {
       // LMDB's write lock is ours until abort: no commit writes pages meanwhile, so the
       // extent is exact and nothing else writes past it.
       BL_ASSIGN_OR_RETURN(Extent e, extent());
-      const std::uint64_t goal = std::min<std::uint64_t>(e.used + ahead_, env_.map_size());
+      BL_ASSIGN_OR_RETURN(auto fs, space());
+      const std::uint64_t goal = std::min<std::uint64_t>(
+          preallocation_goal(e.used, e.end, ahead_, fs.first, fs.second), env_.map_size());
       if (e.end < goal) {
         at = static_cast<off_t>(e.end);
         length = static_cast<std::size_t>(std::min<std::uint64_t>(kStep, goal - e.end));
-        if (::pwrite(fd, kZeros, length, at) != static_cast<ssize_t>(length)) {
+        const ssize_t n = ::pwrite(fd, kZeros, length, at);
+        if (n < 0) {
           txn.abort();
           return io_error("writing zeros ahead");
         }
+        // A short write is a disk that filled meanwhile: keep what was written, stop here.
+        if (static_cast<std::size_t>(n) < length) length = static_cast<std::size_t>(n);
       }
       txn.abort();  // nothing to commit: LMDB's tables are untouched
       return Status::Ok();
@@ -113,7 +161,7 @@ Result<std::uint64_t> Preallocator::run_once() {
   }
   // The new size and blocks, once per round.
   if (written > 0 && ::fdatasync(fd) != 0) return io_error("fdatasync");
-  return written;
+  return Round{written, false};
 }
 
 }  // namespace brandledger::storage

@@ -11,6 +11,12 @@
 // can land in the same place at the same time; LMDB ignores bytes past its last page.
 // Flushing the zeros happens after the lock is released.
 //
+// Disk space: the zeros ahead are kept within a share of the filesystem's free space, and a
+// floor is always left free (preallocation_goal), so that on a small or nearly full disk the
+// preallocator holds back instead of taking what other programs (or the log itself) need.
+// It logs once when it starts holding back and once when it fills again, and real errors
+// once per kind, never a line per round.
+//
 // Thread safety: construct and destroy from one thread.
 #pragma once
 
@@ -18,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "core/status.h"
@@ -25,6 +32,14 @@
 namespace brandledger::storage {
 
 class Environment;
+
+// How far past the last page in use (`used`) the file should reach, given how far it
+// reaches now (`end`), the wanted `ahead`, and the filesystem's `free` and `total` bytes:
+// at most `ahead`, and the zeros still to write never more than half of what is free above
+// the floor (the larger of 64 MiB and a twentieth of the filesystem). Never below `end`:
+// zeros already written stay.
+std::uint64_t preallocation_goal(std::uint64_t used, std::uint64_t end, std::uint64_t ahead,
+                                 std::uint64_t free, std::uint64_t total);
 
 class Preallocator {
  public:
@@ -37,11 +52,20 @@ class Preallocator {
 
  private:
   void loop();
-  // One round: fills up to `ahead` when less than half is left. Returns the bytes written.
-  Result<std::uint64_t> run_once();
+  // One round: fills up to `ahead` when less than half is left, within the disk's budget.
+  struct Round {
+    std::uint64_t written = 0;
+    bool held_back = false;  // wanted more, but the disk had no room to spare
+  };
+  Result<Round> run_once();
+
+  // What the last round did, so that a change of state is logged once.
+  enum class State { kFilling, kHoldingBack, kFailing };
+  void report(State state, const std::string& detail);
 
   Environment& env_;
   const std::size_t ahead_;
+  State state_ = State::kFilling;  // loop thread only
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stopping_ = false;

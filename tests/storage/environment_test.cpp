@@ -2,13 +2,18 @@
 
 #include <lmdb.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
 #include "storage/codec.h"
+#include "storage/preallocator.h"
 #include "tests/storage/log_fixture.h"
 
 using namespace brandledger;
@@ -53,7 +58,7 @@ void make_format_1(const std::filesystem::path& dir, const std::string& command_
                    const AppendResult& result) {
   auto env = open_env(dir);
   std::string v1 =
-      std::string(encode_command_entry({result.first_position, result.last_position})) +
+      encode_command_entry({result.first_position, result.last_position, ""}) +
       encode_u32(static_cast<std::uint32_t>(result.streams.size()));
   for (const StreamHead& head : result.streams)
     v1 += encode_u32(static_cast<std::uint32_t>(head.stream.size())) + head.stream +
@@ -156,6 +161,63 @@ TEST_CASE("zeros are kept written ahead of the last page, and the log reads the 
   REQUIRE(report.ok());
   CHECK(report->ok);
   CHECK(report->events == 200);
+}
+
+TEST_CASE("the zeros ahead stay within half the free space above a floor") {
+  constexpr std::uint64_t MiB = std::uint64_t{1} << 20, GiB = MiB << 10;
+  // Plenty of room: the whole `ahead`.
+  CHECK(preallocation_goal(10 * MiB, 10 * MiB, 64 * MiB, 100 * GiB, 200 * GiB) == 74 * MiB);
+  // A 200 MiB filesystem with 150 MiB free: floor 64 MiB, half of the 86 MiB above it.
+  CHECK(preallocation_goal(10 * MiB, 10 * MiB, 64 * MiB, 150 * MiB, 200 * MiB) == 53 * MiB);
+  // Under the floor: nothing more, and what is written stays.
+  CHECK(preallocation_goal(10 * MiB, 30 * MiB, 64 * MiB, 60 * MiB, 200 * MiB) == 30 * MiB);
+  // A big filesystem keeps a twentieth of itself free: 1 TiB, 60 GiB free -> floor 51.2 GiB.
+  CHECK(preallocation_goal(0, 0, 64 * MiB, 60 * GiB, 1024 * GiB) == 64 * MiB);
+  CHECK(preallocation_goal(0, 0, 64 * MiB, 1024 * GiB / 20 + 64 * MiB, 1024 * GiB) == 32 * MiB);
+  // Already ahead: the goal is where the file ends.
+  CHECK(preallocation_goal(10 * MiB, 80 * MiB, 64 * MiB, 100 * GiB, 200 * GiB) == 80 * MiB);
+}
+
+TEST_CASE("on a small filesystem the preallocator leaves other programs their space") {
+  // A 96 MiB tmpfs of our own (root only: CI runs as root; elsewhere the test says why it
+  // cannot run and checks nothing else).
+  TempDir dir;
+  const auto mnt = dir / "small";
+  std::filesystem::create_directories(mnt);
+  if (::geteuid() != 0 ||
+      std::system(("mount -t tmpfs -o size=96m tmpfs " + mnt.string() + " 2>/dev/null").c_str()) != 0) {
+    WARN("cannot mount a tmpfs here (needs root): the small-disk test did not run");
+    return;
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { std::system(("umount " + path).c_str()); }
+  } unmount{mnt.string()};
+  EnvironmentOptions options;
+  options.preallocate_ahead = std::size_t{64} << 20;  // the server's: two thirds of this disk
+  auto env = open_env(mnt / "data", options);
+  for (int i = 0; i < 50; ++i)
+    testing::append_ok(*env, testing::request({testing::event("brand-x", "BrandEdited", "{}")}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // many 20 ms rounds
+  struct statvfs fs {};
+  REQUIRE(::statvfs(mnt.c_str(), &fs) == 0);
+  const std::uint64_t free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  // The floor (64 MiB here) stays free whatever `ahead` asks for.
+  CHECK(free >= (std::uint64_t{64} << 20) - (std::uint64_t{1} << 20));
+  // Another program takes the free space and gives it back: the preallocator does not
+  // take it meanwhile (before, it filled the disk within a round).
+  const auto hog = mnt / "other-program";
+  {
+    std::ofstream out(hog, std::ios::binary);
+    std::string chunk(std::size_t{1} << 20, 'x');
+    for (std::uint64_t i = 0; i + 2 < (free >> 20); ++i) out.write(chunk.data(), chunk.size());
+    CHECK(out.good());
+  }
+  std::filesystem::remove(hog);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  REQUIRE(::statvfs(mnt.c_str(), &fs) == 0);
+  CHECK(static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize >= free - (std::uint64_t{1} << 20));
+  CHECK(testing::event_count(*env) == 50);
 }
 
 TEST_CASE("view tables are opened at start and keep their contents") {
