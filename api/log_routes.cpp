@@ -94,7 +94,8 @@ void audit(const CallPtr& call) {
   if (!after) return;
   auto txn = read_txn(call);
   if (!txn) return;
-  auto page = views::audit(call->api.engine, *txn, f, *limit, *after);
+  // Newest first (API.md); `after` is the last position of the page before.
+  auto page = views::audit(call->api.engine, *txn, f, *limit, *after, views::Order::kNewestFirst);
   if (!page.ok()) return call->reply(problem(503, "unavailable", page.status().to_string()));
   for (auto& item : page->items)
     if (Status s = hide_unpublished_results(call->api.engine, *txn, call->actor, item.as_object());

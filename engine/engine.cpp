@@ -170,7 +170,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
   if (!engine->options_.read_only) {
     for (const auto& on_open : engine->domain_.on_open)
       BL_RETURN_IF_ERROR(engine->env_->write(
-          [&](storage::WriteTxn& txn) { return on_open(*engine, txn); }));
+          [&](storage::WriteTxn& w) { return on_open(*engine, w); }));
     if (!engine->options_.take_commands) return engine;
     engine->writer_ = std::thread([e = engine.get()] {
       name_this_thread("bl-writer");

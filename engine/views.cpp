@@ -42,6 +42,12 @@ Status ViewReader::scan(std::string_view name, std::string_view from,
   return t->scan(txn_, from, visit);
 }
 
+Status ViewReader::scan_backward(std::string_view name, std::string_view from,
+                                 const storage::Visitor& visit) const {
+  BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
+  return t->scan_backward(txn_, from, visit);
+}
+
 Status ViewWriter::put(std::string_view name, std::string_view key, std::string_view value) {
   BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
   return t->put(write_txn_, key, value);

@@ -25,6 +25,9 @@ class ViewReader {
   Status scan_prefix(std::string_view table, std::string_view prefix,
                      const storage::Visitor& visit) const;
   Status scan(std::string_view table, std::string_view from, const storage::Visitor& visit) const;
+  // Entries with key <= from (from empty: from the last), descending.
+  Status scan_backward(std::string_view table, std::string_view from,
+                       const storage::Visitor& visit) const;
 
  protected:
   Result<const storage::Table*> table(std::string_view name) const;

@@ -1,5 +1,6 @@
 #include "views/queries.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include <cmath>
@@ -346,10 +347,45 @@ Result<boost::json::object> audit_entry(const engine::Engine& engine, const stor
 }
 
 Result<Page> audit(const engine::Engine& engine, const storage::ReadTxn& txn, const AuditFilter& f,
-                   std::size_t limit, std::uint64_t after) {
+                   std::size_t limit, std::uint64_t after, Order order) {
   const ViewReader views(engine.environment(), txn);
-  // The most selective index gives positions in order; the rest is checked per event.
-  std::string_view table = kAuditByTime;
+  const bool newest_first = order == Order::kNewestFirst;
+  // The positions to look at: past the cursor, and within the time bounds, which the time
+  // index turns into positions (time order is position order).
+  std::uint64_t lo = 1, hi = UINT64_MAX;
+  if (after != 0) (newest_first ? hi : lo) = newest_first ? after - 1 : after + 1;
+  Status bad;
+  auto position_of = [&](std::string_view key) -> std::optional<std::uint64_t> {
+    auto p = key.size() >= 8 ? storage::decode_u64be(key.substr(key.size() - 8)) : std::nullopt;
+    if (!p) bad = Status::Corruption("unreadable audit key");
+    return p;
+  };
+  if (f.from) {
+    std::optional<std::uint64_t> first;
+    BL_RETURN_IF_ERROR(views.scan(kAuditByTime, time_part(*f.from), [&](std::string_view key,
+                                                                        std::string_view) {
+      first = position_of(key);
+      return false;
+    }));
+    BL_RETURN_IF_ERROR(bad);
+    lo = std::max(lo, first.value_or(UINT64_MAX));
+  }
+  if (f.to) {
+    std::optional<std::uint64_t> last;
+    BL_RETURN_IF_ERROR(views.scan_backward(
+        kAuditByTime, time_part(*f.to) + std::string(8, '\xff'),
+        [&](std::string_view key, std::string_view) {
+          last = position_of(key);
+          return false;
+        }));
+    BL_RETURN_IF_ERROR(bad);
+    hi = std::min(hi, last.value_or(0));
+  }
+  Page page;
+  if (lo > hi) return page;
+
+  // The most selective index; without one, the log itself in position order.
+  std::string_view table;
   std::string prefix;
   if (!f.brand.empty())
     table = kAuditByStream, prefix = workflows::brand_stream(f.brand) + '\0';
@@ -362,49 +398,56 @@ Result<Page> audit(const engine::Engine& engine, const storage::ReadTxn& txn, co
   else if (!f.org.empty())
     table = kAuditByOrg, prefix = f.org + '\0';
 
-  std::vector<std::uint64_t> positions;
-  Status bad;
-  const std::string start =
-      table == kAuditByTime ? (f.from ? time_part(*f.from) : std::string()) : prefix;
-  BL_RETURN_IF_ERROR(views.scan(table, start, [&](std::string_view key, std::string_view) {
-    if (!key.starts_with(prefix)) return false;
-    auto position = storage::decode_u64be(key.substr(key.size() - 8));
-    if (!position) {
-      bad = Status::Corruption("unreadable audit key");
-      return false;
-    }
-    if (table == kAuditByTime && f.to && key.substr(0, 8) > time_part(*f.to)) return false;
-    if (*position > after) positions.push_back(*position);
-    return true;
-  }));
-  BL_RETURN_IF_ERROR(bad);
-  // The by-time index is ordered by business time; entries are listed by position.
-  std::sort(positions.begin(), positions.end());
-
-  Page page;
-  for (std::uint64_t p : positions) {
+  // Takes the event at `p` if every filter holds; false once the page is full.
+  std::uint64_t last_taken = 0;
+  auto take = [&](std::uint64_t p) -> Result<bool> {
     BL_ASSIGN_OR_RETURN(auto event, engine.log().get(txn, p));
     if (!event)
       return Status::Corruption("audit index points at missing position " + std::to_string(p));
     const auto& e = *event;
-    if (!f.actor.empty() && e.actor.id != f.actor) continue;
-    if (!f.type.empty() && e.type != f.type) continue;
-    if (!f.brand.empty() && e.stream != workflows::brand_stream(f.brand)) continue;
-    if (!f.round.empty() && e.stream != workflows::round_stream(f.round)) continue;
-    if (f.from && e.occurred_at < *f.from) continue;
-    if (f.to && e.occurred_at > *f.to) continue;
+    if (!f.actor.empty() && e.actor.id != f.actor) return true;
+    if (!f.type.empty() && e.type != f.type) return true;
+    if (!f.brand.empty() && e.stream != workflows::brand_stream(f.brand)) return true;
+    if (!f.round.empty() && e.stream != workflows::round_stream(f.round)) return true;
     if (!f.org.empty() && table != kAuditByOrg) {
       BL_ASSIGN_OR_RETURN(auto scoped, views.get(kAuditByOrg, join(f.org, position_part(p))));
-      if (!scoped) continue;
+      if (!scoped) return true;
     }
-    if (page.items.size() == limit) {
-      page.next =
-          std::to_string(page.items.back().as_object().at("position").to_number<std::uint64_t>());
-      break;
+    if (page.items.size() == limit) {  // one more matches: there is a next page
+      page.next = std::to_string(last_taken);
+      return false;
     }
     BL_ASSIGN_OR_RETURN(auto entry, audit_entry(engine, txn, e));
     page.items.push_back(std::move(entry));
+    last_taken = p;
+    return true;
+  };
+
+  Status failed;
+  auto visit = [&](std::string_view key, std::string_view) {
+    if (!key.starts_with(prefix)) return false;
+    auto p = position_of(key);
+    if (!p) return false;
+    if (*p < lo || *p > hi) return false;  // past the range, in either direction
+    auto more = take(*p);
+    if (!more.ok()) failed = more.status();
+    return more.ok() && *more;
+  };
+  if (!table.empty()) {
+    if (newest_first)
+      BL_RETURN_IF_ERROR(views.scan_backward(table, prefix + position_part(hi), visit));
+    else
+      BL_RETURN_IF_ERROR(views.scan(table, prefix + position_part(lo), visit));
+  } else {
+    BL_ASSIGN_OR_RETURN(storage::LogHead head, engine.log().head(txn));
+    hi = std::min(hi, head.position);
+    for (std::uint64_t i = 0; lo <= hi && i <= hi - lo; ++i) {
+      BL_ASSIGN_OR_RETURN(bool more, take(newest_first ? hi - i : lo + i));
+      if (!more) break;
+    }
   }
+  BL_RETURN_IF_ERROR(bad);
+  BL_RETURN_IF_ERROR(failed);
   return page;
 }
 

@@ -67,9 +67,14 @@ struct AuditFilter {
   std::string actor{}, brand{}, round{}, type{}, org{};
   std::optional<Timestamp> from, to;
 };
-// Oldest first; `after` is a position.
+// Entries in position order (which is also business-time order: occurred_at never runs
+// backwards through the log), oldest or newest first, paged by the position of the last
+// entry of the page before (`after`: 0 for the first page). Reads the most selective index
+// in that order and stops at `limit`: a page costs what it shows, not the log's size.
+enum class Order { kOldestFirst, kNewestFirst };
 Result<Page> audit(const engine::Engine& engine, const storage::ReadTxn& txn,
-                   const AuditFilter& filter, std::size_t limit, std::uint64_t after);
+                   const AuditFilter& filter, std::size_t limit, std::uint64_t after,
+                   Order order = Order::kOldestFirst);
 
 // API.md's audit/history entry for one event.
 Result<boost::json::object> audit_entry(const engine::Engine& engine, const storage::ReadTxn& txn,

@@ -408,6 +408,9 @@ TEST_CASE("the log's read paths: units and branches read their own scope without
   CHECK_FALSE(proposed_data(history).contains("final"));
   auto audit = World::obj(w.as("b1").get("/v1/audit?limit=1000")).at("items").as_array();
   CHECK_FALSE(proposed_data(audit).contains("final"));
+  REQUIRE(audit.size() >= 2);  // newest first (API.md)
+  CHECK(audit[0].at("position").to_number<std::uint64_t>() >
+        audit[1].at("position").to_number<std::uint64_t>());
 
   // The live stream: unnamed events (EventSource.onmessage sees them), the branch's only.
   std::vector<std::uint64_t> expected;

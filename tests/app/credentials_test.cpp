@@ -124,7 +124,8 @@ TEST_CASE("a data dir from format 2 moves its logged token hashes to the secrets
     REQUIRE(mdb_dbi_open(txn, "secrets", 0, &secrets) == 0);
     REQUIRE(mdb_drop(txn, secrets, 1) == 0);  // format 2 had no secrets table
     REQUIRE(mdb_dbi_open(txn, "view.users_by_token", MDB_CREATE, &old_view) == 0);
-    MDB_val k{logged_hash.size(), const_cast<char*>(logged_hash.data())}, v{3, (void*)"old"};
+    std::string user = "old";
+    MDB_val k{logged_hash.size(), const_cast<char*>(logged_hash.data())}, v{user.size(), user.data()};
     REQUIRE(mdb_put(txn, old_view, &k, &v, 0) == 0);
     REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
     const std::string key = "schema_version", two = storage::encode_u32(2);
