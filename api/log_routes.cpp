@@ -88,6 +88,8 @@ void audit(const CallPtr& call) {
   } else if (role != "committee" && role != "auditor" && role != "admin") {
     return call->reply(problem(403, "forbidden", "role " + role + " may not read the audit trail"));
   }
+  auto format = format_param(call, {"csv"});  // format=xlsx and the like: 400, not JSON
+  if (!format) return;
   auto limit = limit_param(call, 100, 10000);
   if (!limit) return;
   auto after = position_param(call, call->req.param("after"), "after");
@@ -101,7 +103,7 @@ void audit(const CallPtr& call) {
     if (Status s = hide_unpublished_results(call->api.engine, *txn, call->actor, item.as_object());
         !s.ok())
       return call->reply(problem(503, "unavailable", s.to_string()));
-  if (call->req.param("format") == "csv") {
+  if (*format == "csv") {
     Response r;
     r.content_type = "text/csv; charset=utf-8";
     r.headers.emplace_back("Content-Disposition", "attachment; filename=\"audit.csv\"");
