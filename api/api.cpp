@@ -1,6 +1,5 @@
 #include "api/api.h"
 
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <sstream>
 
 #include "api/routes.h"
+#include "core/passwords.h"
 #include "core/sha256.h"
 #include "engine/json_text.h"
 #include "views/projections.h"
@@ -51,45 +51,6 @@ bool match(const Route& route, const std::vector<std::string>& segments,
       return false;
   }
   return true;
-}
-
-// Looks the bearer token's SHA-256 up among the users; the token itself is never kept.
-std::optional<engine::Actor> authenticate(Api::Impl& api, std::string_view authorization) {
-  // The scheme is case-insensitive (RFC 9110 11.1): "bearer x" and "BEARER x" are "Bearer x".
-  constexpr std::string_view kBearer = "bearer";
-  if (authorization.size() <= kBearer.size() || authorization[kBearer.size()] != ' ')
-    return std::nullopt;
-  for (std::size_t i = 0; i < kBearer.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kBearer[i])
-      return std::nullopt;
-  std::string_view token = authorization.substr(kBearer.size());
-  while (token.starts_with(' ')) token.remove_prefix(1);
-  if (token.empty() || token.size() > 512) return std::nullopt;
-  const std::string digest = to_hex(sha256(token));
-  {
-    std::lock_guard lock(api.users_mutex);
-    if (auto it = api.users_by_digest.find(digest); it != api.users_by_digest.end())
-      return it->second;
-  }
-  engine::Engine& engine = api.engine;
-  auto txn = engine.begin_read();
-  if (!txn.ok()) return std::nullopt;
-  engine::ViewReader views(engine.environment(), *txn);
-  try {
-    auto stored = workflows::token_by_hash(engine, *txn, digest);
-    if (!stored.ok() || !*stored) return std::nullopt;
-    auto user = views::get_user(views, (*stored)->user);
-    if (!user.ok() || !*user) return std::nullopt;
-    const auto& u = **user;
-    engine::Actor actor{workflows::str(u, "id"), workflows::str(u, "name"),
-                        workflows::str(u, "role"), workflows::str(u, "org")};
-    std::lock_guard lock(api.users_mutex);
-    if (api.users_by_digest.size() > 10000) api.users_by_digest.clear();
-    api.users_by_digest.emplace(digest, actor);
-    return actor;
-  } catch (const engine::StorageFailure&) {
-    return std::nullopt;
-  }
 }
 
 std::string_view content_type_for(const std::filesystem::path& p) {
@@ -170,10 +131,20 @@ std::optional<IfMatch> parse_if_match(std::string_view text) {
   return out;
 }
 
+bool changes_state(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
 }  // namespace
 
+bool same_origin(const Request& req, bool tls) {
+  const std::string_view origin = req.header("origin");
+  if (origin.empty()) return true;  // not a browser's cross-origin request
+  return origin == std::string(tls ? "https://" : "http://") + std::string(req.header("host"));
+}
+
 Api::Api(engine::Engine& engine, Post post, ApiOptions options)
-    : impl_(new Impl{engine, std::move(post), std::move(options), {}, {}, {}, {}}) {
+    : impl_(std::make_unique<Impl>(engine, std::move(post), std::move(options))) {
   impl_->add(
       "GET", "/healthz",
       [](const CallPtr& c) {
@@ -198,11 +169,12 @@ Api::Api(engine::Engine& engine, Post post, ApiOptions options)
       [](const CallPtr& c) {
         Response r;
         r.content_type = "text/plain; version=0.0.4";
-        r.body = c->api.engine.render_metrics();
+        r.body = c->api.engine.render_metrics() + c->api.auth.render_metrics();
         c->reply(std::move(r));
       },
       false);
   add_org_routes(*impl_);
+  add_account_routes(*impl_);
   add_brand_routes(*impl_);
   add_round_routes(*impl_);
   add_report_routes(*impl_);
@@ -249,12 +221,22 @@ void Api::Impl::dispatch(Request request, Reply reply) {
     return reply(problem(404, "not_found", "no such endpoint: " + request.path));
   }
   auto call = std::make_shared<Call>(
-      Call{*this, std::move(request), std::move(params), {}, std::move(reply)});
+      Call{*this, std::move(request), std::move(params), {}, std::move(reply), {}, {}});
   if (found->authenticated) {
-    auto actor = authenticate(*this, call->req.header("authorization"));
-    if (!actor)
-      return call->reply(problem(401, "unauthorized", "a valid bearer token is required"));
-    call->actor = std::move(*actor);
+    auto outcome = auth.authenticate(call->req);
+    if (!outcome.caller) return call->reply(std::move(*outcome.refusal));
+    call->actor = std::move(outcome.caller->actor);
+    call->session = std::move(outcome.caller->session);
+    // A cookie travels with every request the browser makes, a forged one included: a
+    // change made by cookie must show the session's CSRF token and come from our origin.
+    if (call->session && changes_state(call->req.method)) {
+      if (!secrets_equal(call->req.header("x-csrf-token"), call->session->csrf))
+        return call->reply(problem(403, "csrf",
+                                   "a request by session cookie that changes anything must carry "
+                                   "X-CSRF-Token (from POST or GET /v1/session)"));
+      if (!same_origin(call->req, options.secure_cookies))
+        return call->reply(problem(403, "csrf", "the request's Origin is not this server's"));
+    }
   }
   try {
     found->handler(call);
@@ -335,6 +317,17 @@ Response entity_response(unsigned status, std::string json_text, std::uint64_t v
   return r;
 }
 
+Response view_document(engine::Engine& engine, std::string_view table, const std::string& id,
+                       unsigned status) {
+  auto txn = engine.begin_read();
+  if (!txn.ok()) return problem(503, "unavailable", txn.status().to_string());
+  engine::ViewReader v(engine.environment(), *txn);
+  auto doc = table == views::kOrgs ? views::get_org(v, id) : views::get_user(v, id);
+  if (!doc.ok()) return problem(503, "unavailable", doc.status().to_string());
+  if (!*doc) return problem(404, "not_found", std::string(table) + " " + id + " does not exist");
+  return json_response(status, **doc);
+}
+
 std::optional<boost::json::object> body_object(const CallPtr& call) {
   const std::string& body = call->req.body;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return boost::json::object{};
@@ -368,7 +361,8 @@ void run_command(const CallPtr& call, engine::Command command,
   if (!key.empty()) {
     // A key belongs to its request: the same key with another method, path or body is
     // refused (422 idempotency_key_reused), never answered with another request's answer.
-    const std::string request = call->req.method + '\n' + call->req.path + '\n' + call->req.body;
+    const std::string request = call->req.method + '\n' + call->req.path + '\n' +
+                                call->digest_body.value_or(call->req.body);
     const Sha256Digest digest = sha256(request);
     command.request_digest.assign(reinterpret_cast<const char*>(digest.data()),
                                   storage::kRequestDigestSize);
@@ -556,15 +550,11 @@ boost::json::object event_json(const engine::Engine& engine, const storage::Even
 }
 
 std::string new_token() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness for a token");
-  Sha256Digest d;
-  std::copy(std::begin(bytes), std::end(bytes), d.begin());
-  return to_hex(d);
+  return random_hex(32);
 }
 
 std::string new_token_id() {
-  return "tk-" + new_token().substr(0, 8);
+  return "tk-" + random_hex(4);
 }
 
 Status bootstrap_admin(engine::Engine& engine, const std::string& token) {

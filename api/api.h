@@ -24,6 +24,8 @@ namespace brandledger::api {
 struct ApiOptions {
   // Serve the browser console's files from here for paths outside /v1.
   std::optional<std::filesystem::path> web_root;
+  // Session cookies carry `Secure` (served over TLS).
+  bool secure_cookies = false;
 };
 
 class Api {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "api/auth.h"
 #include "api/problem.h"
 #include "engine/views.h"
 
@@ -49,6 +50,11 @@ struct Call {
   std::vector<std::string> params;  // the path's {captures}, in order
   engine::Actor actor;
   Reply reply;
+  // Set when the caller came in with a session cookie (not a bearer token).
+  std::optional<SessionCaller> session;
+  // What an Idempotency-Key is bound to besides method and path: the body, or for a body
+  // that carries a password, the body without it (a digest of a password is not stored).
+  std::optional<std::string> digest_body;
 
   const std::string& param(std::size_t i) const { return params.at(i); }
 };
@@ -63,17 +69,16 @@ struct Route {
 };
 
 struct Api::Impl {
+  Impl(engine::Engine& e, Post p, ApiOptions o)
+      : engine(e), post(std::move(p)), options(std::move(o)), auth(e) {}
+
   engine::Engine& engine;
   Post post;
   ApiOptions options;
   std::vector<Route> routes;
 
-  // Users by the SHA-256 of their token. Users never change once created, so an entry
-  // never goes stale; the cache only saves a view read and a JSON parse per request.
-  std::mutex users_mutex;
-  std::unordered_map<std::string, engine::Actor> users_by_digest;
-
-  // Last, so destroyed first: its jobs use the engine and `post`.
+  // Last, so destroyed first: their jobs use the engine and `post`.
+  Authenticator auth;
   Worker worker;
 
   void add(std::string method, std::string_view path, RouteHandler handler,
@@ -82,6 +87,7 @@ struct Api::Impl {
 };
 
 void add_org_routes(Api::Impl& api);
+void add_account_routes(Api::Impl& api);
 void add_brand_routes(Api::Impl& api);
 void add_round_routes(Api::Impl& api);
 void add_report_routes(Api::Impl& api);
@@ -89,11 +95,20 @@ void add_log_routes(Api::Impl& api);
 
 // --- helpers for the route files ---
 
+// Whether the request's Origin, when it has one, is this server's own (its Host, over
+// https when `tls`). Browsers send Origin on every cross-site POST, PUT, PATCH and DELETE.
+bool same_origin(const Request& req, bool tls);
+
 Response json_response(unsigned status, const boost::json::value& body);
 // With "version" taken from the body for the ETag.
 Response entity_response(unsigned status, const boost::json::object& body);
 // An entity already in JSON text (a stored document), at `version` for the ETag.
 Response entity_response(unsigned status, std::string json_text, std::uint64_t version);
+
+// The org or user document `id` of that view table, answered with `status`; 404 when there
+// is none, 503 when it cannot be read.
+Response view_document(engine::Engine& engine, std::string_view table, const std::string& id,
+                       unsigned status);
 
 // The body as a JSON object: 400 invalid_utf8 (not UTF-8) or invalid_json (malformed,
 // nested deeper than 32, not an object) answered through call->reply when not.

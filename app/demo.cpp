@@ -6,6 +6,7 @@
 #include <map>
 
 #include "api/api.h"
+#include "core/passwords.h"
 #include "core/sha256.h"
 #include "views/projections.h"
 #include "workflows/json_fields.h"
@@ -197,14 +198,20 @@ boost::json::object points(double total) {
 
 }  // namespace
 
-Result<std::string> load_demo(engine::Engine& engine, const std::string& admin_token) {
+Result<std::string> load_demo(engine::Engine& engine, const std::string& admin_token,
+                              std::string password) {
   {
     BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, engine.begin_read());
     BL_ASSIGN_OR_RETURN(auto wc,
                         engine::ViewReader(engine.environment(), txn).get(views::kOrgs, "wc"));
     if (wc)
-      return std::string("Demo data is already loaded; log in with the tokens printed then.\n");
+      return std::string(
+          "Demo data is already loaded; log in with the password or the tokens printed then.\n");
   }
+  if (password.empty()) password = random_hex(6);
+  // One hash for every demo user (one salt): the demo's password is no secret among them,
+  // and sixty Argon2id hashes would add seconds to every first start.
+  const std::string password_hash = hash_password(password);
   // Three years and two months of history, ending now; each year's work is dated from
   // `start` so the steps inside a year never run past now.
   const Timestamp start = add_days(add_years(engine.now(), -3), -60);
@@ -220,7 +227,8 @@ Result<std::string> load_demo(engine::Engine& engine, const std::string& admin_t
            {"role", u.role},
            {"org", u.org},
            {"token_sha256", to_hex(sha256(token))},
-           {"token_id", api::new_token_id()}});
+           {"token_id", api::new_token_id()},
+           {"password_hash", password_hash}});
   };
   // The administrator comes first: business time never runs backwards through the log,
   // so nothing may be dated now before the history is written.
@@ -444,9 +452,13 @@ Result<std::string> load_demo(engine::Engine& engine, const std::string& admin_t
   std::string out = fmt::format(
       "BrandLedger demo data loaded: 宣城市直机关工委, {} units, {} branches and their brands, {} "
       "events.\n"
-      "Log in with a bearer token, e.g. curl -H 'Authorization: Bearer TOKEN' "
-      "http://HOST:PORT/v1/me\n",
-      std::size(kUnits), n, head.position);
+      "Every demo user logs in with its user id and the demo password: {}\n"
+      "  in a browser at http://HOST:PORT/, or with curl:\n"
+      "  curl -c jar -H 'Content-Type: application/json' -d "
+      "'{{\"user\":\"zhang\",\"password\":\"{}\"}}' http://HOST:PORT/v1/session\n"
+      "Scripts use a bearer token, e.g. curl -H 'Authorization: Bearer TOKEN' "
+      "http://HOST:PORT/v1/me; one per role:\n",
+      std::size(kUnits), n, head.position, password, password);
   auto line = [&](const std::string& role, const std::string& who, const std::string& id) {
     out += fmt::format("  {:<10} {:<12} {}\n", role, who,
                        tokens.count(id) ? tokens[id] : "(your BRANDLEDGER_BOOTSTRAP_TOKEN)");

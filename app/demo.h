@@ -11,9 +11,11 @@
 
 namespace brandledger::app {
 
-// On a data dir without orgs: loads the dataset and returns how to log in (the users'
-// tokens). Otherwise loads nothing and says so. `admin_token` is the bootstrap
+// On a data dir without orgs: loads the dataset and returns how to log in: every demo user
+// with its id and `password` (a random one when empty; printed either way), and a bearer
+// token per role. Otherwise loads nothing and says so. `admin_token` is the bootstrap
 // administrator's token when one was given (it is not printed again).
-Result<std::string> load_demo(engine::Engine& engine, const std::string& admin_token);
+Result<std::string> load_demo(engine::Engine& engine, const std::string& admin_token,
+                              std::string password = {});
 
 }  // namespace brandledger::app

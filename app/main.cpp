@@ -7,6 +7,7 @@
 
 #include "app/data_commands.h"
 #include "app/serve.h"
+#include "app/user_commands.h"
 #include "workflows/lifecycle_diagram.h"
 
 namespace po = boost::program_options;
@@ -29,6 +30,11 @@ commands on a data dir (safe while a server runs on it):
   export  --data DIR             every event as NDJSON on stdout, with all its hash covers
                                  (docs/FORMAT.md; tools/verify_export.py checks it)
 
+account recovery on the server's machine (safe while a server runs on it):
+  users set-password --data DIR USER
+                                 sets USER's password to what standard input says (asked
+                                 for twice without echo on a terminal); ends its sessions
+
 with the server stopped:
   rebuild --data DIR             recompute every view from the log
 
@@ -41,7 +47,16 @@ int run(int argc, char** argv) {
     std::cout << kUsage;
     return argc < 2 ? 64 : 0;
   }
-  const std::string command = argv[1];
+  std::string command = argv[1];
+  int first_option = 2;
+  if (command == "users") {
+    if (argc < 3 || std::string(argv[2]) != "set-password") {
+      std::cerr << "brandledger: users takes set-password\n" << kUsage;
+      return 64;
+    }
+    command = "users set-password";
+    first_option = 3;
+  }
   po::options_description options("options");
   options.add_options()("data", po::value<std::string>(), "data dir")(
       "out", po::value<std::string>(), "output dir (backup)")(
@@ -61,10 +76,14 @@ int run(int argc, char** argv) {
       "header-timeout", po::value<int>()->default_value(10),
       "seconds for a whole request header, from its first byte (serve)")(
       "body-timeout", po::value<int>()->default_value(30),
-      "seconds for a whole request body (serve)");
+      "seconds for a whole request body (serve)")(
+      "user", po::value<std::string>(), "the user id (users set-password)");
+  po::positional_options_description positional;
+  if (command == "users set-password") positional.add("user", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(std::vector<std::string>(argv + 2, argv + argc))
+  po::store(po::command_line_parser(std::vector<std::string>(argv + first_option, argv + argc))
                 .options(options)
+                .positional(positional)
                 .run(),
             vm);
   po::notify(vm);
@@ -98,6 +117,8 @@ int run(int argc, char** argv) {
   if (command == "backup") return brandledger::app::run_backup(required("data"), required("out"));
   if (command == "export") return brandledger::app::run_export(required("data"));
   if (command == "rebuild") return brandledger::app::run_rebuild(required("data"));
+  if (command == "users set-password")
+    return brandledger::app::run_set_password(required("data"), required("user"), std::cin);
   if (command == "lifecycle") {
     const std::string format = vm["format"].as<std::string>();
     if (format == "mermaid")

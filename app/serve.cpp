@@ -12,6 +12,7 @@
 #include "api/server.h"
 #include "app/data_commands.h"
 #include "app/demo.h"
+#include "core/passwords.h"
 #include "engine/logging.h"
 #include "views/projections.h"
 
@@ -87,6 +88,12 @@ int run_serve(const ServeOptions& o) {
               << " (e.g. openssl rand -hex 24)\n";
     return 2;
   }
+  if (const char* p = std::getenv("BRANDLEDGER_DEMO_PASSWORD");
+      o.demo && p != nullptr && std::string_view(p).size() < kMinPasswordChars) {
+    std::cerr << "brandledger: BRANDLEDGER_DEMO_PASSWORD must be at least " << kMinPasswordChars
+              << " characters\n";
+    return 2;
+  }
   auto engine = engine::Engine::open(engine_options, views::make_full_domain());
   if (!engine.ok()) {
     std::cerr << "brandledger: " << engine.status().to_string() << "\n";
@@ -95,7 +102,8 @@ int run_serve(const ServeOptions& o) {
 
   // The demo's history is dated in the past, so it goes in before anything dated now.
   if (o.demo) {
-    auto logins = load_demo(**engine, bootstrap_token);
+    const char* demo_password = std::getenv("BRANDLEDGER_DEMO_PASSWORD");
+    auto logins = load_demo(**engine, bootstrap_token, demo_password ? demo_password : "");
     if (!logins.ok()) {
       std::cerr << "brandledger: demo data: " << logins.status().to_string() << "\n";
       return 1;

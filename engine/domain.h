@@ -108,6 +108,10 @@ class DecideContext {
   virtual const ViewReader& views() const = 0;
   // A value of the secrets table, as the commands before this one left it.
   virtual Result<std::optional<std::string>> secret(std::string_view key) const = 0;
+  // Every secret whose key starts with `prefix`, in key order, as the commands before this
+  // one left them; `visit` returns false to stop.
+  using SecretVisitor = std::function<bool(std::string_view key, std::string_view value)>;
+  virtual Status scan_secrets(std::string_view prefix, const SecretVisitor& visit) const = 0;
 };
 
 using CommandHandler = std::function<Decision(const Command&, DecideContext&)>;

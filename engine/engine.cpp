@@ -9,15 +9,11 @@
 #include <map>
 
 #include "engine/json_text.h"
+#include "engine/logging.h"
 #include "storage/codec.h"
 
 namespace brandledger::engine {
 namespace {
-
-// Names the thread for top -H, perf and gdb (Linux keeps 15 characters).
-void name_this_thread(const char* name) {
-  pthread_setname_np(pthread_self(), name);
-}
 
 using Clock_ = std::chrono::steady_clock;
 constexpr std::string_view kManualClockKey = "engine.manual_clock";
@@ -93,6 +89,9 @@ class CommandContext final : public DecideContext {
     if (!value) return std::optional<std::string>();
     return std::optional<std::string>(std::string(*value));
   }
+  Status scan_secrets(std::string_view prefix, const SecretVisitor& visit) const override {
+    return secrets_.scan_prefix(txn_, prefix, visit);
+  }
 
  private:
   std::function<Result<StreamState>(std::string_view)> load_;
@@ -135,6 +134,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
     BL_ASSIGN_OR_RETURN(auto last, engine->log_->get(txn, head.position));
     if (last) engine->last_occurred_ = last->occurred_at;
   }
+  engine->committed_head_ = head.position;
   if (engine->options_.manual_clock) {
     Timestamp start = system_now();
     BL_ASSIGN_OR_RETURN(auto stored, meta.get(txn, kManualClockKey));
@@ -176,6 +176,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
       name_this_thread("bl-writer");
       e->writer_loop();
     });
+    if (!engine->options_.fire_timers) return engine;
     // Catch up with timers that fell due while nothing ran.
     BL_RETURN_IF_ERROR(engine->fire_due_timers().status());
     if (!engine->manual_clock())
@@ -325,6 +326,7 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
   std::unordered_map<std::string, BatchContext::Changed, StringHash, std::equal_to<>> changed;
   Timestamp last_occurred = last_occurred_;
   bool committed = false;
+  std::uint64_t head_after = 0;  // the log's head in the transaction that committed
   // Group commit: the callers answered last time are likely sending their next commands.
   // While the transaction is open, commands that arrive join it, and when there is nothing
   // to do yet fewer than `expected` came, the writer waits for them, up to this much idle
@@ -337,6 +339,17 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
     const auto batch_start = Clock_::now();
     Clock_::duration commit_time{};
     auto run_batch = [&](storage::WriteTxn& txn) -> Status {
+      // Another process may have appended since this writer's last commit (a CLI command
+      // such as `users set-password`, while the server runs; LMDB serialises the two write
+      // transactions): then the states this writer remembers may be behind the log.
+      BL_ASSIGN_OR_RETURN(storage::LogHead head, log_->head(txn));
+      if (head.position != committed_head_) {
+        cache_.clear();
+        BL_ASSIGN_OR_RETURN(auto last, log_->get(txn, head.position));
+        if (last) last_occurred_ = std::max(last_occurred_, last->occurred_at);
+        last_occurred = last_occurred_;
+        committed_head_ = head.position;
+      }
       // Runs again from here without a command that failed: start from the committed state.
       BatchContext ctx(*env_, txn, log_->writer(txn), last_occurred_);
       for (std::size_t i = 0;; ++i) {
@@ -366,6 +379,8 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
       }
       changed = std::move(ctx.changed);
       last_occurred = ctx.last_occurred;
+      BL_ASSIGN_OR_RETURN(storage::LogHead after, log_->head(txn));
+      head_after = after.position;
       return Status::Ok();
     };
     Status s = env_->write(run_batch, &commit_time);
@@ -395,6 +410,7 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
     if (cache_.size() + changed.size() > options_.state_cache_limit) cache_.clear();
     for (auto& [stream, c] : changed) cache_[stream] = StreamState{c.version, std::move(c.state)};
     last_occurred_ = last_occurred;
+    committed_head_ = head_after;
   }
   metrics_.batches.add();
   metrics_.batch_size.observe(static_cast<double>(batch.size()));
@@ -692,6 +708,13 @@ Result<Timestamp> Engine::advance_clock(Timestamp to) {
   BL_RETURN_IF_ERROR(manual_clock_->set(to));
   BL_RETURN_IF_ERROR(fire_due_timers().status());
   return manual_clock_->now();
+}
+
+Status Engine::write_secrets(
+    const std::function<Status(storage::WriteTxn&, const storage::Table& secrets)>& write) {
+  if (options_.read_only) return Status::Unsupported("opened read-only");
+  return env_->write(
+      [&](storage::WriteTxn& txn) { return write(txn, env_->log_tables().secrets); });
 }
 
 Result<std::size_t> Engine::fire_due_timers() {

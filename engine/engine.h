@@ -84,6 +84,9 @@ struct EngineOptions {
   // no commands and fire no timer, at open or later. verify and rebuild work so: they must
   // never append, whatever the clock says is due.
   bool take_commands = true;
+  // false: take commands but never fire timers (a CLI command that writes beside a running
+  // server, whose timers are the server's to fire).
+  bool fire_timers = true;
 };
 
 // The event type the engine appends when a timer fires.
@@ -125,6 +128,12 @@ class Engine {
                              std::optional<std::uint64_t> to_version = std::nullopt) const;
   Result<StreamState> replay_as_of(const storage::Txn& txn, std::string_view stream,
                                    Timestamp at) const;
+
+  // Writes to the secrets table outside any command, so no event says so: only what need
+  // not be audited (when a token or a session was last used). A write transaction of its
+  // own on the calling thread, between the writer's batches.
+  Status write_secrets(
+      const std::function<Status(storage::WriteTxn&, const storage::Table& secrets)>& write);
 
   // Parses an event's data and brings it to the current schema.
   Result<boost::json::object> event_data(const storage::EventView& event) const;
@@ -220,6 +229,9 @@ class Engine {
   // (business time never runs backwards through the log).
   std::unordered_map<std::string, StreamState, StringHash, std::equal_to<>> cache_;
   Timestamp last_occurred_{};
+  // Writer thread only: the log's head position after this writer's last commit; another
+  // head at the next batch means another process appended (see process()).
+  std::uint64_t committed_head_ = 0;
 };
 
 }  // namespace brandledger::engine

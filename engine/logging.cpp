@@ -1,5 +1,7 @@
 #include "engine/logging.h"
 
+#include <pthread.h>
+
 #include <spdlog/async.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -66,6 +68,10 @@ bool parse_log_format(std::string_view text, LogFormat* out) {
   else
     return false;
   return true;
+}
+
+void name_this_thread(const char* name) {
+  pthread_setname_np(pthread_self(), name);
 }
 
 }  // namespace brandledger::engine

@@ -14,4 +14,7 @@ void configure_logging(LogFormat format);
 // "text" or "json"; false for anything else.
 bool parse_log_format(std::string_view text, LogFormat* out);
 
+// Names the calling thread for logs, top -H, perf and gdb (Linux keeps 15 characters).
+void name_this_thread(const char* name);
+
 }  // namespace brandledger::engine

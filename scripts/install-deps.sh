@@ -9,6 +9,7 @@ packages=(
   liblmdb-dev lmdb-utils                        # the event log's storage; mdb_stat/mdb_dump
   libspdlog-dev libfmt-dev                      # structured logs; fmt is used directly too
   libssl-dev                                    # SHA-256, TLS
+  libsodium-dev                                 # Argon2id password hashes (crypto_pwhash)
   libgoogle-perftools-dev                       # tcmalloc_minimal, the programs' allocator
   catch2                                        # tests
   python3                                       # tools/verify_export.py, run by the tests

@@ -45,8 +45,14 @@ class OrgAndUserViews final : public engine::Projection {
     }
     const auto* user = dynamic_cast<const workflows::UserState*>(e.after);
     if (user != nullptr) {
-      boost::json::object o{
-          {"id", user->id}, {"name", user->name}, {"role", user->role}, {"org", user->org}};
+      boost::json::object o{{"id", user->id},
+                            {"name", user->name},
+                            {"role", user->role},
+                            {"org", user->org},
+                            {"disabled", user->disabled},
+                            {"password_set_at", user->password_set_at.empty()
+                                                    ? boost::json::value(nullptr)
+                                                    : boost::json::value(user->password_set_at)}};
       return views.put(kUsers, user->id, engine::to_text(o));
     }
     return Status::Ok();

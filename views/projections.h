@@ -68,7 +68,8 @@ struct BrandKeys {
 //   2  documents in the answers' JSON text; brand_keys
 //   3  exact decimals (whole values as integers); no users_by_token (credentials moved to
 //      the secrets table)
-inline constexpr std::uint32_t kViewsVersion = 3;
+//   4  users carry "disabled" and "password_set_at"
+inline constexpr std::uint32_t kViewsVersion = 4;
 
 std::vector<std::shared_ptr<engine::Projection>> make_projections();
 

@@ -81,6 +81,7 @@ void add_handler(engine::Domain& domain, std::string type, engine::CommandHandle
 void add_org_commands(engine::Domain& domain);
 void add_brand_commands(engine::Domain& domain);
 void add_round_commands(engine::Domain& domain);
+void add_account_commands(engine::Domain& domain);
 
 // Cooling-off after a revocation, the appeal window, rectification, expiry (DOMAIN.md).
 inline constexpr int kCoolingOffYears = 2;

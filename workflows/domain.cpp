@@ -28,6 +28,7 @@ engine::Domain make_domain() {
   d.projections.push_back(make_lookup_views());
   d.on_open.push_back(adopt_logged_tokens);
   add_org_commands(d);
+  add_account_commands(d);
   add_brand_commands(d);
   add_round_commands(d);
   return d;

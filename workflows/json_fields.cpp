@@ -143,4 +143,22 @@ bool is_blank(std::string_view s) {
   return true;
 }
 
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (!alnum(id[0])) return false;
+  for (char c : id)
+    if (!alnum(c) && c != '_' && c != '.' && c != '-') return false;
+  return true;
+}
+
+std::string arg_id(const boost::json::object& args, std::string_view key) {
+  std::string id = arg_required(args, key);
+  if (!valid_id(id))
+    throw ArgumentError(std::string(key), "must match [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+  return id;
+}
+
 }  // namespace brandledger::workflows

@@ -64,4 +64,9 @@ std::optional<std::int64_t> arg_int(const boost::json::object& args, std::string
 
 bool is_blank(std::string_view s);
 
+// Ids of orgs and users match [A-Za-z0-9][A-Za-z0-9_.-]{0,63} (API.md).
+bool valid_id(std::string_view id);
+// The required id argument `key`, checked (ArgumentError otherwise).
+std::string arg_id(const boost::json::object& args, std::string_view key);
+
 }  // namespace brandledger::workflows

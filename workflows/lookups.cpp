@@ -15,12 +15,18 @@ std::optional<std::string> get_or_throw(const engine::ViewReader& views, std::st
 class LookupViews final : public engine::Projection {
  public:
   std::vector<std::string> tables() const override {
-    return {std::string(kBranchBrandTable), std::string(kCountersTable)};
+    return {std::string(kBranchBrandTable), std::string(kCountersTable),
+            std::string(kEnabledAdminsTable)};
   }
 
   Status apply(const engine::RecordedEvent& event, engine::ViewWriter& views) override {
     const std::string_view type = event.envelope.type;
     const auto& d = event.data;
+    if (const auto* user = dynamic_cast<const UserState*>(event.after)) {
+      if (user->role == "admin" && !user->disabled)
+        return views.put(kEnabledAdminsTable, user->id, "");
+      return views.erase(kEnabledAdminsTable, user->id);
+    }
     const std::string brand(stream_id(event.envelope.stream));
     if (type == "BrandFiled") {
       const std::string key = filing_counter(static_cast<int>(num(d, "year")));
@@ -85,6 +91,16 @@ class LookupViews final : public engine::Projection {
 std::optional<std::string> active_brand_of(const engine::ViewReader& views,
                                            std::string_view branch) {
   return get_or_throw(views, kBranchBrandTable, branch);
+}
+
+std::size_t enabled_admins_other_than(const engine::ViewReader& views, std::string_view user) {
+  std::size_t n = 0;
+  Status s = views.scan(kEnabledAdminsTable, "", [&](std::string_view id, std::string_view) {
+    if (id != user) ++n;
+    return n < 2;  // one other is enough to know
+  });
+  if (!s.ok()) throw engine::StorageFailure(s);
+  return n;
 }
 
 std::int64_t counter(const engine::ViewReader& views, std::string_view key) {

@@ -96,6 +96,22 @@ void UserState::apply(const engine::RecordedEvent& event) {
     name = str(d, "name");
     role = str(d, "role");
     org = str(d, "org");
+  } else if (event.envelope.type == "UserChanged") {
+    // {"changes": {"role": {"from": "unit", "to": "committee"}, ...}}
+    if (const auto* changes = d.if_contains("changes"); changes && changes->is_object())
+      for (const auto& [field, change] : changes->as_object()) {
+        if (!change.is_object()) continue;
+        const std::string to = str(change.as_object(), "to");
+        if (field == "name") name = to;
+        else if (field == "role") role = to;
+        else if (field == "org") org = to;
+      }
+  } else if (event.envelope.type == "UserDisabled") {
+    disabled = true;
+  } else if (event.envelope.type == "UserEnabled") {
+    disabled = false;
+  } else if (event.envelope.type == "PasswordSet") {
+    password_set_at = format_rfc3339(event.envelope.occurred_at);
   }
 }
 

@@ -45,7 +45,9 @@ struct OrgState final : engine::AggregateState {
 
 struct UserState final : engine::AggregateState {
   bool exists = false;
+  bool disabled = false;
   std::string id, name, role, org;
+  std::string password_set_at;  // RFC 3339, "" while it has none
   std::unique_ptr<engine::AggregateState> clone() const override {
     return std::make_unique<UserState>(*this);
   }

@@ -1,34 +1,16 @@
-// Organisations (三级联动: committee → units → branches), users and settings.
+// Organisations (三级联动: committee → units → branches) and settings; users and their
+// credentials are in account_commands.cpp.
 #include <boost/json.hpp>
 
-#include "workflows/credentials.h"
 #include "workflows/decide.h"
 #include "workflows/lookups.h"
 
 namespace brandledger::workflows {
 namespace {
 
-// Ids match [A-Za-z0-9][A-Za-z0-9_.-]{0,63} (API.md).
-bool valid_id(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  };
-  if (!alnum(id[0])) return false;
-  for (char c : id)
-    if (!alnum(c) && c != '_' && c != '.' && c != '-') return false;
-  return true;
-}
-
-std::string checked_id(const boost::json::object& args) {
-  std::string id = arg_required(args, "id");
-  if (!valid_id(id)) throw ArgumentError("id", "must match [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-  return id;
-}
-
 Decision create_org(const engine::Command& c, DecideContext& ctx) {
   if (auto r = require_role(c.actor, {Role::kAdmin})) return refuse(*r);
-  const std::string id = checked_id(c.args);
+  const std::string id = arg_id(c.args, "id");
   const std::string name = arg_required(c.args, "name", kMaxNameChars);
   const std::string kind = arg_required(c.args, "kind");
   if (kind != "committee" && kind != "unit" && kind != "branch")
@@ -85,51 +67,6 @@ Decision dissolve_org(const engine::Command& c, DecideContext& ctx) {
   return d;
 }
 
-Decision create_user(const engine::Command& c, DecideContext& ctx) {
-  if (auto r = require_role(c.actor, {Role::kAdmin})) return refuse(*r);
-  const std::string id = checked_id(c.args);
-  if (id == "system") throw ArgumentError("id", "is reserved");
-  const std::string name = arg_required(c.args, "name", kMaxNameChars);
-  const std::string role = arg_required(c.args, "role");
-  if (!is_user_role(role))
-    throw ArgumentError("role", "is admin, committee, unit, branch, expert or auditor");
-  // An administrator may belong to no org: the first one is made before any org exists.
-  const std::string org =
-      role == "admin" ? arg_string(c.args, "org").value_or("") : arg_required(c.args, "org");
-  // The API makes the token, shows it once and passes only its hash and a short id.
-  const std::string token_sha256 = arg_required(c.args, "token_sha256");
-  if (token_sha256.size() != 64) throw ArgumentError("token_sha256", "must be 64 hex digits");
-  const std::string token_id = arg_required(c.args, "token_id");
-  if (load<UserState>(ctx, user_stream(id))->exists)
-    return reject(RejectionKind::kDuplicate, "duplicate", "user " + id + " exists");
-  // The events say who the user is and that a token was issued; the hash goes to secrets.
-  auto created = [&] {
-    Decision d;
-    d.events.push_back({user_stream(id),
-                        "UserCreated",
-                        {{"id", id}, {"name", name}, {"role", role}, {"org", org}}});
-    d.events.push_back(
-        {user_stream(id), "TokenIssued", {{"token", token_id}, {"name", "初始令牌"}}});
-    d.secrets = issue_token({id, token_id, "初始令牌", ctx.now()}, token_sha256);
-    return d;
-  };
-  if (org.empty()) return created();
-  auto o = load<OrgState>(ctx, org_stream(org));
-  if (!o->exists) return not_found("org " + org);
-  // The org is the user's scope. An expert's is its home unit, whose brands it never scores
-  // (回避), or the committee, for experts from the committee itself or from outside the
-  // programme (党校, universities), who recuse from no unit.
-  if (role == "expert") {
-    if (o->kind != "unit" && o->kind != "committee")
-      return rule("invalid_org", "an expert user belongs to a unit or to the committee");
-  } else {
-    const std::string expected = role == "unit" ? "unit" : role == "branch" ? "branch" : "committee";
-    if (o->kind != expected)
-      return rule("invalid_org", "a " + role + " user belongs to a " + expected);
-  }
-  return created();
-}
-
 Decision put_settings(const engine::Command& c, DecideContext&) {
   if (auto r = require_role(c.actor, {Role::kCommittee, Role::kAdmin})) return refuse(*r);
   const auto* a = c.args.if_contains("assessment");
@@ -173,7 +110,6 @@ Decision put_settings(const engine::Command& c, DecideContext&) {
 void add_org_commands(engine::Domain& d) {
   add_handler(d, "org.create", create_org);
   add_handler(d, "org.dissolve", dissolve_org);
-  add_handler(d, "user.create", create_user);
   add_handler(d, "settings.put", put_settings);
 }
 

@@ -17,6 +17,7 @@
 #include "tests/app/command_line.h"
 #include "tests/workflows/domain_fixture.h"
 #include "views/projections.h"
+#include "workflows/credentials.h"
 #include "workflows/model.h"
 
 using namespace brandledger;
@@ -108,6 +109,35 @@ std::filesystem::path make_data(testing::TempDir& dir) {
          "整改到位");
   decide(h, h.committee, "brand.rectification", brand_stream(named[1]), {{"passed", false}},
          "整改不到位");
+  // Accounts: a name changed, a token issued and revoked, a login and a logout, a user
+  // disabled and enabled again (the demo set every password).
+  const engine::Actor admin{"admin", "系统管理员", "admin", ""};
+  const engine::Actor zhang{"zhang", "张主任", "committee", "wc"};
+  decide(h, admin, "user.update", workflows::user_stream("li-audit"), {{"name", "李纪检（兼）"}}, "");
+  decide(h, zhang, "token.issue", workflows::user_stream("zhang"),
+         {{"name", "统计脚本"}, {"token_sha256", std::string(64, 'a')}, {"token_id", "tk-0000beef"}},
+         "");
+  decide(h, admin, "token.revoke", workflows::user_stream("zhang"), {{"token", "tk-0000beef"}}, "脚本停用");
+  std::string stamp;
+  {
+    auto txn = h.engine().begin_read();
+    REQUIRE(txn.ok());
+    auto stored = workflows::stored_password(h.engine(), *txn, "zhang");
+    REQUIRE((stored.ok() && *stored));
+    stamp = workflows::password_stamp((*stored)->text);
+  }
+  decide(h, zhang, "session.start", workflows::user_stream("zhang"),
+         {{"session_sha256", std::string(64, 'b')},
+          {"session_id", "ss-0000cafe"},
+          {"csrf", "c"},
+          {"address", "127.0.0.1"},
+          {"user_agent", "curl/7.88"},
+          {"password_stamp", stamp}},
+         "");
+  decide(h, zhang, "session.end", workflows::user_stream("zhang"), {{"session", "ss-0000cafe"}}, "");
+  decide(h, admin, "user.update", workflows::user_stream("expert6"), {{"disabled", true}}, "借调期满");
+  decide(h, admin, "user.update", workflows::user_stream("expert6"), {{"disabled", false}}, "重新聘任");
+
   // Years on: every title left expires and the demo's rectification misses its deadline,
   // each by a timer.
   REQUIRE(h.engine().advance_clock(add_years(h.engine().now(), 6)).ok());
