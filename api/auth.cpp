@@ -35,6 +35,13 @@ std::string_view bearer_token(std::string_view authorization) {
 
 }  // namespace
 
+std::string printable_id(std::string_view text) {
+  std::string out;
+  for (char ch : text.substr(0, 64))
+    out += (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ? '?' : ch;
+  return out;
+}
+
 // --- AttemptLimiter ---
 
 void AttemptLimiter::expire(Entry& e, SteadyTime now) const {
@@ -170,6 +177,7 @@ Authenticator::~Authenticator() {
   }
   housekeeping_cv_.notify_all();
   housekeeping_.join();
+  log_reports();  // what the last 10 s saw is not lost at a stop
   write_last_used();
 }
 
@@ -360,10 +368,18 @@ void Authenticator::housekeeping() {
   std::unique_lock lock(housekeeping_mutex_);
   while (!housekeeping_cv_.wait_for(lock, 10s, [this] { return stopping_; })) {
     lock.unlock();
-    const auto now = std::chrono::steady_clock::now();
+    log_reports();
+    if (++ticks % 6 == 0) write_last_used();
+    lock.lock();
+  }
+}
+
+void Authenticator::log_reports() {
+  const auto now = std::chrono::steady_clock::now();
+  {
     for (const auto& r : credentials_by_address_.take_reports(now))
       spdlog::warn("{} failed authentications (bearer token or session cookie) from {} in the "
-                   "last 10 s{}{}",
+                   "last period{}{}",
                    r.failures, r.key, r.blocked ? "; the address is refused for now" : "",
                    r.refused ? fmt::format(" ({} attempts refused unchecked)", r.refused) : "");
     for (const auto& r : login_by_address_.take_reports(now))
@@ -371,9 +387,7 @@ void Authenticator::housekeeping() {
                                   r.refused, r.key);
     for (const auto& r : login_by_user_.take_reports(now))
       if (r.refused) spdlog::warn("{} logins as user id {} refused unchecked (too many failures)",
-                                  r.refused, r.key);
-    if (++ticks % 6 == 0) write_last_used();
-    lock.lock();
+                                  r.refused, printable_id(r.key));
   }
 }
 

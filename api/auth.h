@@ -26,6 +26,10 @@ namespace brandledger::api {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
+// A user id as a log line may show it: what a client typed, so at most 64 characters and
+// nothing that could forge another line.
+std::string printable_id(std::string_view text);
+
 // Failures per key (a user id, a client address) in a sliding window: once `limit` of them
 // are in the window, the key is blocked until the oldest leaves it. Holds at most
 // `max_keys` keys (expired ones are dropped first; past that, new keys are not limited and a
@@ -168,6 +172,8 @@ class Authenticator {
   Result<std::optional<Caller>> lookup(char kind, const std::string& hash);
   Response refuse_credential(const Request& req, bool by_cookie);
   void housekeeping();
+  // Logs one line per address or user id that failed or was refused since the last call.
+  void log_reports();
 
   engine::Engine& engine_;
   AuthLimits limits_;

@@ -119,16 +119,21 @@ int run_serve(const ServeOptions& o) {
 
   api::ApiOptions api_options;
   api_options.web_root = o.web_root;
-  api::HttpServer http(server, **engine, api_options);
-  if (Status s = http.start(); !s.ok()) {
-    std::cerr << "brandledger: " << s.to_string() << "\n";
-    return 1;
+  {
+    api::HttpServer http(server, **engine, api_options);
+    if (Status s = http.start(); !s.ok()) {
+      std::cerr << "brandledger: " << s.to_string() << "\n";
+      return 1;
+    }
+    // Tests and scripts read the port from this line (with --listen 127.0.0.1:0 it is chosen
+    // here).
+    std::cout << "listening on " << server.address << ":" << http.port() << std::endl;
+    spdlog::info("serving {} on {}:{}", o.data_dir.string(), server.address, http.port());
+    http.wait_for_signal();
+    (*engine)->stop();
+    // The Api goes here, while logs are still written: its last summary of failed
+    // authentications and the last-used times of credentials are written out as it goes.
   }
-  // Tests and scripts read the port from this line (with --listen 127.0.0.1:0 it is chosen here).
-  std::cout << "listening on " << server.address << ":" << http.port() << std::endl;
-  spdlog::info("serving {} on {}:{}", o.data_dir.string(), server.address, http.port());
-  http.wait_for_signal();
-  (*engine)->stop();
   spdlog::info("stopped");
   spdlog::shutdown();  // drains the asynchronous log
   return 0;

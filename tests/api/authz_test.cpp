@@ -77,6 +77,40 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
                         {"org", "wc"}}};
        },
        "admin", 201},
+      {"change a user",
+       [&](World&) { return Target{"PATCH", "/v1/users/b5", {{"name", "新书记"}}}; },
+       "admin"},
+      {"disable a user",
+       [&](World&) { return Target{"PATCH", "/v1/users/b6", {{"disabled", true}}}; },
+       "admin"},
+      {"set another user's password",
+       [&](World&) {
+         return Target{"PUT", "/v1/users/b5/password", {{"password", "a-new-password-1"}}};
+       },
+       "admin"},
+      {"issue a token for another user",
+       [&](World&) { return Target{"POST", "/v1/users/b5/tokens", {{"name", "脚本"}}}; },
+       "admin",
+       201},
+      {"revoke another user's token",
+       [&](World& ww) {
+         auto t = World::obj(ww.as("admin").post("/v1/users/b5/tokens", {{"name", "待撤销"}}));
+         return Target{"DELETE", "/v1/users/b5/tokens/" + text(t.at("id")), {}};
+       },
+       "admin"},
+      {"issue a token for oneself",
+       [&](World&) { return Target{"POST", "/v1/users/b1/tokens", {{"name", "自用"}}}; },
+       "b1",
+       201,
+       {"admin"}},
+      {"revoke one's own token",
+       [&](World& ww) {
+         auto t = World::obj(ww.as("admin").post("/v1/users/b1/tokens", {{"name", "待撤销"}}));
+         return Target{"DELETE", "/v1/users/b1/tokens/" + text(t.at("id")), {}};
+       },
+       "b1",
+       200,
+       {"admin"}},
       {"dissolve a branch",
        [&](World& ww) {
          const std::string id = "tmp" + std::to_string(++n);
@@ -429,4 +463,32 @@ TEST_CASE("the log's read paths: units and branches read their own scope without
   // Once the notice is out, units and branches see their brands' finals.
   World::obj(w.as("committee").post("/v1/rounds/" + round_id + "/notice"));
   CHECK(proposed_data(events_of("b1")).at("final").to_number<double>() == 91);
+}
+
+TEST_CASE("who reads users and tokens: every role against the account read endpoints") {
+  World w;
+  struct Read {
+    std::string path;
+    std::set<std::string> allowed;
+  };
+  const std::vector<Read> reads = {
+      {"/v1/users", {"admin", "committee", "auditor"}},
+      {"/v1/users?role=expert", {"admin", "committee", "auditor"}},
+      {"/v1/users/e1", {"admin", "committee", "auditor", "e1"}},
+      {"/v1/users/b3/tokens", {"admin", "b3"}},
+      {"/v1/users/e1/tokens", {"admin", "e1"}},
+      {"/v1/me", {"admin", "committee", "auditor", "u1", "u2", "b1", "b3", "e1", "e2"}},
+  };
+  for (const Read& read : reads)
+    for (const std::string& role : kRoles) {
+      HttpResult r = role == "anonymous" ? http(w.port(), "GET", read.path)
+                                         : w.as(role).get(read.path);
+      INFO(read.path << " as " << role << ": " << r.status << " " << r.body);
+      if (role == "anonymous")
+        CHECK(r.status == 401);
+      else if (read.allowed.count(role))
+        CHECK(r.status == 200);
+      else
+        CHECK((r.status == 403 && r.code() == "forbidden"));
+    }
 }
