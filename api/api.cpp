@@ -262,38 +262,6 @@ Result<std::string> Api::sse_events(const storage::Actor& reader, std::uint64_t*
   return out;
 }
 
-Worker::~Worker() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void Worker::run(std::function<void()> job) {
-  {
-    std::lock_guard lock(mutex_);
-    jobs_.push_back(std::move(job));
-    if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
-  }
-  cv_.notify_one();
-}
-
-void Worker::loop() {
-  std::unique_lock lock(mutex_);
-  for (;;) {
-    cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-    if (jobs_.empty()) return;  // stopping, and nothing left to run
-    auto job = std::move(jobs_.front());
-    jobs_.pop_front();
-    lock.unlock();
-    job();
-    job = nullptr;  // its captures (a request's Call) go here, not under the lock
-    lock.lock();
-  }
-}
-
 // --- helpers ---
 
 Response json_response(unsigned status, const boost::json::value& body) {

@@ -108,53 +108,6 @@ std::vector<AttemptLimiter::Report> AttemptLimiter::take_reports(SteadyTime now)
   return out;
 }
 
-// --- PasswordPool ---
-
-PasswordPool::PasswordPool(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
-  for (std::size_t i = 0; i < threads; ++i)
-    threads_.emplace_back([this] {
-      engine::name_this_thread("bl-passwords");
-      loop();
-    });
-}
-
-PasswordPool::~PasswordPool() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  for (auto& t : threads_) t.join();
-}
-
-bool PasswordPool::try_run(std::function<void()> job) {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_ || jobs_.size() >= max_queued_) return false;
-    jobs_.push_back(std::move(job));
-  }
-  cv_.notify_one();
-  return true;
-}
-
-void PasswordPool::loop() {
-  std::unique_lock lock(mutex_);
-  for (;;) {
-    cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-    if (jobs_.empty()) return;
-    auto job = std::move(jobs_.front());
-    jobs_.pop_front();
-    lock.unlock();
-    try {
-      job();
-    } catch (const std::exception& e) {
-      spdlog::error("password job failed: {}", e.what());
-    }
-    job = nullptr;
-    lock.lock();
-  }
-}
-
 // --- Authenticator ---
 
 Authenticator::Authenticator(engine::Engine& engine, AuthLimits limits)
@@ -163,7 +116,7 @@ Authenticator::Authenticator(engine::Engine& engine, AuthLimits limits)
       login_by_user_(limits.login_failures_per_user, limits.login_window),
       login_by_address_(limits.login_failures_per_address, limits.login_window),
       credentials_by_address_(limits.credential_failures_per_address, limits.credential_window),
-      passwords_(2, 64) {
+      passwords_("bl-passwords", 2, 64) {
   housekeeping_ = std::thread([this] {
     engine::name_this_thread("bl-auth");
     housekeeping();

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "api/http.h"
+#include "api/job_threads.h"
 #include "core/time.h"
 #include "engine/engine.h"
 
@@ -71,29 +72,6 @@ class AttemptLimiter {
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;  // guarded by mutex_
   bool warned_full_ = false;                         // guarded by mutex_
-};
-
-// Threads that hash and verify passwords (Argon2id takes tens of milliseconds and 19 MiB
-// each), off the server's I/O threads and the engine's writer, with a bounded queue: past
-// it, a login is told to retry (503) rather than queue without end.
-class PasswordPool {
- public:
-  PasswordPool(std::size_t threads, std::size_t max_queued);
-  ~PasswordPool();  // runs what is queued, then joins
-  PasswordPool(const PasswordPool&) = delete;
-  PasswordPool& operator=(const PasswordPool&) = delete;
-
-  // False (and `job` dropped) when the queue is full.
-  bool try_run(std::function<void()> job);
-
- private:
-  void loop();
-  const std::size_t max_queued_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;  // guarded by mutex_
-  bool stopping_ = false;                   // guarded by mutex_
-  std::vector<std::thread> threads_;
 };
 
 // A caller that came in with a session cookie.
@@ -149,9 +127,11 @@ class Authenticator {
 
   AttemptLimiter& login_by_user() { return login_by_user_; }
   AttemptLimiter& login_by_address() { return login_by_address_; }
-  PasswordPool& passwords() { return passwords_; }
+  // Threads that hash and verify passwords (Argon2id takes tens of milliseconds and 19 MiB
+  // each), off the server's I/O threads and the engine's writer.
+  JobThreads& passwords() { return passwords_; }
   // An Argon2id hash of nothing anyone knows: unknown user ids are verified against it, so
-  // that they take as long as a wrong password. Call on a PasswordPool thread.
+  // that they take as long as a wrong password. Call on a passwords() thread.
   const std::string& decoy_hash();
 
   // Counters for /metrics (Prometheus text).
@@ -196,7 +176,7 @@ class Authenticator {
   bool stopping_ = false;  // guarded by housekeeping_mutex_
   std::thread housekeeping_;
   // Last: its threads use the members above, so they are joined before those go.
-  PasswordPool passwords_;
+  JobThreads passwords_;
 };
 
 }  // namespace brandledger::api

@@ -256,7 +256,7 @@ void add_log_routes(Api::Impl& api) {
   // and a rebuild in a scratch copy, so on the worker, never on a server thread.
   api.add("GET", "/v1/admin/verify", [](const CallPtr& c) {
     if (!require_roles(c, {"admin", "auditor"})) return;
-    c->api.worker.run([c] {
+    const bool queued = c->api.worker.try_run([c] {
       engine::Engine& engine = c->api.engine;
       Response answer = [&]() -> Response {
         auto txn = engine.begin_read();
@@ -286,6 +286,7 @@ void add_log_routes(Api::Impl& api) {
       }();
       c->api.post([c, answer = std::move(answer)]() mutable { c->reply(std::move(answer)); });
     });
+    if (!queued) c->reply(problem(503, "unavailable", "the server is stopping"));
   });
   api.add("POST", "/v1/admin/clock", [](const CallPtr& c) {
     if (!c->api.engine.manual_clock())
@@ -300,13 +301,14 @@ void add_log_routes(Api::Impl& api) {
                               "the clock stands at " + format_rfc3339(c->api.engine.now())));
     // Firing the due timers waits on the writer: not on a server thread. ~Api waits for
     // the worker, so the answer never reaches into a destroyed Api.
-    c->api.worker.run([c, to = *now] {
+    const bool queued = c->api.worker.try_run([c, to = *now] {
       auto moved = c->api.engine.advance_clock(to);
       c->api.post([c, moved] {
         if (!moved.ok()) return c->reply(problem(503, "unavailable", moved.status().to_string()));
         c->reply(json_response(200, {{"now", format_rfc3339(*moved)}}));
       });
     });
+    if (!queued) c->reply(problem(503, "unavailable", "the server is stopping"));
   });
 }
 

@@ -3,13 +3,10 @@
 
 #include <boost/json.hpp>
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -19,29 +16,6 @@
 #include "engine/views.h"
 
 namespace brandledger::api {
-
-// Runs jobs that wait on the engine's writer (advancing the manual clock fires the due
-// timers through it) on a thread of its own, so that no server thread waits: one at a
-// time, in the order given. The destructor runs what is queued and joins the thread, so
-// no job outlives its Api.
-class Worker {
- public:
-  Worker() = default;
-  ~Worker();
-  Worker(const Worker&) = delete;
-  Worker& operator=(const Worker&) = delete;
-
-  void run(std::function<void()> job);
-
- private:
-  void loop();
-
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;  // guarded by mutex_
-  bool stopping_ = false;                   // guarded by mutex_
-  std::thread thread_;                      // started by the first job
-};
 
 // One request on its way through a handler.
 struct Call {
@@ -79,7 +53,9 @@ struct Api::Impl {
 
   // Last, so destroyed first: their jobs use the engine and `post`.
   Authenticator auth;
-  Worker worker;
+  // Jobs that wait on the engine's writer (advancing the manual clock fires the due timers
+  // through it, verify rebuilds views in a scratch copy), one at a time, in order.
+  JobThreads worker{"bl-api-worker", 1};
 
   void add(std::string method, std::string_view path, RouteHandler handler,
            bool authenticated = true);
