@@ -221,12 +221,13 @@ void Api::Impl::dispatch(Request request, Reply reply) {
     return reply(problem(404, "not_found", "no such endpoint: " + request.path));
   }
   auto call = std::make_shared<Call>(
-      Call{*this, std::move(request), std::move(params), {}, std::move(reply), {}, {}});
+      Call{*this, std::move(request), std::move(params), {}, std::move(reply), {}, {}, {}});
   if (found->authenticated) {
     auto outcome = auth.authenticate(call->req);
     if (!outcome.caller) return call->reply(std::move(*outcome.refusal));
     call->actor = std::move(outcome.caller->actor);
     call->session = std::move(outcome.caller->session);
+    call->credential = std::move(outcome.caller->key);
     // A cookie travels with every request the browser makes, a forged one included: a
     // change made by cookie must show the session's CSRF token and come from our origin.
     if (call->session && changes_state(call->req.method)) {
@@ -246,8 +247,14 @@ void Api::Impl::dispatch(Request request, Reply reply) {
   }
 }
 
-Result<std::string> Api::sse_events(const storage::Actor& reader, std::uint64_t* after,
-                                    std::size_t limit) {
+Result<std::string> Api::sse_events(const storage::Actor& reader, const std::string& credential,
+                                    std::uint64_t* after, std::size_t limit) {
+  if (!credential.empty()) {
+    BL_ASSIGN_OR_RETURN(auto caller, impl_->auth.recheck(credential));
+    if (!caller || caller->actor.id != reader.id || caller->actor.role != reader.role ||
+        caller->actor.org != reader.org)
+      return Status::Unsupported("the stream's credential no longer holds");
+  }
   BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, impl_->engine.begin_read());
   BL_ASSIGN_OR_RETURN(ReadableEvents page,
                       readable_events(impl_->engine, txn, reader, *after, limit));

@@ -42,9 +42,11 @@ class Api {
   void handle(Request request, Reply reply);
 
   // For a Server-Sent Events response: the events after *after, at most `limit`, as SSE
-  // text ("id: N\nevent: Type\ndata: {...}\n\n" each); *after moves to the last one sent.
-  Result<std::string> sse_events(const storage::Actor& reader, std::uint64_t* after,
-                                 std::size_t limit);
+  // text ("id: N\ndata: {...}\n\n" each); *after moves to the last one sent. Fails
+  // (Unsupported) once `credential` no longer authenticates `reader` as it did: the
+  // session ended, the token was revoked, the user was disabled or changed.
+  Result<std::string> sse_events(const storage::Actor& reader, const std::string& credential,
+                                 std::uint64_t* after, std::size_t limit);
 
   struct Impl;
 

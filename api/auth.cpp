@@ -195,7 +195,7 @@ Response Authenticator::refuse_credential(const Request& req, bool by_cookie) {
   return r;
 }
 
-Result<std::optional<Caller>> Authenticator::lookup(char kind, const std::string& hash) {
+Result<std::optional<Caller>> Authenticator::lookup(char kind, const std::string& hash, bool use) {
   const std::string key = std::string(1, kind) + hash;
   const Timestamp now = engine_.now();
   BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, engine_.begin_read());
@@ -209,7 +209,7 @@ Result<std::optional<Caller>> Authenticator::lookup(char kind, const std::string
     if (auto it = cache_.find(key); it != cache_.end()) {
       Cached& c = it->second;
       if (kind == 't') {
-        used_tokens_[hash] = now;
+        if (use) used_tokens_[hash] = now;
         return std::optional<Caller>(c.caller);
       }
       const workflows::SessionRecord limits{{}, {}, {}, c.created_at, {}, {}, {}};
@@ -217,8 +217,10 @@ Result<std::optional<Caller>> Authenticator::lookup(char kind, const std::string
         cache_.erase(it);
         return std::optional<Caller>();
       }
-      c.last_seen = std::max(c.last_seen, now);
-      seen_sessions_[hash] = c.last_seen;
+      if (use) {
+        c.last_seen = std::max(c.last_seen, now);
+        seen_sessions_[hash] = c.last_seen;
+      }
       return std::optional<Caller>(c.caller);
     }
   }
@@ -241,7 +243,7 @@ Result<std::optional<Caller>> Authenticator::lookup(char kind, const std::string
     if (!session->live_at(now, seen)) return std::optional<Caller>();
     user = session->user;
     entry.created_at = session->created_at;
-    entry.last_seen = std::max(seen, now);
+    entry.last_seen = use ? std::max(seen, now) : seen;
     entry.caller.session = SessionCaller{session->id, hash, session->csrf};
   }
   engine::ViewReader views(engine_.environment(), txn);
@@ -249,10 +251,11 @@ Result<std::optional<Caller>> Authenticator::lookup(char kind, const std::string
   if (!doc || workflows::flag(*doc, "disabled")) return std::optional<Caller>();
   entry.caller.actor = {workflows::str(*doc, "id"), workflows::str(*doc, "name"),
                         workflows::str(*doc, "role"), workflows::str(*doc, "org")};
+  entry.caller.key = key;
   std::lock_guard lock(mutex_);
-  if (kind == 't')
+  if (use && kind == 't')
     used_tokens_[hash] = now;
-  else
+  else if (use)
     seen_sessions_[hash] = entry.last_seen;
   // Only while the epoch read in this very transaction is still the cache's: a command that
   // took a credential away in between has moved it, and its clearing must not be undone.

@@ -84,6 +84,7 @@ struct SessionCaller {
 struct Caller {
   engine::Actor actor;
   std::optional<SessionCaller> session;  // set when authenticated by the cookie
+  std::string key;  // the credential's kind and hash, for recheck()
 };
 
 // API.md "Auth" figures.
@@ -115,6 +116,14 @@ class Authenticator {
     std::optional<Response> refusal;
   };
   Outcome authenticate(const Request& req);
+
+  // The caller `key` (Caller::key) stands for now, without counting it as a use (an open
+  // event stream does not keep a session from going idle); nullopt when it no longer
+  // authenticates anyone.
+  Result<std::optional<Caller>> recheck(const std::string& key) {
+    if (key.size() < 2) return std::optional<Caller>();
+    return lookup(key[0], key.substr(1), false);
+  }
 
   // The session cookie's value in `req` ("" when none).
   static std::string session_cookie(const Request& req);
@@ -149,7 +158,8 @@ class Authenticator {
   };
   // The caller for a credential (kind "t" token or "s" session, its hash), from the cache
   // or the secrets table; nullopt when unknown, expired or disabled.
-  Result<std::optional<Caller>> lookup(char kind, const std::string& hash);
+  // `use`: count it as a use (last-used and last-seen times).
+  Result<std::optional<Caller>> lookup(char kind, const std::string& hash, bool use = true);
   Response refuse_credential(const Request& req, bool by_cookie);
   void housekeeping();
   // Logs one line per address or user id that failed or was refused since the last call.

@@ -39,6 +39,9 @@ struct Response {
   // events `sse_reader` may read.
   std::optional<std::uint64_t> sse_after;
   storage::Actor sse_reader;
+  // What the reader authenticated with (Authenticator's key): checked again at every poll,
+  // so a stream ends when its session or token does, or its user changes.
+  std::string sse_credential;
 };
 
 using Reply = std::function<void(Response)>;

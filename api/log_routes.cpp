@@ -219,6 +219,7 @@ void add_log_routes(Api::Impl& api) {
     r.headers.emplace_back("X-Accel-Buffering", "no");  // a proxy (nginx) must not hold events back
     r.sse_after = *after;
     r.sse_reader = c->actor;  // the stream carries what this caller may read, and no more
+    r.sse_credential = c->credential;
     c->reply(std::move(r));
   });
   api.add("GET", "/v1/streams/{}", [](const CallPtr& c) {

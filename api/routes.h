@@ -26,6 +26,8 @@ struct Call {
   Reply reply;
   // Set when the caller came in with a session cookie (not a bearer token).
   std::optional<SessionCaller> session;
+  // What the caller authenticated with, as Authenticator::recheck takes it.
+  std::string credential;
   // What an Idempotency-Key is bound to besides method and path: the body, or for a body
   // that carries a password, the body without it (a digest of a password is not stored).
   std::optional<std::string> digest_body;

@@ -306,6 +306,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void start_events(Response r) {
     after_ = *r.sse_after;
     reader_ = r.sse_reader;
+    credential_ = r.sse_credential;
     busy_ = false;
     r.body = ": connected\n\n";
     auto head = std::make_shared<http::response<http::string_body>>(
@@ -322,7 +323,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void poll_events() {
     if (closing_ || server_.stopping) return close();
-    auto chunk = server_.api->sse_events(reader_, &after_, 500);
+    auto chunk = server_.api->sse_events(reader_, credential_, &after_, 500);
     if (!chunk.ok()) return close();
     if (chunk->empty() && ++idle_polls_ * server_.options.sse_poll >= std::chrono::seconds(15))
       *chunk = ": keep-alive\n\n";
@@ -388,6 +389,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::seconds linger_for_ = kAnswerLinger;
   std::uint64_t after_ = 0;
   storage::Actor reader_;  // whose events the stream carries
+  std::string credential_;  // what the reader came in with, checked at every poll
   int idle_polls_ = 0;
   std::shared_ptr<std::array<char, 16384>> drain_;
 };

@@ -434,6 +434,17 @@ TEST_CASE("the live event stream takes the cookie alone - as a browser's EventSo
                           {{"Cookie", "bl_session=" + std::string(64, 'f')}}, 1, 2);
   CHECK(refused.ids.empty());
   CHECK_THAT(refused.text, Catch::Contains("401"));
+
+  // An open stream ends with its session: the server checks it again at every poll.
+  const auto start = std::chrono::steady_clock::now();
+  std::thread reader([&] {
+    sse_read(w.port(), "/v1/events/stream?after=0", {{"Cookie", "bl_session=" + b.cookie}},
+             100000, 30);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(b.call("DELETE", "/v1/session").status == 204);
+  reader.join();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
 }
 
 TEST_CASE("no password - token or hash of either in any answer - the server's log or an export - "
@@ -498,7 +509,7 @@ TEST_CASE("no password - token or hash of either in any answer - the server's lo
   REQUIRE(rebuilt.code == 0);
   Run exported = run("export --data " + data);
   REQUIRE(exported.code == 0);
-  for (const std::string dir : {data, copy}) {
+  for (const std::string& dir : {data, copy}) {
     ServerProcess server(dir);
     Browser kept = again;
     kept.port = server.port();
