@@ -46,7 +46,7 @@ std::string session_cookie(const Api::Impl& api, std::string_view value, bool cl
                               : std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
                                                    workflows::kSessionLifetime)
                                                    .count()));
-  if (api.options.secure_cookies) cookie += "; Secure";
+  if (secure_cookies(api.options)) cookie += "; Secure";
   return cookie;
 }
 
@@ -100,6 +100,32 @@ bool acceptable_password(const CallPtr& c, const std::string& password, std::str
   return true;
 }
 
+// 400 naming the first member of `body` that is not among `allowed` (true when all are):
+// what the server makes itself (hashes, token ids) is never taken from a client.
+bool only_members(const CallPtr& c, const boost::json::object& body,
+                  std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : body)
+    if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end()) {
+      c->reply(field_problem(400, "invalid_field", key, std::string(key) + ": is not a member here"));
+      return false;
+    }
+  return true;
+}
+
+// Runs `job` on a password thread; answers 503 when they are all busy, or when the job
+// fails (Argon2id out of memory): a request is always answered.
+void on_password_thread(const CallPtr& c, std::function<void()> job) {
+  const bool queued = c->api.auth.passwords().try_run([c, job = std::move(job)] {
+    try {
+      job();
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: {}", c->req.method, c->req.path, e.what());
+      reply_later(c, problem(503, "unavailable", "the password could not be processed; try again"));
+    }
+  });
+  if (!queued) c->reply(busy());
+}
+
 // The body as an Idempotency-Key is bound to it, without the passwords it carries.
 std::string without_passwords(boost::json::object body) {
   body.erase("password");
@@ -109,20 +135,24 @@ std::string without_passwords(boost::json::object body) {
 
 // --- login ---
 
-// On a password thread: verifies, then starts the session through the engine.
-void finish_login(const CallPtr& c, const std::string& user, const std::string& password) {
+// On a password thread: verifies, then starts the session through the engine. `done`
+// ends the attempt in the throttles (failed or not), exactly once.
+void finish_login(const CallPtr& c, const std::string& user, const std::string& password,
+                  const std::function<void(bool failed)>& done) {
   Authenticator& auth = c->api.auth;
   engine::Engine& engine = c->api.engine;
   std::optional<boost::json::object> doc;
   std::optional<workflows::StoredPassword> stored;
   {
     auto txn = engine.begin_read();
-    if (!txn.ok()) return reply_later(c, problem(503, "unavailable", txn.status().to_string()));
-    engine::ViewReader v(engine.environment(), *txn);
-    auto d = views::get_user(v, user);
-    auto p = workflows::stored_password(engine, *txn, user);
-    if (!d.ok() || !p.ok())
+    auto d = txn.ok() ? views::get_user(engine::ViewReader(engine.environment(), *txn), user)
+                      : Result<std::optional<boost::json::object>>(txn.status());
+    auto p = txn.ok() ? workflows::stored_password(engine, *txn, user)
+                      : Result<std::optional<workflows::StoredPassword>>(txn.status());
+    if (!d.ok() || !p.ok()) {
+      done(false);
       return reply_later(c, problem(503, "unavailable", "credentials cannot be read now"));
+    }
     doc = std::move(*d);
     stored = std::move(*p);
   }
@@ -130,19 +160,17 @@ void finish_login(const CallPtr& c, const std::string& user, const std::string& 
   // the same for both.
   const bool matches = verify_password(stored ? stored->record.hash : auth.decoy_hash(), password);
   if (!matches || !doc || workflows::flag(*doc, "disabled")) {
-    const auto now = std::chrono::steady_clock::now();
-    const std::size_t for_user = auth.login_by_user().fail(user, now);
-    auth.login_by_address().fail(c->req.remote, now);
+    done(true);
     auth.login_failures.fetch_add(1, std::memory_order_relaxed);
     // Bounded by the throttle (5 per user id, 20 per address in 15 minutes): blocked
     // attempts are not checked and are counted in housekeeping's summary instead.
-    spdlog::warn("login failed: user id '{}' from {} ({} failures for this id in 15 min)",
-                 printable_id(user), c->req.remote, for_user);
+    spdlog::warn("login failed: user id '{}' from {}", printable_id(user), c->req.remote);
     return reply_later(c, problem(401, "invalid_credentials", "wrong user id or password"));
   }
+  done(false);
 
   const std::string secret = random_hex(32);  // the cookie; stored only as its SHA-256
-  const std::string session_id = "ss-" + random_hex(4);
+  const std::string session_id = "ss-" + random_hex(6);
   const std::string csrf = random_hex(32);
   engine::Command cmd = make_command(
       "session.start", workflows::user_stream(user),
@@ -180,7 +208,7 @@ void finish_login(const CallPtr& c, const std::string& user, const std::string& 
 
 void login(const CallPtr& c) {
   // Login CSRF: another site's page must not log a browser in under its own account.
-  if (!same_origin(c->req, c->api.options.secure_cookies))
+  if (!same_origin(c->req, c->api.options))
     return c->reply(problem(403, "csrf", "the request's Origin is not this server's"));
   auto body = body_object(c);
   if (!body) return;
@@ -190,15 +218,40 @@ void login(const CallPtr& c) {
   if (!password) return;
   if (password->size() > kMaxPasswordBytes)
     return c->reply(field_problem(400, "too_long", "password", "password: at most 1024 bytes"));
+  // No user has an id of another shape: the same answer as for an unknown one, without
+  // hashing, and such text never becomes a throttle's key or a log line.
+  if (!workflows::valid_id(*user))
+    return c->reply(problem(401, "invalid_credentials", "wrong user id or password"));
   Authenticator& auth = c->api.auth;
   const auto now = std::chrono::steady_clock::now();
-  const auto wait = std::max(auth.login_by_address().check(c->req.remote, now),
-                             auth.login_by_user().check(*user, now));
-  if (wait.count() > 0) return c->reply(throttled(auth, wait));
-  if (!auth.passwords().try_run([c, user = *user, password = std::move(*password)] {
-        finish_login(c, user, password);
-      }))
+  // The attempt counts from here until its password is checked: many sent at once cannot
+  // all pass before the first fails.
+  const std::string address = c->req.remote;
+  if (auto wait = auth.login_by_address().begin(address, now); wait.count() > 0)
+    return c->reply(throttled(auth, wait));
+  if (auto wait = auth.login_by_user().begin(*user, now); wait.count() > 0) {
+    auth.login_by_address().end(address, now, false);
+    return c->reply(throttled(auth, wait));
+  }
+  auto done = [c, user = *user, address,
+               ended = std::make_shared<std::atomic<bool>>(false)](bool failed) {
+    if (ended->exchange(true)) return;  // once, whatever path the attempt took
+    const auto at = std::chrono::steady_clock::now();
+    c->api.auth.login_by_address().end(address, at, failed);
+    c->api.auth.login_by_user().end(user, at, failed);
+  };
+  if (!auth.passwords().try_run([c, user = *user, password = std::move(*password), done] {
+        try {
+          finish_login(c, user, password, done);
+        } catch (const std::exception& e) {
+          done(false);
+          spdlog::error("login: {}", e.what());
+          reply_later(c, problem(503, "unavailable", "the login could not be checked; try again"));
+        }
+      })) {
+    done(false);
     c->reply(busy());
+  }
 }
 
 void current_session(const CallPtr& c) {
@@ -237,6 +290,7 @@ void create_user(const CallPtr& c) {
   if (!body) return;
   if (c->actor.role != "admin")
     return c->reply(problem(403, "forbidden", "role " + c->actor.role + " may not create users"));
+  if (!only_members(c, *body, {"id", "name", "role", "org", "password", "comment"})) return;
   const std::string id = str(*body, "id");
   auto password = body_string(c, *body, "password", false);
   if (!password) return;
@@ -261,12 +315,11 @@ void create_user(const CallPtr& c) {
     });
   };
   if (password->empty()) return submit(std::move(*body));
-  if (!c->api.auth.passwords().try_run(
-          [submit, args = std::move(*body), password = std::move(*password)]() mutable {
-            args["password_hash"] = hash_password(password);
-            submit(std::move(args));
-          }))
-    c->reply(busy());
+  on_password_thread(c, [submit, args = std::move(*body), password = std::move(*password)] {
+    boost::json::object with_hash = args;
+    with_hash["password_hash"] = hash_password(password);
+    submit(std::move(with_hash));
+  });
 }
 
 void list_users(const CallPtr& c) {
@@ -314,63 +367,87 @@ void update_user(const CallPtr& c) {
   });
 }
 
-// PUT /v1/users/{id}/password: a user changes its own with its current password; an
-// administrator sets another's without.
+// PUT /v1/users/{id}/password: a user changes its own with its current password (an
+// administrator too, once it has one); an administrator sets another's without.
 void set_password(const CallPtr& c) {
   const std::string id = c->param(0);
   if (!admin_or_self(c, id)) return;
+  // A retry after a change would check the old password against the new one and count a
+  // failure, and a key bound to a body without its passwords could replay another change:
+  // this endpoint takes no Idempotency-Key (setting a password twice is harmless).
+  if (!c->req.header("idempotency-key").empty())
+    return c->reply(field_problem(400, "invalid_field", "Idempotency-Key",
+                                  "Idempotency-Key: not taken by this endpoint; send it again "
+                                  "without"));
   auto body = body_object(c);
   if (!body) return;
+  if (!only_members(c, *body, {"password", "current", "comment"})) return;
   auto password = body_string(c, *body, "password");
   if (!password || !acceptable_password(c, *password, "password")) return;
-  // API.md: a user changes its own with its current password; an administrator sets
-  // anyone's, its own included, without.
-  const bool self = c->actor.id == id && c->actor.role != "admin";
-  auto current = body_string(c, *body, "current", self);
+  auto current = body_string(c, *body, "current", false);
   if (!current) return;
   if (current->size() > kMaxPasswordBytes)
     return c->reply(field_problem(400, "too_long", "current", "current: at most 1024 bytes"));
+  const bool self = c->actor.id == id;
   Authenticator& auth = c->api.auth;
-  if (self) {
+  if (self && !current->empty()) {
     // Guessing the current password from a stolen session is throttled like a login.
-    const auto wait = auth.login_by_user().check(id, std::chrono::steady_clock::now());
-    if (wait.count() > 0) return c->reply(throttled(auth, wait));
+    if (auto wait = auth.login_by_user().begin(id, std::chrono::steady_clock::now());
+        wait.count() > 0)
+      return c->reply(throttled(auth, wait));
   }
-  c->digest_body = without_passwords(*body);
-  if (!auth.passwords().try_run([c, id, self, password = std::move(*password),
-                                 current = std::move(*current)] {
-        engine::Engine& engine = c->api.engine;
-        Authenticator& a = c->api.auth;
-        boost::json::object args;
-        if (self) {
-          std::optional<workflows::StoredPassword> stored;
-          {
-            auto txn = engine.begin_read();
-            if (!txn.ok()) return reply_later(c, problem(503, "unavailable", "cannot read now"));
-            auto p = workflows::stored_password(engine, *txn, id);
-            if (!p.ok()) return reply_later(c, problem(503, "unavailable", "cannot read now"));
-            stored = std::move(*p);
-          }
-          if (!verify_password(stored ? stored->record.hash : a.decoy_hash(), current) ||
-              !stored) {
-            a.login_by_user().fail(id, std::chrono::steady_clock::now());
-            a.login_failures.fetch_add(1, std::memory_order_relaxed);
-            spdlog::warn("password change refused: wrong current password for user id '{}' "
-                         "from {}",
-                         printable_id(id), c->req.remote);
-            return reply_later(c, field_problem(403, "invalid_credentials", "current",
-                                                "current: the current password is wrong"));
-          }
-          args["verified_stamp"] = workflows::password_stamp(stored->text);
+  const bool counted = self && !current->empty();
+  boost::json::object extra;
+  if (const auto* comment = body->if_contains("comment")) extra["comment"] = *comment;
+  on_password_thread(c, [c, id, self, counted, extra, password = std::move(*password),
+                         current = std::move(*current)] {
+    engine::Engine& engine = c->api.engine;
+    Authenticator& a = c->api.auth;
+    auto end = [&](bool failed) {
+      if (counted) a.login_by_user().end(id, std::chrono::steady_clock::now(), failed);
+    };
+    boost::json::object args = extra;
+    if (self) {
+      std::optional<workflows::StoredPassword> stored;
+      {
+        auto txn = engine.begin_read();
+        auto p = txn.ok() ? workflows::stored_password(engine, *txn, id)
+                          : Result<std::optional<workflows::StoredPassword>>(txn.status());
+        if (!p.ok()) {
+          end(false);
+          return reply_later(c, problem(503, "unavailable", "credentials cannot be read now"));
         }
-        if (c->session && c->actor.id == id) args["keep_session"] = c->session->id;
-        args["password_hash"] = hash_password(password);
-        engine::Command cmd = make_command("password.set", workflows::user_stream(id), args);
-        run_command(c, std::move(cmd), [c, id](const engine::CommandOutcome&) {
-          return view_document(c->api.engine, views::kUsers, id, 200);
-        });
-      }))
-    c->reply(busy());
+        stored = std::move(*p);
+      }
+      // An administrator without a password yet (made by the bootstrap token) sets its
+      // first one; everyone else shows the current one.
+      const bool needs_current = stored.has_value() || c->actor.role != "admin";
+      if (needs_current && current.empty()) {
+        end(false);
+        return reply_later(c, field_problem(400, "invalid_field", "current",
+                                            "current: your current password is required"));
+      }
+      if (needs_current) {
+        if (!verify_password(stored ? stored->record.hash : a.decoy_hash(), current) || !stored) {
+          end(true);
+          a.login_failures.fetch_add(1, std::memory_order_relaxed);
+          spdlog::warn("password change refused: wrong current password for user id '{}' "
+                       "from {}",
+                       printable_id(id), c->req.remote);
+          return reply_later(c, field_problem(403, "invalid_credentials", "current",
+                                              "current: the current password is wrong"));
+        }
+        args["verified_stamp"] = workflows::password_stamp(stored->text);
+      }
+      if (c->session) args["keep_session"] = c->session->id;
+    }
+    end(false);
+    args["password_hash"] = hash_password(password);
+    engine::Command cmd = make_command("password.set", workflows::user_stream(id), args);
+    run_command(c, std::move(cmd), [c, id](const engine::CommandOutcome&) {
+      return view_document(c->api.engine, views::kUsers, id, 200);
+    });
+  });
 }
 
 // --- tokens ---
@@ -390,20 +467,26 @@ void issue_token(const CallPtr& c) {
   if (!admin_or_self(c, id)) return;
   auto body = body_object(c);
   if (!body) return;
+  if (!only_members(c, *body, {"name", "comment"})) return;
   const std::string token = new_token();
   const std::string token_id = new_token_id();
-  const std::string name = str(*body, "name");
   boost::json::object args = *body;
   args["token_sha256"] = to_hex(sha256(token));
   args["token_id"] = token_id;
   engine::Command cmd = make_command("token.issue", workflows::user_stream(id), std::move(args));
-  run_command(c, std::move(cmd), [token, token_id, name](const engine::CommandOutcome& o) {
-    if (o.append.duplicate)  // a retry: the token was shown once, in the first answer
-      return problem(409, "duplicate", "this request was answered before; its token was shown then");
-    return json_response(201, {{"id", token_id},
-                               {"name", name},
-                               {"token", token},
-                               {"created_at", format_rfc3339(o.occurred_at)}});
+  run_command(c, std::move(cmd), [c, token](const engine::CommandOutcome& o) {
+    // The token as its TokenIssued event says; a retry (the same Idempotency-Key) gets the
+    // first answer without the token, which was shown once, then.
+    auto txn = c->api.engine.begin_read();
+    if (!txn.ok()) return problem(503, "unavailable", txn.status().to_string());
+    auto event = c->api.engine.log().get(*txn, o.append.first_position);
+    if (!event.ok() || !*event) return problem(503, "unavailable", "the token's event is unreadable");
+    const auto data = boost::json::parse((*event)->data).as_object();
+    boost::json::object answer{{"id", str(data, "token")},
+                               {"name", str(data, "name")},
+                               {"created_at", format_rfc3339((*event)->occurred_at)}};
+    if (!o.append.duplicate) answer["token"] = token;
+    return json_response(201, answer);
   });
 }
 

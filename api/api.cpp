@@ -1,5 +1,7 @@
 #include "api/api.h"
 
+#include <arpa/inet.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -137,10 +139,16 @@ bool changes_state(std::string_view method) {
 
 }  // namespace
 
-bool same_origin(const Request& req, bool tls) {
+bool secure_cookies(const ApiOptions& options) {
+  return options.secure_cookies || options.public_origin.starts_with("https://");
+}
+
+bool same_origin(const Request& req, const ApiOptions& options) {
   const std::string_view origin = req.header("origin");
   if (origin.empty()) return true;  // not a browser's cross-origin request
-  return origin == std::string(tls ? "https://" : "http://") + std::string(req.header("host"));
+  if (!options.public_origin.empty()) return origin == options.public_origin;
+  return origin == std::string(options.secure_cookies ? "https://" : "http://") +
+                       std::string(req.header("host"));
 }
 
 Api::Api(engine::Engine& engine, Post post, ApiOptions options)
@@ -194,6 +202,22 @@ void Api::Impl::add(std::string method, std::string_view path, RouteHandler hand
 }
 
 void Api::Impl::dispatch(Request request, Reply reply) {
+  // Behind a trusted proxy the client is the last address its X-Forwarded-For names.
+  if (!options.trusted_proxies.empty() &&
+      std::find(options.trusted_proxies.begin(), options.trusted_proxies.end(), request.remote) !=
+          options.trusted_proxies.end()) {
+    std::string_view forwarded = request.header("x-forwarded-for");
+    if (const auto comma = forwarded.rfind(','); comma != std::string_view::npos)
+      forwarded.remove_prefix(comma + 1);
+    while (forwarded.starts_with(' ')) forwarded.remove_prefix(1);
+    while (forwarded.ends_with(' ')) forwarded.remove_suffix(1);
+    // Only an address: anything else in the header is a client's, not the proxy's, word.
+    const std::string candidate(forwarded);
+    unsigned char bytes[16];
+    if (inet_pton(AF_INET, candidate.c_str(), bytes) == 1 ||
+        inet_pton(AF_INET6, candidate.c_str(), bytes) == 1)
+      request.remote = candidate;
+  }
   const auto segments = split_path(request.path);
   std::vector<std::string> params;
   const Route* found = nullptr;
@@ -235,7 +259,7 @@ void Api::Impl::dispatch(Request request, Reply reply) {
         return call->reply(problem(403, "csrf",
                                    "a request by session cookie that changes anything must carry "
                                    "X-CSRF-Token (from POST or GET /v1/session)"));
-      if (!same_origin(call->req, options.secure_cookies))
+      if (!same_origin(call->req, options))
         return call->reply(problem(403, "csrf", "the request's Origin is not this server's"));
     }
   }
@@ -529,7 +553,7 @@ std::string new_token() {
 }
 
 std::string new_token_id() {
-  return "tk-" + random_hex(4);
+  return "tk-" + random_hex(6);
 }
 
 Status bootstrap_admin(engine::Engine& engine, const std::string& token) {

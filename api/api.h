@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/http.h"
 #include "core/status.h"
@@ -26,6 +27,13 @@ struct ApiOptions {
   std::optional<std::filesystem::path> web_root;
   // Session cookies carry `Secure` (served over TLS).
   bool secure_cookies = false;
+  // The origin browsers see the console at when it differs from http://<Host> (behind a
+  // proxy that terminates TLS: "https://brand.example.org"). A cookie request's Origin must
+  // equal it, and an https one makes session cookies `Secure`.
+  std::string public_origin;
+  // Peers (reverse proxies) whose X-Forwarded-For names the client: its last address is the
+  // one throttles count and the login log records. Others' X-Forwarded-For is ignored.
+  std::vector<std::string> trusted_proxies;
 };
 
 class Api {

@@ -58,33 +58,59 @@ std::chrono::seconds AttemptLimiter::check(const std::string& key, SteadyTime no
   return seconds_until(it->second.failures.front() + window_, now);
 }
 
+AttemptLimiter::Entry* AttemptLimiter::entry(const std::string& key, SteadyTime now) {
+  if (auto it = entries_.find(key); it != entries_.end()) return &it->second;
+  if (entries_.size() >= max_keys_) {
+    for (auto e = entries_.begin(); e != entries_.end();) {
+      expire(e->second, now);
+      e = e->second.idle() ? entries_.erase(e) : std::next(e);
+    }
+    if (entries_.size() >= max_keys_) {
+      if (!warned_full_)
+        spdlog::warn("attempt limiter full ({} keys): new keys go unlimited until some expire",
+                     max_keys_);
+      warned_full_ = true;
+      return nullptr;
+    }
+  }
+  return &entries_.emplace(key, Entry{}).first->second;
+}
+
 std::size_t AttemptLimiter::fail(const std::string& key, SteadyTime now) {
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(key);
-  if (it == entries_.end()) {
-    if (entries_.size() >= max_keys_) {
-      for (auto e = entries_.begin(); e != entries_.end();) {
-        expire(e->second, now);
-        const bool idle = e->second.failures.empty() && e->second.new_failures == 0 &&
-                          e->second.refused == 0;
-        e = idle ? entries_.erase(e) : std::next(e);
-      }
-      if (entries_.size() >= max_keys_) {
-        if (!warned_full_)
-          spdlog::warn("attempt limiter full ({} keys): new keys go unlimited until some expire",
-                       max_keys_);
-        warned_full_ = true;
-        return 0;
-      }
-    }
-    it = entries_.emplace(key, Entry{}).first;
+  Entry* e = entry(key, now);
+  if (e == nullptr) return 0;
+  expire(*e, now);
+  e->failures.push_back(now);
+  if (e->failures.size() > limit_) e->failures.pop_front();
+  ++e->new_failures;
+  return e->failures.size();
+}
+
+std::chrono::seconds AttemptLimiter::begin(const std::string& key, SteadyTime now) {
+  std::lock_guard lock(mutex_);
+  Entry* e = entry(key, now);
+  if (e == nullptr) return std::chrono::seconds(0);
+  expire(*e, now);
+  if (e->failures.size() >= limit_) {
+    ++e->refused;
+    return seconds_until(e->failures.front() + window_, now);
   }
-  Entry& e = it->second;
-  expire(e, now);
-  e.failures.push_back(now);
-  if (e.failures.size() > limit_) e.failures.pop_front();
-  ++e.new_failures;
-  return e.failures.size();
+  if (e->failures.size() + e->in_flight >= limit_) {
+    ++e->refused;
+    return std::chrono::seconds(1);
+  }
+  ++e->in_flight;
+  return std::chrono::seconds(0);
+}
+
+void AttemptLimiter::end(const std::string& key, SteadyTime now, bool failed) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && it->second.in_flight > 0) --it->second.in_flight;
+  }
+  if (failed) fail(key, now);
 }
 
 void AttemptLimiter::clear(const std::string& key) {
@@ -102,7 +128,7 @@ std::vector<AttemptLimiter::Report> AttemptLimiter::take_reports(SteadyTime now)
       out.push_back({it->first, e.new_failures, e.refused, e.failures.size() >= limit_});
     e.new_failures = 0;
     e.refused = 0;
-    it = e.failures.empty() ? entries_.erase(it) : std::next(it);
+    it = e.idle() ? entries_.erase(it) : std::next(it);
   }
   warned_full_ = false;
   return out;

@@ -43,6 +43,12 @@ class AttemptLimiter {
   // How long `key` stays blocked from `now` (zero: not blocked). A blocked key's refusal
   // is counted for the next report.
   std::chrono::seconds check(const std::string& key, SteadyTime now);
+  // Like check(), but for an attempt whose outcome comes later (a password being hashed):
+  // when not blocked, the attempt counts against the limit until end() says how it went,
+  // so that many attempts sent at once cannot all pass the check before the first fails.
+  // Blocked only by attempts still in flight: wait a second.
+  std::chrono::seconds begin(const std::string& key, SteadyTime now);
+  void end(const std::string& key, SteadyTime now, bool failed);
   // Records a failure; returns how many failures of `key` are now in the window.
   std::size_t fail(const std::string& key, SteadyTime now);
   // Forgets `key`'s failures (a successful login for a user id).
@@ -61,9 +67,16 @@ class AttemptLimiter {
  private:
   struct Entry {
     std::deque<SteadyTime> failures;  // in the window, oldest first; at most limit_
+    std::size_t in_flight = 0;        // begun, not yet ended
     std::size_t new_failures = 0;
     std::size_t refused = 0;
+    bool idle() const {
+      return failures.empty() && in_flight == 0 && new_failures == 0 && refused == 0;
+    }
   };
+  // The entry of `key`, made when there is room; nullptr when the limiter is full.
+  // REQUIRES: mutex_ held.
+  Entry* entry(const std::string& key, SteadyTime now);
   void expire(Entry& e, SteadyTime now) const;
 
   const std::size_t limit_;

@@ -53,7 +53,9 @@ struct Api::Impl {
   ApiOptions options;
   std::vector<Route> routes;
 
-  // Last, so destroyed first: their jobs use the engine and `post`.
+  // Destroyed first (in reverse order: the worker, then auth and its password threads),
+  // since their jobs use the engine and `post`. The engine must have stopped by then: a
+  // drained job's command is then answered at once, not later into a freed Api.
   Authenticator auth;
   // Jobs that wait on the engine's writer (advancing the manual clock fires the due timers
   // through it, verify rebuilds views in a scratch copy), one at a time, in order.
@@ -73,9 +75,12 @@ void add_log_routes(Api::Impl& api);
 
 // --- helpers for the route files ---
 
-// Whether the request's Origin, when it has one, is this server's own (its Host, over
-// https when `tls`). Browsers send Origin on every cross-site POST, PUT, PATCH and DELETE.
-bool same_origin(const Request& req, bool tls);
+// Whether the request's Origin, when it has one, is this server's own: the public origin
+// when one is set, else http(s)://<Host>. Browsers send Origin on every cross-site POST,
+// PUT, PATCH and DELETE.
+bool same_origin(const Request& req, const ApiOptions& options);
+// Session cookies are `Secure` when served over TLS or behind an https public origin.
+bool secure_cookies(const ApiOptions& options);
 
 Response json_response(unsigned status, const boost::json::value& body);
 // With "version" taken from the body for the ETag.

@@ -19,6 +19,7 @@ constexpr const char* kUsage = R"(usage: brandledger <command> [options]
   serve   --data DIR [--listen 127.0.0.1:8080] [--threads N] [--manual-clock] [--demo]
           [--web DIR] [--log-format text|json]
           [--max-connections 1024] [--max-connections-per-address 256]
+          [--public-origin https://HOST] [--trusted-proxy ADDR]...
           [--idle-timeout 30] [--header-timeout 10] [--body-timeout 30]   (seconds)
           the HTTP API; BRANDLEDGER_BOOTSTRAP_TOKEN (environment) makes the first admin
 
@@ -77,7 +78,11 @@ int run(int argc, char** argv) {
       "seconds for a whole request header, from its first byte (serve)")(
       "body-timeout", po::value<int>()->default_value(30),
       "seconds for a whole request body (serve)")(
-      "user", po::value<std::string>(), "the user id (users set-password)");
+      "user", po::value<std::string>(), "the user id (users set-password)")(
+      "public-origin", po::value<std::string>(),
+      "the origin browsers use behind a proxy, e.g. https://brand.example.org (serve)")(
+      "trusted-proxy", po::value<std::vector<std::string>>()->composing(),
+      "a reverse proxy's address whose X-Forwarded-For names the client (serve; repeatable)");
   po::positional_options_description positional;
   if (command == "users set-password") positional.add("user", 1);
   po::variables_map vm;
@@ -100,6 +105,14 @@ int run(int argc, char** argv) {
     o.manual_clock = vm["manual-clock"].as<bool>();
     o.demo = vm["demo"].as<bool>();
     if (vm.count("web")) o.web_root = vm["web"].as<std::string>();
+    if (vm.count("public-origin")) {
+      o.public_origin = vm["public-origin"].as<std::string>();
+      while (o.public_origin.ends_with('/')) o.public_origin.pop_back();
+      if (!o.public_origin.starts_with("https://") && !o.public_origin.starts_with("http://"))
+        throw po::error("--public-origin is http://HOST[:PORT] or https://HOST[:PORT]");
+    }
+    if (vm.count("trusted-proxy"))
+      o.trusted_proxies = vm["trusted-proxy"].as<std::vector<std::string>>();
     o.log_format = vm["log-format"].as<std::string>();
     o.max_connections = vm["max-connections"].as<std::size_t>();
     o.max_connections_per_address = vm["max-connections-per-address"].as<std::size_t>();

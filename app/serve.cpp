@@ -119,6 +119,8 @@ int run_serve(const ServeOptions& o) {
 
   api::ApiOptions api_options;
   api_options.web_root = o.web_root;
+  api_options.public_origin = o.public_origin;
+  api_options.trusted_proxies = o.trusted_proxies;
   {
     api::HttpServer http(server, **engine, api_options);
     if (Status s = http.start(); !s.ok()) {

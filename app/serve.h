@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace brandledger::app {
 
@@ -14,6 +15,9 @@ struct ServeOptions {
   bool manual_clock = false;
   bool demo = false;
   std::optional<std::filesystem::path> web_root;
+  // Behind a reverse proxy: the origin browsers use, and the proxies' addresses (api.h).
+  std::string public_origin;
+  std::vector<std::string> trusted_proxies;
   std::string log_format = "text";
   std::size_t max_connections = 1024;
   std::size_t max_connections_per_address = 256;

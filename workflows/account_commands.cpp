@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <tuple>
 
 #include "workflows/credentials.h"
 #include "workflows/decide.h"
@@ -178,20 +179,23 @@ Decision update_user(const engine::Command& c, DecideContext& ctx) {
   return d;  // nothing changed: accepted, nothing recorded
 }
 
-// PUT /v1/users/{id}/password. An admin sets anyone's; a user changes its own, which the
-// API has verified against the stored record `verified_stamp` names. Every other session of
-// the user ends (all of them when an admin set it).
+// PUT /v1/users/{id}/password. An admin sets another's; a user changes its own (an admin
+// too, once it has one), which the API has verified against the stored record
+// `verified_stamp` names: a stolen session alone cannot take the account over. Every other
+// session of the user ends (all of them when another set it).
 Decision set_password(const engine::Command& c, DecideContext& ctx) {
   const std::string id(stream_id(c.stream));
-  const bool by_admin = role_of(c.actor) == Role::kAdmin;
-  if (!by_admin && c.actor.id != id)
+  const bool self = c.actor.id == id;
+  if (!self && role_of(c.actor) != Role::kAdmin)
     return refuse(forbidden("only the user itself or an administrator sets its password"));
   const std::string hash = checked_password_hash(c.args);
   auto user = existing_user(ctx, id);
   if (!user->exists) return not_found("user " + id);
   bool found = false;
   const std::string stored = secret_or_throw(ctx, password_key(id), &found);
-  if (!by_admin) {
+  // A user's first password is set by an administrator; an administrator sets its own
+  // first one (made by a bootstrap token, it has none) without a current one.
+  if (self && (found || role_of(c.actor) != Role::kAdmin)) {
     const std::string stamp = arg_string(c.args, "verified_stamp").value_or("");
     if (!found || stamp != password_stamp(stored))
       return reject(RejectionKind::kForbidden, "invalid_credentials",
@@ -226,6 +230,9 @@ Decision issue_named_token(const engine::Command& c, DecideContext& ctx) {
   if (tokens >= kMaxTokensPerUser)
     return rule("too_many_tokens", "user " + id + " has " + std::to_string(tokens) +
                                        " tokens; revoke one first");
+  bool taken = false;
+  secret_or_throw(ctx, user_token_key(id, token_id), &taken);
+  if (taken) return reject(RejectionKind::kDuplicate, "duplicate", "token id " + token_id + " is taken");
   Decision d;
   d.events.push_back({std::string(c.stream), "TokenIssued", {{"token", token_id}, {"name", name}}});
   d.secrets = issue_token({id, token_id, name, ctx.now(), std::nullopt}, token_sha256);
@@ -283,12 +290,13 @@ Decision start_session(const engine::Command& c, DecideContext& ctx) {
   struct Held {
     std::string id, hash;
     Timestamp created_at;
+    std::uint64_t serial;
     bool live;
   };
   std::vector<Held> held;
   const std::string prefix = user_session_key(id, "");
   Status s = ctx.scan_secrets(prefix, [&](std::string_view key, std::string_view hash) {
-    held.push_back({std::string(key.substr(prefix.size())), std::string(hash), {}, false});
+    held.push_back({std::string(key.substr(prefix.size())), std::string(hash), {}, 0, false});
     return true;
   });
   if (!s.ok()) throw engine::StorageFailure(s);
@@ -298,12 +306,14 @@ Decision start_session(const engine::Command& c, DecideContext& ctx) {
     auto record = there ? decode_session(text) : std::nullopt;
     if (record) {
       h.created_at = record->created_at;
+      h.serial = record->serial;
       // last_seen is written out only now and then: allow for what memory had not written.
       h.live = record->live_at(ctx.now(), record->last_seen + std::chrono::minutes(5));
     }
   }
-  std::sort(held.begin(), held.end(),
-            [](const Held& a, const Held& b) { return a.created_at < b.created_at; });
+  std::sort(held.begin(), held.end(), [](const Held& a, const Held& b) {
+    return std::tie(a.created_at, a.serial) < std::tie(b.created_at, b.serial);
+  });
   std::size_t live = std::count_if(held.begin(), held.end(), [](const Held& h) { return h.live; });
   for (const Held& h : held) {
     const bool surplus = h.live && live >= kMaxSessionsPerUser;
@@ -315,7 +325,13 @@ Decision start_session(const engine::Command& c, DecideContext& ctx) {
     d.secrets.push_back({session_key(h.hash), std::nullopt});
     d.secrets.push_back({user_session_key(id, h.id), std::nullopt});
   }
-  SessionRecord record{id, session_id, csrf, ctx.now(), ctx.now(), address, user_agent};
+  // Sessions ended here must stop at once, like any other: the API's cache goes stale.
+  if (d.events.size() > 1) d.secrets.push_back(next_credentials_epoch(ctx));
+  bool taken = false;
+  secret_or_throw(ctx, user_session_key(id, session_id), &taken);
+  if (taken) return reject(RejectionKind::kDuplicate, "duplicate", "session id " + session_id + " is taken");
+  SessionRecord record{id,      session_id, csrf, ctx.now(), ctx.now(), address, user_agent,
+                       user.version() + 1};
   d.secrets.push_back({session_key(session_sha256), encode(record)});
   d.secrets.push_back({user_session_key(id, session_id), session_sha256});
   return d;

@@ -94,7 +94,8 @@ std::string encode(const SessionRecord& s) {
                                              {"created_at", format_rfc3339(s.created_at)},
                                              {"last_seen", format_rfc3339(s.last_seen)},
                                              {"address", s.address},
-                                             {"user_agent", s.user_agent}});
+                                             {"user_agent", s.user_agent},
+                                             {"serial", s.serial}});
 }
 
 std::optional<SessionRecord> decode_session(std::string_view text) {
@@ -106,7 +107,8 @@ std::optional<SessionRecord> decode_session(std::string_view text) {
                   time_field(*o, "created_at").value_or(Timestamp{}),
                   time_field(*o, "last_seen").value_or(Timestamp{}),
                   str(*o, "address"),
-                  str(*o, "user_agent")};
+                  str(*o, "user_agent"),
+                  static_cast<std::uint64_t>(num(*o, "serial"))};
   if (s.user.empty() || s.id.empty() || s.csrf.empty()) return std::nullopt;
   return s;
 }

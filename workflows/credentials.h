@@ -9,7 +9,7 @@
 //   user-token/<user>/<token id>        -> <sha256 hex>             (listing, revoking)
 //   password/<user>                     -> {"hash" (Argon2id, encoded),"set_at","set_by"}
 //   session/<sha256 hex of the cookie>  -> {"user","id","csrf","created_at","last_seen",
-//                                           "address","user_agent"}
+//                                           "address","user_agent","serial"}
 //   user-session/<user>/<session id>    -> <sha256 hex>             (ending them all)
 //   credentials-epoch                   -> a decimal counter, moved by every command that
 //                                          takes a credential away or changes who a user is
@@ -70,6 +70,8 @@ struct SessionRecord {
   Timestamp last_seen{};
   std::string address;
   std::string user_agent;
+  // The user stream's version when it started: orders sessions started at one instant.
+  std::uint64_t serial = 0;
 
   // Whether it is still good at `now`, given when it was last seen.
   bool live_at(Timestamp now, Timestamp seen) const {

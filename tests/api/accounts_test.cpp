@@ -539,3 +539,121 @@ TEST_CASE("no password - token or hash of either in any answer - the server's lo
   CHECK(issuing.find(token) != std::string::npos);
   CHECK(std::regex_search(exported.out, std::regex("\"SessionStarted\"")));
 }
+
+TEST_CASE("behind a proxy: the public origin is the one Origin must match - cookies are Secure "
+          "- the client is X-Forwarded-For's last address") {
+  TempDir dir;
+  ServerProcess server(dir / "data", {"--public-origin", "https://brand.example.org",
+                                      "--trusted-proxy", "127.0.0.1"});
+  const Client admin(server.port(), kAdminToken);
+  REQUIRE(admin.put("/v1/users/admin/password", {{"password", kPassword}}).status == 200);
+  const std::string body =
+      boost::json::serialize(object{{"user", "admin"}, {"password", kPassword}});
+  const Headers proxied = {{"Host", "brand.example.org"},
+                           {"Origin", "https://brand.example.org"},
+                           {"X-Forwarded-For", "203.0.113.9, 10.1.2.3"}};
+  HttpResult in = http(server.port(), "POST", "/v1/session", body, proxied);
+  REQUIRE(in.status == 200);
+  CHECK_THAT(in.headers.at("set-cookie"), Catch::Contains("; Secure"));
+  auto started = World::obj(admin.get("/v1/audit?type=SessionStarted"));
+  CHECK(started.at("items").as_array()[0].at("data").at("address") == "10.1.2.3");
+
+  const std::string cookie = "bl_session=" + cookie_value(in.headers.at("set-cookie"));
+  const std::string csrf(in.json().at("csrf").as_string());
+  const std::string org = R"({"id":"wc","name":"工委","kind":"committee"})";
+  HttpResult by_host = http(server.port(), "POST", "/v1/orgs", org,
+                            {{"Host", "127.0.0.1"},
+                             {"Origin", "http://127.0.0.1"},
+                             {"Cookie", cookie},
+                             {"X-CSRF-Token", csrf}});
+  CHECK(by_host.code() == "csrf");
+  Headers ok = proxied;
+  ok.emplace_back("Cookie", cookie);
+  ok.emplace_back("X-CSRF-Token", csrf);
+  CHECK(http(server.port(), "POST", "/v1/orgs", org, ok).status == 201);
+
+  // Throttles count each client behind the proxy, not the proxy.
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(http(server.port(), "POST", "/v1/session",
+                 boost::json::serialize(object{{"user", "someone" + std::to_string(i)},
+                                               {"password", "wrong-password"}}),
+                 {{"X-Forwarded-For", "10.0.0.1"}, {"User-Agent", "guesser"}})
+                .status == 401);
+  CHECK(http(server.port(), "POST", "/v1/session", body, {{"X-Forwarded-For", "10.0.0.1"}})
+            .status == 429);
+  CHECK(http(server.port(), "POST", "/v1/session", body, {{"X-Forwarded-For", "10.0.0.2"}})
+            .status == 200);
+}
+
+TEST_CASE("attempts sent at once count before their passwords are checked: at most 5 guesses "
+          "for a user id") {
+  World w(false);
+  std::vector<std::thread> threads;
+  std::atomic<int> checked{0}, throttled{0};
+  for (int i = 0; i < 24; ++i)
+    threads.emplace_back([&, i] {
+      HttpResult r = login_request(w.port(), "admin", "guess-number-" + std::to_string(i));
+      if (r.status == 401) ++checked;
+      if (r.status == 429) ++throttled;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(checked <= 5);
+  CHECK(checked + throttled == 24);
+}
+
+TEST_CASE("what a client may not send: hashes - token ids - an Idempotency-Key on a password "
+          "change") {
+  World w;
+  const std::string hash = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+  auto refused = World::expect(
+      w.as("admin").post("/v1/users", {{"id", "x1"},
+                                       {"name", "x"},
+                                       {"role", "auditor"},
+                                       {"org", "wc"},
+                                       {"password_hash", hash}}),
+      400);
+  CHECK(refused.at("field") == "password_hash");
+  CHECK(World::expect(w.as("b1").post("/v1/users/b1/tokens",
+                                      {{"name", "x"}, {"token_sha256", std::string(64, 'a')}}),
+                      400)
+            .at("field") == "token_sha256");
+  HttpResult keyed = w.as("admin").call("PUT", "/v1/users/b1/password",
+                                        R"({"password":"long-enough-1"})",
+                                        {{"Idempotency-Key", "k1"}});
+  CHECK(keyed.status == 400);
+  CHECK(keyed.code() == "invalid_field");
+
+  // A retried token request gets the first answer: the same id, and no token again.
+  HttpResult first = w.as("b1").post("/v1/users/b1/tokens", {{"name", "重试"}},
+                                     {{"Idempotency-Key", "token-1"}});
+  HttpResult again = w.as("b1").post("/v1/users/b1/tokens", {{"name", "重试"}},
+                                     {{"Idempotency-Key", "token-1"}});
+  REQUIRE(first.status == 201);
+  REQUIRE(again.status == 201);
+  CHECK(first.json().at("id") == again.json().at("id"));
+  CHECK(first.json().as_object().contains("token"));
+  CHECK_FALSE(again.json().as_object().contains("token"));
+
+  // An administrator with a password changes its own with it, like everyone.
+  set_password(w, "admin", kPassword);
+  CHECK(World::expect(w.as("admin").put("/v1/users/admin/password", {{"password", "another-one-2"}}),
+                      400)
+            .at("field") == "current");
+  CHECK(w.as("admin")
+            .put("/v1/users/admin/password", {{"password", "another-one-2"}, {"current", kPassword}})
+            .status == 200);
+}
+
+TEST_CASE("a login past 20 sessions ends the oldest - at once") {
+  World w;
+  set_password(w, "auditor", kPassword);
+  Browser oldest = login(w, "auditor", kPassword);
+  REQUIRE(oldest.get("/v1/me").status == 200);  // cached
+  for (int i = 0; i < 19; ++i) login(w, "auditor", kPassword);
+  CHECK(oldest.get("/v1/me").status == 200);
+  Browser newest = login(w, "auditor", kPassword);  // the 21st
+  CHECK(oldest.get("/v1/me").status == 401);
+  CHECK(newest.get("/v1/me").status == 200);
+  auto ended = World::obj(w.as("auditor").get("/v1/audit?type=SessionEnded"));
+  CHECK(ended.at("items").as_array()[0].at("data").at("reason") == "limit");
+}

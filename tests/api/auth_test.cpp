@@ -52,3 +52,16 @@ TEST_CASE("the session cookie is found among others in any Cookie header") {
   r.headers = {{"cookie", "xbl_session=nope; bl_session2=no"}};
   CHECK(Authenticator::session_cookie(r).empty());
 }
+
+TEST_CASE("attempts in flight count against the limit until they end") {
+  AttemptLimiter limiter(2, minutes(15));
+  const SteadyTime t0{};
+  CHECK(limiter.begin("u", t0).count() == 0);
+  CHECK(limiter.begin("u", t0).count() == 0);
+  CHECK(limiter.begin("u", t0) == seconds(1));  // two in flight: come back in a second
+  limiter.end("u", t0, false);                  // one succeeded
+  CHECK(limiter.begin("u", t0).count() == 0);
+  limiter.end("u", t0, true);
+  limiter.end("u", t0 + minutes(1), true);  // both failed: blocked for the window
+  CHECK(limiter.begin("u", t0 + minutes(1)) == minutes(14));
+}
