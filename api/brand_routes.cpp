@@ -3,6 +3,7 @@
 #include "views/queries.h"
 #include "views/render.h"
 #include "workflows/json_fields.h"
+#include "workflows/lifecycle_diagram.h"
 #include "workflows/model.h"
 
 namespace brandledger::api {
@@ -36,6 +37,64 @@ const std::map<std::string, std::string, std::less<>> kActions = {
     {"appeal-decision", "brand.appeal_decision"},
     {"cancel", "brand.cancel"},
 };
+
+// What a dry run gets in place of an argument the command needs: a decision's comment or
+// reason, a yes to a yes-or-no question. Only the rules' answer matters, never the value.
+boost::json::value placeholder(std::string_view field) {
+  if (field == "passed" || field == "granted" || field == "upheld") return true;
+  return "…";
+}
+
+// GET /v1/brands/{id}/actions: each action's command decided now on the caller's behalf
+// (Engine::decide_only: the handlers themselves, nothing written). Allowed: accepted once
+// the arguments it asked for are given ("needs"). Denied: a business rule refuses it now
+// (with the date that lifts it, where one does). Not listed: its role or scope may not,
+// or the lifecycle does not allow it in this state.
+void brand_actions(const CallPtr& call) {
+  const std::string& id = call->param(0);
+  {
+    auto txn = read_txn(call);
+    if (!txn) return;
+    auto stored =
+        views::get_stored_brand(engine::ViewReader(call->api.engine.environment(), *txn), id);
+    if (!stored.ok()) return call->reply(problem(503, "unavailable", stored.status().to_string()));
+    if (!*stored) return call->reply(problem(404, "not_found", "brand " + id + " does not exist"));
+    if (!can_see(call->actor, (*stored)->unit, (*stored)->branch))
+      return call->reply(problem(403, "forbidden", "outside your scope"));
+  }
+  std::vector<std::pair<std::string, std::string>> probes = {{"edit", "brand.edit"},
+                                                             {"objections", "brand.objection"}};
+  for (const auto& [action, command] : kActions) probes.emplace_back(action, command);
+  boost::json::array allowed, denied;
+  for (const auto& [action, command] : probes) {
+    engine::Command cmd = make_command(command, workflows::brand_stream(id));
+    cmd.actor = call->actor;
+    boost::json::array needs;
+    for (int attempt = 0; attempt < 6; ++attempt) {
+      auto decided = call->api.engine.decide_only(cmd);
+      if (!decided.ok())
+        return call->reply(problem(503, "unavailable", decided.status().to_string()));
+      if (!decided->rejection) {
+        allowed.push_back({{"action", action}, {"needs", needs}});
+        break;
+      }
+      const engine::Rejection& r = *decided->rejection;
+      std::string field = r.code == "comment_required" ? "comment" : r.field;
+      if ((r.kind == engine::RejectionKind::kInvalid || r.code == "comment_required") &&
+          !field.empty() && r.code != "too_long" && !cmd.args.contains(field)) {
+        needs.push_back(boost::json::string(field));
+        cmd.args[field] = placeholder(field);
+        if (field == "comment") cmd.comment = "…";
+        continue;
+      }
+      if (r.kind != engine::RejectionKind::kRule) break;  // not this caller's, or not now
+      boost::json::object entry{{"action", action}, {"code", r.code}, {"detail", r.detail}};
+      denied.push_back(std::move(entry));
+      break;
+    }
+  }
+  call->reply(json_response(200, {{"allowed", std::move(allowed)}, {"denied", std::move(denied)}}));
+}
 
 void get_brand(const CallPtr& call) {
   const std::string& id = call->param(0);
@@ -135,6 +194,13 @@ void add_brand_routes(Api::Impl& api) {
   api.add("GET", "/v1/brands", list_brands);
   api.add("GET", "/v1/brands/{}", get_brand);
   api.add("GET", "/v1/brands/{}/history", history);
+  api.add("GET", "/v1/brands/{}/actions", brand_actions);
+  // The lifecycle as the state machine's table has it, for the console's diagram.
+  api.add("GET", "/v1/lifecycle", [](const CallPtr& c) {
+    Response r;
+    r.body = workflows::lifecycle_json();
+    c->reply(std::move(r));
+  });
   api.add("PATCH", "/v1/brands/{}", [](const CallPtr& c) {
     auto body = body_object(c);
     if (!body) return;

@@ -710,6 +710,37 @@ Result<Timestamp> Engine::advance_clock(Timestamp to) {
   return manual_clock_->now();
 }
 
+Result<Decision> Engine::decide_only(const Command& cmd) const {
+  auto handler = domain_.handlers.find(cmd.type);
+  if (handler == domain_.handlers.end())
+    return Decision::reject(RejectionKind::kInvalid, "unknown_command", "no command " + cmd.type);
+  if (!cmd.fired_timer && cmd.actor.role == kSystemActor)
+    return Decision::reject(RejectionKind::kForbidden, "forbidden", "only a timer acts as system");
+  BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env_->begin_read());
+  ViewReader views(*env_, txn);
+  Status load_error;
+  CommandContext ctx(
+      [&](std::string_view stream) -> Result<StreamState> {
+        auto state = replay(txn, stream);
+        if (!state.ok()) load_error = state.status();
+        return state;
+      },
+      views, env_->log_tables().secrets, txn, clock_->now());
+  Decision decision;
+  try {
+    decision = handler->second(cmd, ctx);
+  } catch (const ArgumentError& e) {
+    decision = Decision::reject(RejectionKind::kInvalid, e.code(), e.what());
+    decision.rejection->field = e.field();
+  } catch (const StorageFailure& e) {
+    return e.status();
+  } catch (const std::exception& e) {
+    return Status::Internal("deciding " + cmd.type + " threw: " + e.what());
+  }
+  BL_RETURN_IF_ERROR(load_error);
+  return decision;
+}
+
 Status Engine::write_secrets(
     const std::function<Status(storage::WriteTxn&, const storage::Table& secrets)>& write) {
   if (options_.read_only) return Status::Unsupported("opened read-only");

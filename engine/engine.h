@@ -129,6 +129,12 @@ class Engine {
   Result<StreamState> replay_as_of(const storage::Txn& txn, std::string_view stream,
                                    Timestamp at) const;
 
+  // What `command` would be decided now, without appending or writing anything: the
+  // handler runs on one read snapshot (states replayed from the log), as the writer would
+  // run it. For the API's "what may I do" answers: the rules answer, not a copy of them.
+  // A malformed argument is a rejection (kInvalid, naming the field), as in a command.
+  Result<Decision> decide_only(const Command& command) const;
+
   // Writes to the secrets table outside any command, so no event says so: only what need
   // not be audited (when a token or a session was last used). A write transaction of its
   // own on the calling thread, between the writer's batches.

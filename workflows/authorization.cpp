@@ -60,4 +60,30 @@ std::optional<engine::Rejection> require_scope(const engine::Actor& actor,
   }
 }
 
+std::vector<std::string_view> transition_roles(const BrandTransition& t) {
+  using T = BrandTrigger;
+  switch (t.trigger) {
+    case T::kCreate:
+      return {"branch", "committee"};
+    case T::kEdit:
+    case T::kSubmit:
+    case T::kWithdraw:
+    case T::kReopen:
+    case T::kReportProgress:
+    case T::kAppeal:
+      return {"branch"};
+    case T::kApprove:
+      return {"unit"};
+    case T::kReturn:  // the unit returns what a branch submitted; the committee what a unit approved
+      return {t.from == BrandStatus::kSubmitted ? "unit" : "committee"};
+    case T::kRaiseObjection:
+      return {"committee", "unit", "branch", "expert"};
+    case T::kMissRectificationDeadline:
+    case T::kExpire:
+      return {"system"};
+    default:  // filing, rounds, re-reviews, rectification and appeal decisions, 一票否决, cancel
+      return {"committee"};
+  }
+}
+
 }  // namespace brandledger::workflows

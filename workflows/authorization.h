@@ -4,8 +4,10 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "engine/command.h"
+#include "workflows/brand_lifecycle.h"
 
 namespace brandledger::workflows {
 
@@ -30,5 +32,12 @@ struct BrandScope {
 std::optional<engine::Rejection> require_scope(const engine::Actor& actor, const BrandScope& scope);
 
 engine::Rejection forbidden(std::string detail);
+
+// Who fires a transition of the brand lifecycle, for GET /v1/lifecycle: "branch", "unit",
+// "committee" (itself, or through a round's commands: nomination, review, notice, naming,
+// re-review), "system" (a timer: a missed rectification deadline, a title's expiry). The
+// brand commands' role checks (brand_commands.cpp) say the same; the lifecycle test in
+// tests/api holds the two together.
+std::vector<std::string_view> transition_roles(const BrandTransition& transition);
 
 }  // namespace brandledger::workflows

@@ -1,9 +1,11 @@
 #include "workflows/lifecycle_diagram.h"
 
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include <set>
 
+#include "workflows/authorization.h"
 #include "workflows/brand_lifecycle.h"
 
 namespace brandledger::workflows {
@@ -47,6 +49,24 @@ std::string lifecycle_dot() {
   }
   out += "}\n";
   return out;
+}
+
+std::string lifecycle_json() {
+  boost::json::array states, transitions;
+  for (BrandStatus s : used_states())
+    states.push_back({{"code", status_code(s)}, {"label", status_label(s)}});
+  for (const BrandTransition& t : brand_transitions()) {
+    std::string roles;
+    for (std::string_view r : transition_roles(t)) roles += (roles.empty() ? "" : "|") + std::string(r);
+    transitions.push_back(
+        {{"from", t.from == BrandStatus::kNone ? boost::json::value(nullptr)
+                                               : boost::json::value(status_code(t.from))},
+         {"to", status_code(t.to)},
+         {"action", trigger_name(t.trigger)},
+         {"role", roles}});
+  }
+  return boost::json::serialize(
+      boost::json::object{{"states", std::move(states)}, {"transitions", std::move(transitions)}});
 }
 
 }  // namespace brandledger::workflows
