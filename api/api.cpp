@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -56,36 +57,91 @@ bool match(const Route& route, const std::vector<std::string>& segments,
 }
 
 std::string_view content_type_for(const std::filesystem::path& p) {
-  const std::string ext = p.extension().string();
-  if (ext == ".html") return "text/html; charset=utf-8";
-  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
-  if (ext == ".css") return "text/css; charset=utf-8";
-  if (ext == ".json") return "application/json";
-  if (ext == ".svg") return "image/svg+xml";
-  if (ext == ".png") return "image/png";
-  if (ext == ".ico") return "image/x-icon";
-  return "application/octet-stream";
+  static const std::map<std::string, std::string_view, std::less<>> kTypes = {
+      {".html", "text/html; charset=utf-8"},  {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},          {".map", "application/json"},
+      {".svg", "image/svg+xml"},               {".png", "image/png"},
+      {".jpg", "image/jpeg"},                  {".webp", "image/webp"},
+      {".ico", "image/x-icon"},                {".woff2", "font/woff2"},
+      {".woff", "font/woff"},                  {".ttf", "font/ttf"},
+      {".txt", "text/plain; charset=utf-8"}};
+  auto it = kTypes.find(p.extension().string());
+  return it == kTypes.end() ? std::string_view("application/octet-stream") : it->second;
 }
 
-// The console's files; anything unknown under it falls back to index.html (client routes).
-std::optional<Response> static_file(const std::filesystem::path& root, const std::string& path) {
-  std::error_code ec;
-  const auto base = std::filesystem::weakly_canonical(root, ec);
-  if (ec) return std::nullopt;
-  auto file =
-      std::filesystem::weakly_canonical(base / std::filesystem::path(path).relative_path(), ec);
-  // Never outside the root: the file must be the root or below it, component by component.
-  const auto rel = file.lexically_relative(base);
-  if (ec || rel.empty() || *rel.begin() == "..") return std::nullopt;
-  if (std::filesystem::is_directory(file, ec) || !std::filesystem::exists(file, ec))
-    file = base / "index.html";
+// The console's pages run only our own scripts, talk only to us, and are never framed;
+// Element Plus sets inline styles, so styles may be inline (scripts never).
+constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+std::optional<std::string> read_whole(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return std::nullopt;
   std::stringstream bytes;
   bytes << in.rdbuf();
+  return bytes.str();
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Whether Accept-Encoding lists gzip with a weight above zero (RFC 9110 12.5.3).
+bool accepts_gzip(const Request& req) {
+  std::string_view rest = req.header("accept-encoding");
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const auto semi = item.find(';');
+    if (trimmed(item.substr(0, semi)) != "gzip") continue;
+    if (semi == std::string_view::npos) return true;
+    const std::string_view param = trimmed(item.substr(semi + 1));
+    if (!param.starts_with("q=")) return true;
+    return std::strtod(std::string(param.substr(2)).c_str(), nullptr) > 0;
+  }
+  return false;
+}
+
+// The console's files (a Vite build): hashed assets cached for good, index.html always
+// revalidated, a precompressed .gz beside a file served to clients that take gzip, and any
+// other path outside /assets/ answered with index.html (the console's own routes).
+std::optional<Response> static_file(const std::filesystem::path& root, const Request& req) {
+  std::error_code ec;
+  const auto base = std::filesystem::weakly_canonical(root, ec);
+  if (ec) return std::nullopt;
+  auto file = std::filesystem::weakly_canonical(
+      base / std::filesystem::path(req.path).relative_path(), ec);
+  // Never outside the root: the file must be the root or below it, component by component.
+  const auto rel = file.lexically_relative(base);
+  if (ec || rel.empty() || *rel.begin() == "..") return std::nullopt;
+  const bool asset = *rel.begin() == "assets";
+  if (std::filesystem::is_directory(file, ec) || !std::filesystem::exists(file, ec)) {
+    if (asset) return std::nullopt;  // a missing script is a 404, not the page
+    file = base / "index.html";
+  }
   Response r;
   r.content_type = std::string(content_type_for(file));
-  r.body = bytes.str();
+  std::optional<std::string> body;
+  if (accepts_gzip(req) && std::filesystem::exists(file.string() + ".gz", ec)) {
+    body = read_whole(file.string() + ".gz");
+    if (body) r.headers.emplace_back("Content-Encoding", "gzip");
+  }
+  if (!body) body = read_whole(file);
+  if (!body) return std::nullopt;
+  r.body = std::move(*body);
+  r.headers.emplace_back("Vary", "Accept-Encoding");
+  r.headers.emplace_back("Cache-Control", asset ? "public, max-age=31536000, immutable"
+                                                : "no-cache");
+  r.headers.emplace_back("Content-Security-Policy", std::string(kContentSecurityPolicy));
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Referrer-Policy", "same-origin");
+  r.headers.emplace_back("X-Frame-Options", "DENY");
   return r;
 }
 
@@ -241,7 +297,7 @@ void Api::Impl::dispatch(Request request, Reply reply) {
       return reply(std::move(r));
     }
     if (options.web_root && request.method == "GET" && !request.path.starts_with("/v1"))
-      if (auto file = static_file(*options.web_root, request.path)) return reply(std::move(*file));
+      if (auto file = static_file(*options.web_root, request)) return reply(std::move(*file));
     return reply(problem(404, "not_found", "no such endpoint: " + request.path));
   }
   auto call = std::make_shared<Call>(

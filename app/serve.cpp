@@ -119,6 +119,14 @@ int run_serve(const ServeOptions& o) {
 
   api::ApiOptions api_options;
   api_options.web_root = o.web_root;
+  // Without --web, the console this build made (scripts/build.sh builds web/dist).
+  if (!api_options.web_root && std::filesystem::exists(BRANDLEDGER_WEB_DIST "/index.html"))
+    api_options.web_root = BRANDLEDGER_WEB_DIST;
+  if (api_options.web_root)
+    spdlog::info("the console is served from {}", api_options.web_root->string());
+  else
+    spdlog::warn("no console at {} (scripts/build.sh builds it): / answers 404",
+                 BRANDLEDGER_WEB_DIST);
   api_options.public_origin = o.public_origin;
   api_options.trusted_proxies = o.trusted_proxies;
   {

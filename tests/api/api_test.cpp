@@ -344,6 +344,48 @@ TEST_CASE(
   CHECK(http(server.port(), "GET", "/v1/nothing").status == 404);  // the API is not the console
 }
 
+TEST_CASE("the console's files: hashed assets cached for good - index.html revalidated - gzip "
+          "when taken - security headers - a missing asset is 404") {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "web" / "assets");
+  auto write = [](const std::filesystem::path& p, const std::string& text) {
+    std::ofstream(p, std::ios::binary) << text;
+  };
+  write(dir / "web" / "index.html", "<!doctype html><title>品牌</title>");
+  write(dir / "web" / "assets" / "index-3f9a1c07.js", "console.log(1);");
+  write(dir / "web" / "assets" / "index-3f9a1c07.js.gz", "GZIPPED-BYTES");
+  write(dir / "web" / "assets" / "font-1.woff2", "wOF2");
+  ServerProcess server(dir / "data", {"--web", (dir / "web").string()});
+
+  auto page = http(server.port(), "GET", "/brands?state=filed");
+  CHECK(page.status == 200);
+  CHECK(page.headers.at("cache-control") == "no-cache");
+  const std::string csp = page.headers.at("content-security-policy");
+  CHECK_THAT(csp, Catch::Contains("default-src 'self'"));
+  CHECK_THAT(csp, Catch::Contains("script-src 'self'"));
+  CHECK_THAT(csp, Catch::Contains("frame-ancestors 'none'"));
+  CHECK_THAT(csp, !Catch::Contains("unsafe-eval"));
+  CHECK(page.headers.at("x-content-type-options") == "nosniff");
+  CHECK(page.headers.at("referrer-policy") == "same-origin");
+
+  auto plain = http(server.port(), "GET", "/assets/index-3f9a1c07.js");
+  CHECK(plain.body == "console.log(1);");
+  CHECK(plain.headers.count("content-encoding") == 0);
+  CHECK(plain.headers.at("cache-control") == "public, max-age=31536000, immutable");
+  auto zipped = http(server.port(), "GET", "/assets/index-3f9a1c07.js", "",
+                     {{"Accept-Encoding", "gzip, deflate, br"}});
+  CHECK(zipped.body == "GZIPPED-BYTES");
+  CHECK(zipped.headers.at("content-encoding") == "gzip");
+  CHECK(zipped.headers.at("content-type").rfind("text/javascript", 0) == 0);
+  CHECK_THAT(zipped.headers.at("vary"), Catch::Contains("Accept-Encoding"));
+  auto refused = http(server.port(), "GET", "/assets/index-3f9a1c07.js", "",
+                      {{"Accept-Encoding", "gzip;q=0, br"}});
+  CHECK(refused.body == "console.log(1);");
+  CHECK(http(server.port(), "GET", "/assets/font-1.woff2").headers.at("content-type") ==
+        "font/woff2");
+  CHECK(http(server.port(), "GET", "/assets/index-00000000.js").status == 404);
+}
+
 namespace {
 
 std::string han(std::size_t n) {  // n characters, 3n bytes
