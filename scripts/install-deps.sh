@@ -13,12 +13,17 @@ packages=(
   libgoogle-perftools-dev                       # tcmalloc_minimal, the programs' allocator
   catch2                                        # tests
   python3                                       # tools/verify_export.py, run by the tests
+  chromium fonts-noto-cjk                       # the console's browser tests; CJK glyphs
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The console builds with Debian's nodejs and npm; a Node.js already installed (which may
+# bring its own npm and conflict with Debian's) is used as it is.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]} == 0)); then
   exit 0
 fi

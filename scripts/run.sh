@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh brandledger   # the server alone; the tests build with test.sh
+./scripts/build-console.sh       # the browser console, served at /
 export BRANDLEDGER_BOOTSTRAP_TOKEN="${BRANDLEDGER_BOOTSTRAP_TOKEN:-demo-admin-token-for-the-tour}"
 export BRANDLEDGER_DEMO_PASSWORD="${BRANDLEDGER_DEMO_PASSWORD:-demo-password-for-the-tour}"
 exec build/app/brandledger serve --data "${BRANDLEDGER_DATA:-data}" --demo \

@@ -1,0 +1,126 @@
+// The console end to end: a real server with the demo data, Debian's Chromium, the pages as
+// a person uses them (CONSOLE.md's accessible names). Run by `npm run e2e` (scripts/test.sh).
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { login, newPage, screenshot, startBrowser, startServer, step } from './harness.mjs'
+
+let server
+let browser
+
+before(async () => {
+  server = await startServer()
+  browser = await startBrowser()
+})
+
+after(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+test('a wrong password is refused on the page in Chinese', async () => {
+  const page = await newPage(browser)
+  await step(page, 'wrong-password', async () => {
+    await page.goto(`${server.base}/login`)
+    await page.getByLabel('用户名').fill('zhang')
+    await page.getByLabel('密码').fill('not-the-password')
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.getByRole('alert').filter({ hasText: '用户名或密码错误' }).waitFor()
+    await screenshot(page, 'login')
+  })
+})
+
+test('a deep link without a session goes to /login and back after logging in', async () => {
+  const page = await newPage(browser)
+  await step(page, 'deep-link', async () => {
+    await page.goto(`${server.base}/brands?state=filed`)
+    await page.waitForURL(/\/login\?redirect=/)
+    await page.getByLabel('用户名').fill('zhang')
+    await page.getByLabel('密码').fill('e2e-demo-password')
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/brands\?state=filed$/)
+    const rows = page.getByRole('table').last().locator('tbody tr')
+    await rows.first().waitFor()
+    for (const text of await rows.allInnerTexts()) assert.match(text, /已备案/)
+  })
+})
+
+test('a branch creates its brand, is told why it cannot submit, completes it and submits; the unit approves from its 工作台; the committee files it', async () => {
+  // A new branch and its secretary, made by the administrator's script.
+  await server.api('POST', '/v1/orgs', { id: 'e2e-branch', name: '市政府机关第九党支部', kind: 'branch', parent: 'gov', org_type: '党支部' })
+  await server.api('POST', '/v1/users', { id: 'e2e-sec', name: '赵书记', role: 'branch', org: 'e2e-branch', password: 'e2e-branch-password' })
+
+  const branch = await newPage(browser)
+  const name = '红色引擎·服务先锋'
+  await step(branch, 'branch-creates', async () => {
+    await login(branch, server.base, 'e2e-sec', 'e2e-branch-password')
+    await branch.getByRole('navigation').getByRole('link', { name: '品牌库' }).click()
+    await branch.getByRole('button', { name: '新建品牌' }).click()
+    const dialog = branch.getByRole('dialog', { name: '新建品牌' })
+    await dialog.getByLabel('品牌名称').fill(name)
+    await dialog.getByLabel('口号').fill('党旗飘在一线')
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await branch.getByRole('heading', { level: 1, name }).waitFor()
+    // 四有 incomplete: submit is there but disabled, and the page says why.
+    await branch.getByRole('button', { name: /提交申报/ }).waitFor()
+    assert.equal(await branch.getByRole('button', { name: /提交申报/ }).isDisabled(), true)
+    await branch.getByText(/提交申报暂不可办/).waitFor()
+    await screenshot(branch, 'brand-incomplete')
+  })
+  await step(branch, 'branch-completes-and-submits', async () => {
+    await branch.getByRole('button', { name: '编辑' }).click()
+    const edit = branch.getByRole('dialog', { name: '编辑' })
+    await edit.getByLabel('主题').fill('围绕中心服务大局')
+    await edit.getByLabel('内涵').fill('以党建引领机关效能提升')
+    await edit.getByLabel('特色').fill('“党员先锋岗”常态化')
+    await edit.getByLabel('成效').fill('群众满意度提升至98%')
+    await edit.getByRole('button', { name: '保存' }).click()
+    await edit.waitFor({ state: 'hidden' })
+    await branch.getByRole('button', { name: '提交申报' }).click()
+    const submit = branch.getByRole('dialog', { name: '提交申报' })
+    await submit.getByRole('button', { name: '确定' }).click()
+    await branch.getByText('已申报', { exact: true }).first().waitFor()
+  })
+
+  const unit = await newPage(browser)
+  await step(unit, 'unit-approves', async () => {
+    await login(unit, server.base, 'gov-unit')
+    await unit.getByRole('link', { name }).click()
+    await unit.getByRole('button', { name: '审核通过' }).click()
+    const approve = unit.getByRole('dialog', { name: '审核通过' })
+    await approve.getByRole('button', { name: '确定' }).click()
+    // A decision needs its 意见: refused in Chinese until there is one.
+    await approve.getByRole('alert').filter({ hasText: '请填写意见' }).waitFor()
+    await approve.getByLabel('意见').fill('材料齐全，同意报送机关工委备案。')
+    await approve.getByRole('button', { name: '确定' }).click()
+    await approve.waitFor({ state: 'hidden' })
+  })
+
+  const committee = await newPage(browser)
+  await step(committee, 'committee-files', async () => {
+    await login(committee, server.base, 'zhang')
+    await screenshot(committee, 'workbench')
+    await committee.getByRole('link', { name }).click()
+    await committee.getByRole('button', { name: '准予备案' }).click()
+    const file = committee.getByRole('dialog', { name: '准予备案' })
+    await file.getByLabel('意见').fill('经审核，符合党建品牌备案条件，予以备案。')
+    await file.getByRole('button', { name: '确定' }).click()
+    await file.waitFor({ state: 'hidden' })
+    await committee.getByText('已备案', { exact: true }).first().waitFor()
+    await committee.getByText('经审核，符合党建品牌备案条件，予以备案。').waitFor()
+    await screenshot(committee, 'brand-filed')
+  })
+})
+
+test('the brand list pages over the cursor and keeps its filter in the URL', async () => {
+  const page = await newPage(browser)
+  await step(page, 'brand-list', async () => {
+    await login(page, server.base, 'li-audit')
+    await page.getByRole('navigation').getByRole('link', { name: '品牌库' }).click()
+    const table = page.getByRole('table').last()
+    await table.locator('tbody tr').first().waitFor()
+    assert.equal(await table.locator('tbody tr').count(), 20)
+    await page.getByRole('button', { name: '下一页' }).click()
+    await page.getByText('第 2 页').waitFor()
+    await screenshot(page, 'brands')
+  })
+})

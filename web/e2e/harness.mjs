@@ -1,0 +1,107 @@
+// A real BrandLedger server with the demo data and Debian's Chromium driven by
+// playwright-core, for the console's end-to-end tests. A failing step saves a screenshot and
+// the page's console log under e2e/out/.
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const webRoot = join(here, '..')
+export const outDir = join(here, 'out')
+export const adminToken = 'e2e-admin-token-0123456789abcdef'
+export const demoPassword = 'e2e-demo-password'
+const binary = process.env.BRANDLEDGER_BINARY ?? join(webRoot, '..', 'build', 'app', 'brandledger')
+
+export async function startServer() {
+  const data = mkdtempSync(join(tmpdir(), 'brandledger-e2e-'))
+  const child = spawn(
+    binary,
+    ['serve', '--data', join(data, 'd'), '--demo', '--manual-clock', '--listen', '127.0.0.1:0', '--web', join(webRoot, 'dist')],
+    { env: { ...process.env, BRANDLEDGER_BOOTSTRAP_TOKEN: adminToken, BRANDLEDGER_DEMO_PASSWORD: demoPassword }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let log = ''
+  child.stderr.on('data', (d) => (log += d))
+  const port = await new Promise((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`the server did not start:\n${out}\n${log}`)), 30000)
+    child.stdout.on('data', (d) => {
+      out += d
+      const m = out.match(/listening on 127\.0\.0\.1:(\d+)/)
+      if (m) {
+        clearTimeout(timer)
+        resolve(Number(m[1]))
+      }
+    })
+    child.on('exit', (code) => reject(new Error(`the server exited (${code}):\n${out}\n${log}`)))
+  })
+  const base = `http://127.0.0.1:${port}`
+  return {
+    base,
+    port,
+    // The API as the admin's script would call it (test setup only; the browser logs in).
+    async api(method, path, body, token = adminToken) {
+      const r = await fetch(base + path, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const text = await r.text()
+      if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`)
+      return text ? JSON.parse(text) : undefined
+    },
+    async stop() {
+      child.kill('SIGTERM')
+      await new Promise((resolve) => child.on('exit', resolve))
+      rmSync(data, { recursive: true, force: true })
+    },
+  }
+}
+
+export async function startBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync',
+      '--disable-background-networking', '--disable-component-update',
+    ],
+  })
+}
+
+// A fresh browser context (its own cookies) with its console log kept for failures.
+export async function newPage(browser) {
+  const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1280, height: 860 } })
+  const page = await context.newPage()
+  page.consoleLog = []
+  page.on('console', (m) => page.consoleLog.push(`[${m.type()}] ${m.text()}`))
+  page.on('pageerror', (e) => page.consoleLog.push(`[pageerror] ${e.message}`))
+  return page
+}
+
+// Runs `body`; on failure saves the page's screenshot and console log, then rethrows.
+export async function step(page, name, body) {
+  try {
+    return await body()
+  } catch (e) {
+    mkdirSync(outDir, { recursive: true })
+    const file = name.replace(/[^\p{L}\p{N}-]+/gu, '-')
+    await page.screenshot({ path: join(outDir, `${file}.failed.png`), fullPage: true }).catch(() => {})
+    writeFileSync(join(outDir, `${file}.console.log`), page.consoleLog.join('\n'))
+    throw e
+  }
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(outDir, { recursive: true })
+  await page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true })
+}
+
+export async function login(page, base, user, password = demoPassword) {
+  await page.goto(`${base}/login`)
+  await page.getByLabel('用户名').fill(user)
+  await page.getByLabel('密码').fill(password)
+  await page.getByRole('button', { name: '登录' }).click()
+  await page.getByRole('navigation').waitFor()
+}
