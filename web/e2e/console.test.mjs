@@ -2,8 +2,10 @@
 // a person uses them (CONSOLE.md's accessible names). Run by `npm run e2e` (scripts/test.sh).
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
 import { login, newPage, screenshot, startBrowser, startServer, step } from './harness.mjs'
 
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 let server
 let browser
 
@@ -122,5 +124,57 @@ test('the brand list pages over the cursor and keeps its filter in the URL', asy
     await page.getByRole('button', { name: '下一页' }).click()
     await page.getByText('第 2 页').waitFor()
     await screenshot(page, 'brands')
+  })
+})
+
+test('a session that expires sends the user to /login and back to where it was', async () => {
+  const page = await newPage(browser)
+  await step(page, 'session-expiry', async () => {
+    await login(page, server.base, 'li-audit')
+    await page.getByRole('navigation').getByRole('link', { name: '品牌库' }).click()
+    await page.getByRole('table').last().locator('tbody tr').first().waitFor()
+    // Nine hours pass on the server's manual clock: the session has been idle for 8.
+    const { now } = await server.api('POST', '/v1/admin/clock', {
+      now: new Date(Date.now() + 9 * 3600 * 1000).toISOString(),
+    })
+    assert.ok(now)
+    await page.getByRole('button', { name: '下一页' }).click()  // asks the server: 401
+    await page.waitForURL(/\/login\?redirect=(%2F|\/)brands/)
+    await page.getByLabel('用户名').fill('li-audit')
+    await page.getByLabel('密码').fill('e2e-demo-password')
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/brands/)
+    await page.getByRole('table').last().locator('tbody tr').first().waitFor()
+  })
+})
+
+test('no serious or critical accessibility violations on the main pages (axe-core)', async () => {
+  // Our CSP refuses injected scripts, axe's too: this context alone looks past it.
+  const page = await newPage(browser, { bypassCSP: true })
+  const check = async (name) => {
+    await page.addScriptTag({ path: axePath })
+    const result = await page.evaluate(async () => {
+      // eslint-disable-next-line no-undef
+      const r = await axe.run(document, { resultTypes: ['violations'] })
+      return r.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')}`)
+    })
+    assert.deepEqual(result, [], `${name}:\n${result.join('\n')}`)
+  }
+  await step(page, 'axe', async () => {
+    await page.goto(`${server.base}/login`)
+    await page.getByRole('button', { name: '登录' }).waitFor()
+    await check('登录')
+    await login(page, server.base, 'zhang')
+    await page.getByRole('heading', { name: '工作台' }).waitFor()
+    await page.locator('.todo').first().waitFor()
+    await check('工作台')
+    await page.getByRole('navigation').getByRole('link', { name: '品牌库' }).click()
+    await page.getByRole('table').last().locator('tbody tr').first().waitFor()
+    await check('品牌库')
+    await page.getByRole('table').last().locator('tbody tr a').first().click()
+    await page.getByRole('heading', { level: 2, name: '历程' }).waitFor()
+    await check('品牌')
   })
 })

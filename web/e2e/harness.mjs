@@ -71,8 +71,10 @@ export async function startBrowser() {
 }
 
 // A fresh browser context (its own cookies) with its console log kept for failures.
-export async function newPage(browser) {
-  const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1280, height: 860 } })
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext({
+    locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1280, height: 860 }, ...options,
+  })
   const page = await context.newPage()
   page.consoleLog = []
   page.on('console', (m) => page.consoleLog.push(`[${m.type()}] ${m.text()}`))
