@@ -113,6 +113,33 @@ test('a branch creates its brand, is told why it cannot submit, completes it and
   })
 })
 
+test('(after the filing above) the auditor finds it with its 意见 in 审计追溯, opens the whole event, exports it and checks the chain', async () => {
+  const page = await newPage(browser)
+  await step(page, 'audit', async () => {
+    await login(page, server.base, 'li-audit')
+    await page.getByRole('navigation').getByRole('link', { name: '审计追溯' }).click()
+    await page.getByLabel('操作人').fill('zhang')
+    await page.getByRole('button', { name: '查询' }).click()
+    await page.waitForURL(/\/audit\?actor=zhang/)
+    const row = page.getByRole('row').filter({ hasText: '经审核，符合党建品牌备案条件，予以备案。' }).first()
+    await row.waitFor()
+    await row.locator('.el-table__expand-icon').click()
+    await page.getByText(/"prev_hash": "[0-9a-f]{64}"/).first().waitFor()
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: '导出 CSV' }).click(),
+    ])
+    const path = await download.path()
+    const { readFileSync } = await import('node:fs')
+    const csv = readFileSync(path, 'utf8')
+    assert.ok(csv.includes('经审核，符合党建品牌备案条件，予以备案。'), csv.slice(0, 400))
+    assert.ok(csv.split('\n').length > 2)
+    await page.getByRole('button', { name: '立即校验哈希链' }).click()
+    await page.getByRole('status').filter({ hasText: '哈希链与视图均完整' }).waitFor({ timeout: 60000 })
+    await screenshot(page, 'audit')
+  })
+})
+
 test('the brand list pages over the cursor and keeps its filter in the URL', async () => {
   const page = await newPage(browser)
   await step(page, 'brand-list', async () => {

@@ -15,6 +15,7 @@ export const router = createRouter({
         { path: '', component: () => import('./pages/WorkbenchPage.vue') },
         { path: 'brands', component: () => import('./pages/BrandsPage.vue') },
         { path: 'brands/:id', component: () => import('./pages/BrandPage.vue'), props: true },
+        { path: 'audit', component: () => import('./pages/AuditPage.vue') },
         { path: ':rest(.*)*', component: () => import('./pages/NotFoundPage.vue') },
       ],
     },
