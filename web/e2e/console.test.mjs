@@ -140,6 +140,28 @@ test('(after the filing above) the auditor finds it with its 意见 in 审计追
   })
 })
 
+test('a brand "as of" a date before its filing shows it as it stood then: 培育中', async () => {
+  // A demo brand that was filed, and a day on which it was still being cultivated.
+  const history = (await server.api('GET', '/v1/brands/xcrb/history')).items
+  const beijingDay = (t) => new Date(Date.parse(t) + 8 * 3600 * 1000).toISOString().slice(0, 10)
+  let day = null
+  for (let i = 0; i + 1 < history.length && !day; ++i)
+    if (history[i].to_state === 'cultivating' && beijingDay(history[i + 1].occurred_at) > beijingDay(history[i].occurred_at))
+      day = beijingDay(history[i].occurred_at)
+  assert.ok(day, 'the demo brand xcrb has a day in 培育中')
+  assert.ok(history.some((e) => e.to_state === 'filed'))
+  const page = await newPage(browser)
+  await step(page, 'as-of', async () => {
+    await login(page, server.base, 'zhang')
+    await page.goto(`${server.base}/brands/xcrb`)
+    await page.getByRole('heading', { level: 1, name: '宣报党旗分外红' }).waitFor()
+    await page.goto(`${server.base}/brands/xcrb?as_of=${day}`)
+    await page.getByText(`这是品牌在 ${day} 结束时的状态`).waitFor()
+    await page.locator('.head .el-tag').filter({ hasText: '培育中' }).waitFor()
+    assert.equal(await page.getByRole('group', { name: '品牌操作' }).count(), 0)  // no actions on the past
+  })
+})
+
 test('the brand list pages over the cursor and keeps its filter in the URL', async () => {
   const page = await newPage(browser)
   await step(page, 'brand-list', async () => {
