@@ -38,6 +38,26 @@ const std::map<std::string, std::string, std::less<>> kActions = {
     {"cancel", "brand.cancel"},
 };
 
+// Today's stored brand `id` if the caller may see it; otherwise answered (404, 403, 503).
+std::optional<views::StoredBrand> visible_brand(const CallPtr& call, const storage::ReadTxn& txn,
+                                                const std::string& id) {
+  auto stored =
+      views::get_stored_brand(engine::ViewReader(call->api.engine.environment(), txn), id);
+  if (!stored.ok()) {
+    call->reply(problem(503, "unavailable", stored.status().to_string()));
+    return std::nullopt;
+  }
+  if (!*stored) {
+    call->reply(problem(404, "not_found", "brand " + id + " does not exist"));
+    return std::nullopt;
+  }
+  if (!can_see(call->actor, (*stored)->unit, (*stored)->branch)) {
+    call->reply(problem(403, "forbidden", "outside your scope"));
+    return std::nullopt;
+  }
+  return std::move(**stored);
+}
+
 // What a dry run gets in place of an argument the command needs: a decision's comment or
 // reason, a yes to a yes-or-no question. Only the rules' answer matters, never the value.
 boost::json::value placeholder(std::string_view field) {
@@ -54,13 +74,7 @@ void brand_actions(const CallPtr& call) {
   const std::string& id = call->param(0);
   {
     auto txn = read_txn(call);
-    if (!txn) return;
-    auto stored =
-        views::get_stored_brand(engine::ViewReader(call->api.engine.environment(), *txn), id);
-    if (!stored.ok()) return call->reply(problem(503, "unavailable", stored.status().to_string()));
-    if (!*stored) return call->reply(problem(404, "not_found", "brand " + id + " does not exist"));
-    if (!can_see(call->actor, (*stored)->unit, (*stored)->branch))
-      return call->reply(problem(403, "forbidden", "outside your scope"));
+    if (!txn || !visible_brand(call, *txn, id)) return;
   }
   std::vector<std::pair<std::string, std::string>> probes = {{"edit", "brand.edit"},
                                                              {"objections", "brand.objection"}};
@@ -102,16 +116,12 @@ void get_brand(const CallPtr& call) {
   if (!txn) return;
   if (call->req.param("as_of").empty()) {
     // Today's document is answered as stored: no parse, no second serialisation.
-    auto stored =
-        views::get_stored_brand(engine::ViewReader(call->api.engine.environment(), *txn), id);
-    if (!stored.ok()) return call->reply(problem(503, "unavailable", stored.status().to_string()));
-    if (!*stored) return call->reply(problem(404, "not_found", "brand " + id + " does not exist"));
-    if (!can_see(call->actor, (*stored)->unit, (*stored)->branch))
-      return call->reply(problem(403, "forbidden", "outside your scope"));
+    auto stored = visible_brand(call, *txn, id);
+    if (!stored) return;
     auto version = call->api.engine.log().stream_version(*txn, workflows::brand_stream(id));
     if (!version.ok())
       return call->reply(problem(503, "unavailable", version.status().to_string()));
-    return call->reply(entity_response(200, std::move((*stored)->json), *version));
+    return call->reply(entity_response(200, std::move(stored->json), *version));
   }
   auto at = time_param(call, "as_of");
   if (!at) return;

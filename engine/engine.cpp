@@ -101,6 +101,21 @@ class CommandContext final : public DecideContext {
   Timestamp now_;
 };
 
+// Runs a handler: a malformed argument becomes the refusal it is (400 naming the field), a
+// storage failure the error it is. Anything else it throws is left to the caller.
+Result<Decision> call_handler(const CommandHandler& handler, const Command& cmd,
+                              DecideContext& ctx) {
+  try {
+    return handler(cmd, ctx);
+  } catch (const ArgumentError& e) {
+    Decision decision = Decision::reject(RejectionKind::kInvalid, e.code(), e.what());
+    decision.rejection->field = e.field();
+    return decision;
+  } catch (const StorageFailure& e) {
+    return e.status();
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domain) {
@@ -511,14 +526,9 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
             return state;
           },
           batch.views, env_->log_tables().secrets, batch.txn, occurred);
-      try {
-        decision = handler->second(cmd, ctx);
-      } catch (const ArgumentError& e) {
-        decision = Decision::reject(RejectionKind::kInvalid, e.code(), e.what());
-        decision.rejection->field = e.field();
-      } catch (const StorageFailure& e) {
-        return e.status();
-      }  // anything else: a defect, which process() turns into Status::Internal
+      // Anything but a bad argument or storage: a defect, which process() turns into
+      // Status::Internal.
+      BL_ASSIGN_OR_RETURN(decision, call_handler(handler->second, cmd, ctx));
       BL_RETURN_IF_ERROR(load_error);
     }
   }
@@ -726,14 +736,9 @@ Result<Decision> Engine::decide_only(const Command& cmd) const {
         return state;
       },
       views, env_->log_tables().secrets, txn, clock_->now());
-  Decision decision;
+  Result<Decision> decision = Status::Internal("not decided");
   try {
-    decision = handler->second(cmd, ctx);
-  } catch (const ArgumentError& e) {
-    decision = Decision::reject(RejectionKind::kInvalid, e.code(), e.what());
-    decision.rejection->field = e.field();
-  } catch (const StorageFailure& e) {
-    return e.status();
+    decision = call_handler(handler->second, cmd, ctx);
   } catch (const std::exception& e) {
     return Status::Internal("deciding " + cmd.type + " threw: " + e.what());
   }
