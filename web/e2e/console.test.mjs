@@ -162,6 +162,18 @@ test('a brand "as of" a date before its filing shows it as it stood then: 培育
   })
 })
 
+test('实时动态 shows what happens as it happens, over the cookie-authenticated event stream', async () => {
+  const page = await newPage(browser)
+  await step(page, 'live-feed', async () => {
+    await login(page, server.base, 'li-audit')
+    await page.getByRole('navigation').getByRole('link', { name: '实时动态' }).click()
+    await page.getByRole('status').filter({ hasText: '已连接' }).waitFor()
+    await server.api('POST', '/v1/orgs', { id: 'e2e-live', name: '实时新建的单位', kind: 'unit', parent: 'wc' })
+    await page.getByRole('listitem').filter({ hasText: '新建组织' }).filter({ hasText: 'org-e2e-live' }).waitFor()
+    await screenshot(page, 'events')
+  })
+})
+
 test('the brand list pages over the cursor and keeps its filter in the URL', async () => {
   const page = await newPage(browser)
   await step(page, 'brand-list', async () => {
@@ -225,5 +237,11 @@ test('no serious or critical accessibility violations on the main pages (axe-cor
     await page.getByRole('table').last().locator('tbody tr a').first().click()
     await page.getByRole('heading', { level: 2, name: '历程' }).waitFor()
     await check('品牌')
+    await page.getByRole('navigation').getByRole('link', { name: '审计追溯' }).click()
+    await page.getByRole('table').last().locator('tbody tr').first().waitFor()
+    await check('审计追溯')
+    await page.getByRole('navigation').getByRole('link', { name: '实时动态' }).click()
+    await page.getByRole('status').filter({ hasText: '已连接' }).waitFor()
+    await check('实时动态')
   })
 })

@@ -16,6 +16,7 @@ export const router = createRouter({
         { path: 'brands', component: () => import('./pages/BrandsPage.vue') },
         { path: 'brands/:id', component: () => import('./pages/BrandPage.vue'), props: true },
         { path: 'audit', component: () => import('./pages/AuditPage.vue') },
+        { path: 'events', component: () => import('./pages/EventsPage.vue') },
         { path: ':rest(.*)*', component: () => import('./pages/NotFoundPage.vue') },
       ],
     },
