@@ -17,6 +17,7 @@ export const router = createRouter({
         { path: 'brands/:id', component: () => import('./pages/BrandPage.vue'), props: true },
         { path: 'audit', component: () => import('./pages/AuditPage.vue') },
         { path: 'events', component: () => import('./pages/EventsPage.vue') },
+        { path: 'admin/users', component: () => import('./pages/AdminUsersPage.vue') },
         { path: ':rest(.*)*', component: () => import('./pages/NotFoundPage.vue') },
       ],
     },
