@@ -249,6 +249,9 @@ test('no serious or critical accessibility violations on the main pages (axe-cor
     await page.getByRole('navigation').getByRole('link', { name: '系统管理' }).click()
     await page.getByRole('cell', { name: 'zhang' }).waitFor()
     await check('系统管理')
+    await page.getByRole('navigation', { name: '系统管理' }).getByRole('link', { name: '考核设置' }).click()
+    await page.getByLabel('备案品牌得分').waitFor()
+    await check('考核设置')
   })
 })
 
@@ -283,5 +286,22 @@ test('系统管理: the administrator creates a user with a password, who logs i
   await step(user, 'disabled-user-goes-to-login', async () => {
     await user.getByRole('navigation').getByRole('link', { name: '品牌库' }).click()
     await user.waitForURL(/\/login\?redirect=/)
+  })
+})
+
+test('系统管理 · 考核设置: the administrator changes the points and they hold', async () => {
+  const page = await newPage(browser)
+  await step(page, 'admin-settings', async () => {
+    await login(page, server.base, 'admin')
+    await page.getByRole('navigation').getByRole('link', { name: '系统管理' }).click()
+    await page.getByRole('navigation', { name: '系统管理' }).getByRole('link', { name: '考核设置' }).click()
+    await page.getByLabel('备案品牌得分').fill('3.5')
+    await page.getByRole('button', { name: '保存' }).click()
+    await page.getByText('考核设置已保存').waitFor()
+    const settings = await server.api('GET', '/v1/settings')
+    assert.equal(settings.assessment.filed_points, 3.5)
+    await page.reload()
+    assert.equal(await page.getByLabel('备案品牌得分').inputValue(), '3.50')
+    await screenshot(page, 'admin-settings')
   })
 })

@@ -18,6 +18,7 @@ export const router = createRouter({
         { path: 'audit', component: () => import('./pages/AuditPage.vue') },
         { path: 'events', component: () => import('./pages/EventsPage.vue') },
         { path: 'admin/users', component: () => import('./pages/AdminUsersPage.vue') },
+        { path: 'admin/settings', component: () => import('./pages/AdminSettingsPage.vue') },
         { path: ':rest(.*)*', component: () => import('./pages/NotFoundPage.vue') },
       ],
     },
