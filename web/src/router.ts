@@ -19,6 +19,7 @@ export const router = createRouter({
         { path: 'events', component: () => import('./pages/EventsPage.vue') },
         { path: 'admin/users', component: () => import('./pages/AdminUsersPage.vue') },
         { path: 'admin/settings', component: () => import('./pages/AdminSettingsPage.vue') },
+        { path: 'admin/orgs', component: () => import('./pages/AdminOrgsPage.vue') },
         { path: ':rest(.*)*', component: () => import('./pages/NotFoundPage.vue') },
       ],
     },

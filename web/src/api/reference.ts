@@ -1,5 +1,5 @@
 // Reference data the pages share: the lifecycle (states and their labels) and the orgs.
-import { get } from './http'
+import { get, post } from './http'
 
 export interface Lifecycle {
   states: { code: string; label: string }[]
@@ -23,3 +23,7 @@ export async function stateLabels(): Promise<Record<string, string>> {
   return Object.fromEntries((await lifecycle()).states.map((s) => [s.code, s.label]))
 }
 export const orgs = () => get<{ items: Org[] }>('/v1/orgs')
+export const createOrg = (org: { id: string; name: string; kind: string; parent?: string; org_type?: string }) =>
+  post<Org>('/v1/orgs', org)
+export const dissolveOrg = (id: string, reason: string, comment: string) =>
+  post<Org>(`/v1/orgs/${encodeURIComponent(id)}/dissolve`, { reason, comment })
