@@ -15,6 +15,7 @@ export const router = createRouter({
         { path: '', component: () => import('./pages/WorkbenchPage.vue') },
         { path: 'brands', component: () => import('./pages/BrandsPage.vue') },
         { path: 'brands/:id', component: () => import('./pages/BrandPage.vue'), props: true },
+        { path: 're-reviews', component: () => import('./pages/ReReviewsPage.vue') },
         { path: 'audit', component: () => import('./pages/AuditPage.vue') },
         { path: 'events', component: () => import('./pages/EventsPage.vue') },
         { path: 'admin/users', component: () => import('./pages/AdminUsersPage.vue') },

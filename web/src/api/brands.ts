@@ -17,6 +17,7 @@ export interface Brand {
   named_at: string | null
   valid_until: string | null
   re_review_due: string | null
+  rectify_by?: string | null
   slogan: string
   theme: string
   connotation: string
@@ -60,6 +61,7 @@ export interface BrandFilter extends Query {
 }
 
 export const listBrands = (filter: BrandFilter) => get<Page<Brand>>('/v1/brands', filter)
+export const reReviewsDue = (before: string) => get<{ items: Brand[] }>('/v1/re-reviews/due', { before })
 export const getBrand = (id: string, asOf?: string) =>
   get<Brand>(`/v1/brands/${encodeURIComponent(id)}`, { as_of: asOf })
 export const brandHistory = (id: string) =>
