@@ -16,6 +16,7 @@ export const router = createRouter({
         { path: 'brands', component: () => import('./pages/BrandsPage.vue') },
         { path: 'brands/:id', component: () => import('./pages/BrandPage.vue'), props: true },
         { path: 're-reviews', component: () => import('./pages/ReReviewsPage.vue') },
+        { path: 'reports', component: () => import('./pages/ReportsPage.vue') },
         { path: 'audit', component: () => import('./pages/AuditPage.vue') },
         { path: 'events', component: () => import('./pages/EventsPage.vue') },
         { path: 'admin/users', component: () => import('./pages/AdminUsersPage.vue') },
