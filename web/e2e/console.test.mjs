@@ -174,6 +174,61 @@ test('实时动态 shows what happens as it happens, over the cookie-authenticat
   })
 })
 
+test('(after the filing above) 评审批次: the committee opens a round, nominates the brand, assigns experts with 回避 shown, starts scoring; an expert scores it in its form and sees only its own scores', async () => {
+  const committee = await newPage(browser)
+  const name = '红色引擎·服务先锋'
+  let roundUrl = ''
+  await step(committee, 'round-committee', async () => {
+    await login(committee, server.base, 'zhang')
+    await committee.getByRole('navigation').getByRole('link', { name: '评审批次' }).click()
+    await committee.getByRole('button', { name: '新建批次' }).click()
+    const create = committee.getByRole('dialog', { name: '新建批次' })
+    await create.getByLabel('名称').fill('2031年度党建品牌评选')
+    await create.getByLabel('年度').fill('2031')
+    await create.getByRole('button', { name: '确定' }).click()
+    await committee.getByRole('heading', { level: 1, name: '2031年度党建品牌评选' }).waitFor()
+    roundUrl = committee.url()
+    await committee.getByRole('button', { name: '推荐参评' }).click()
+    const nominate = committee.getByRole('dialog', { name: '推荐参评' })
+    await nominate.getByText(name).click()
+    await nominate.getByRole('button', { name: '确定' }).click()
+    await committee.getByRole('link', { name }).waitFor()
+    await committee.getByRole('button', { name: '指派专家' }).click()
+    const experts = committee.getByRole('dialog', { name: '指派专家' })
+    // expert1's home unit is the brand's: the dialog says it must recuse.
+    await experts.getByText(/陈教授（expert1）（需回避本单位的参评品牌）/).waitFor()
+    for (const e of ['expert2', 'expert3', 'expert4']) await experts.getByText(new RegExp(`（${e}）`)).click()
+    await experts.getByRole('button', { name: '确定' }).click()
+    await committee.getByText('expert2、expert3、expert4').waitFor()
+    await committee.getByRole('button', { name: '开始评分' }).click()
+    await committee.getByRole('dialog', { name: '开始评分' }).getByRole('button', { name: '确定' }).click()
+    await committee.locator('.head .el-tag').filter({ hasText: '评分中' }).waitFor()
+  })
+  // Another expert scores through its script (a token the administrator issues).
+  const round = roundUrl.split('/rounds/')[1]
+  const token = (await server.api('POST', '/v1/users/expert3/tokens', { name: 'e2e' })).token
+  const brandId = (await server.api('GET', `/v1/rounds/${round}`)).nominated[0]
+  await server.api('POST', `/v1/rounds/${round}/scores`, { brand: brandId, scores: { identity: 8, connotation: 16, mechanism: 16, effects: 24, influence: 8, presentation: 8 } }, token)
+
+  const expert = await newPage(browser)
+  await step(expert, 'round-expert', async () => {
+    await login(expert, server.base, 'expert2')
+    await expert.goto(roundUrl)
+    await expert.getByRole('heading', { name: '我的评分' }).waitFor()
+    const values = { 品牌识别: '9', 内涵与定位: '18', 载体与机制: '17', 工作成效: '27', 示范辐射: '9', 现场讲述: '9.5' }
+    for (const [label, value] of Object.entries(values)) await expert.getByLabel(label).fill(value)
+    await expert.getByLabel('现场讲述').press('Tab')
+    await expert.getByText('合计 89.5').waitFor()
+    await expert.getByRole('button', { name: '提交评分' }).click()
+    await expert.getByRole('status').filter({ hasText: '已提交' }).waitFor()
+    // Its own total, not expert3's.
+    const totals = expert.getByRole('row').filter({ hasText: name })
+    await totals.getByText('expert2 89.5').waitFor()
+    assert.equal(await totals.getByText('expert3').count(), 0)
+    await screenshot(expert, 'round-expert')
+  })
+})
+
 test('the brand list pages over the cursor and keeps its filter in the URL', async () => {
   const page = await newPage(browser)
   await step(page, 'brand-list', async () => {
@@ -213,6 +268,7 @@ test('no serious or critical accessibility violations on the main pages (axe-cor
   // Our CSP refuses injected scripts, axe's too: this context alone looks past it.
   const page = await newPage(browser, { bypassCSP: true })
   const check = async (name) => {
+    await page.mouse.move(0, 0)  // nothing hovered: colours as they rest
     // Colours are measured as they rest, not halfway through a fade.
     await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' })
     await page.addScriptTag({ path: axePath })
@@ -239,6 +295,10 @@ test('no serious or critical accessibility violations on the main pages (axe-cor
     await page.getByRole('table').last().locator('tbody tr a').first().click()
     await page.getByRole('heading', { level: 2, name: '历程' }).waitFor()
     await check('品牌')
+    await page.getByRole('navigation').getByRole('link', { name: '评审批次' }).click()
+    await page.getByRole('table').last().locator('tbody tr a').first().click()
+    await page.getByRole('heading', { name: /参评品牌/ }).waitFor()
+    await check('评审批次')
     await page.getByRole('navigation').getByRole('link', { name: '复评管理' }).click()
     await page.getByRole('heading', { name: '月历' }).waitFor()
     await check('复评管理')

@@ -139,6 +139,25 @@ export const eventNames: Record<string, string> = {
   SessionEnded: '退出登录',
 }
 
+export const roundStates: Record<string, string> = {
+  open: '推荐中',
+  scoring: '评分中',
+  closed: '评审结束',
+  notice: '公示中',
+  finalized: '已命名',
+}
+
+export const outcomeNames: Record<string, string> = {
+  selected: '入选',
+  not_selected: '未入选',
+  promoted: '晋级',
+  retained: '保留',
+  demoted: '降级',
+  rectifying: '限期整改',
+  revoked: '撤销',
+  not_scored: '评分不足',
+}
+
 export const titleNames: Record<string, string> = {
   top10: '十佳',
   demonstration: '示范',
