@@ -213,7 +213,10 @@ test('(after the filing above) 评审批次: the committee opens a round, nomina
   const expert = await newPage(browser)
   await step(expert, 'round-expert', async () => {
     await login(expert, server.base, 'expert2')
-    await expert.goto(roundUrl)
+    // Its 工作台 says what waits for its scores and links there.
+    await expert.getByText('1 个品牌待您评分').waitFor()
+    await expert.getByRole('link', { name: '2031年度党建品牌评选' }).click()
+    await expert.waitForURL(roundUrl)
     await expert.getByRole('heading', { name: '我的评分' }).waitFor()
     const values = { 品牌识别: '9', 内涵与定位: '18', 载体与机制: '17', 工作成效: '27', 示范辐射: '9', 现场讲述: '9.5' }
     for (const [label, value] of Object.entries(values)) await expert.getByLabel(label).fill(value)
