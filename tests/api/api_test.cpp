@@ -301,8 +301,23 @@ TEST_CASE("the log: events, streams, audit in JSON and CSV, verify, the manual c
   auto csv = w.as("committee").get("/v1/audit?brand=" + id + "&format=csv");
   CHECK(csv.status == 200);
   CHECK(csv.headers.at("content-type").rfind("text/csv", 0) == 0);
-  CHECK(csv.body.rfind("\xEF\xBB\xBFposition,occurred_at,", 0) == 0);
+  CHECK(csv.body.rfind("\xEF\xBB\xBF位置,时间（北京时间）,对象,事件,", 0) == 0);
   CHECK(csv.body.find("BrandFiled") != std::string::npos);
+  CHECK(csv.body.find("unit_approved（单位已审核）") != std::string::npos);  // labels beside codes
+  // Times in Beijing time (UTC+8).
+  const auto entries =
+      World::obj(w.as("committee").get("/v1/audit?brand=" + id)).at("items").as_array();
+  const std::string utc = brandledger::format_rfc3339(
+      *brandledger::parse_rfc3339(std::string(entries[0].at("occurred_at").as_string())) + std::chrono::hours(8));
+  CHECK(csv.body.find("," + utc.substr(0, 10) + " " + utc.substr(11, 8) + ",") != std::string::npos);
+  // A comment that looks like a formula is not run by a spreadsheet.
+  const std::string other = w.brand("b2", "cultivating");
+  World::obj(w.as("committee").post("/v1/brands/" + other + "/cancel",
+                                    {{"reason", "撤并"}, {"comment", "=HYPERLINK(\"http://x\") 支部撤并"}}));
+  auto escaped = w.as("committee").get("/v1/audit?brand=" + other + "&format=csv");
+  CHECK(escaped.body.find("'=HYPERLINK(") != std::string::npos);
+  CHECK(escaped.body.find(",=HYPERLINK(") == std::string::npos);
+  CHECK(escaped.body.find("\"=HYPERLINK(") == std::string::npos);
 
   auto verify = World::obj(w.as("auditor").get("/v1/admin/verify"));
   CHECK(verify.at("ok") == true);
