@@ -1,6 +1,6 @@
 // The one place the console calls fetch: same-origin requests with the session cookie, the
 // CSRF token on every change (API.md "Auth"), and problem+json turned into ApiError.
-import { problemMessage } from '../i18n/zh-CN'
+import { fieldLabels, problemMessage } from '../i18n/zh-CN'
 
 export class ApiError extends Error {
   constructor(
@@ -11,6 +11,12 @@ export class ApiError extends Error {
   ) {
     super(problemMessage(code, detail))
   }
+}
+
+// What a page shows for a failed call: the API's message in Chinese and the field at fault.
+export function errorText(e: unknown): string {
+  if (!(e instanceof ApiError)) return String(e)
+  return e.field ? `${e.message}（${fieldLabels[e.field] ?? e.field}）` : e.message
 }
 
 let csrfToken = ''
