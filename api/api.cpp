@@ -567,8 +567,7 @@ std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name) 
   return t;
 }
 
-std::optional<std::string> format_param(const CallPtr& call,
-                                        std::initializer_list<std::string_view> files) {
+std::optional<std::string> format_param(const CallPtr& call, std::span<const std::string_view> files) {
   const std::string format = call->req.param("format");
   if (format.empty() || format == "json") return std::string();
   for (std::string_view f : files)
@@ -578,6 +577,12 @@ std::optional<std::string> format_param(const CallPtr& call,
   call->reply(field_problem(400, "invalid_field", "format",
                             "format: " + format + " is not offered here; one of " + supported));
   return std::nullopt;
+}
+
+void reply_file(const CallPtr& call, Result<Response> file) {
+  if (file.ok()) return call->reply(std::move(*file));
+  spdlog::error("export {} failed: {}", call->req.path, file.status().to_string());
+  call->reply(problem(503, "unavailable", "the file could not be written: try again later"));
 }
 
 boost::json::object event_json(const engine::Engine& engine, const storage::Event& e) {

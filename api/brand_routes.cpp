@@ -1,5 +1,6 @@
 // /v1/brands: create, list, read (as of an instant), edit, every action, objections, history.
 #include "api/routes.h"
+#include "api/sheets.h"
 #include "views/queries.h"
 #include "views/render.h"
 #include "workflows/json_fields.h"
@@ -146,8 +147,8 @@ void list_brands(const CallPtr& call) {
   if (!f.title.empty() && !workflows::parse_title(f.title))
     return call->reply(field_problem(400, "invalid_field", "title",
                                      "title: one of top10, demonstration, excellent"));
-  // No file export of the list yet: a format asked for is refused, never answered as JSON.
-  if (!format_param(call, {})) return;
+  auto format = format_param(call, kFileFormats);
+  if (!format) return;
   // Unit and branch users list only their own subtree.
   if (call->actor.role == "unit") {
     if (!f.unit.empty() && f.unit != call->actor.org)
@@ -162,8 +163,22 @@ void list_brands(const CallPtr& call) {
   if (!limit) return;
   auto txn = read_txn(call);
   if (!txn) return;
-  auto page = views::list_brands(engine::ViewReader(call->api.engine.environment(), *txn), f,
-                                 *limit, call->req.param("after"));
+  const engine::ViewReader views(call->api.engine.environment(), *txn);
+  if (!format->empty()) {
+    // Every matching brand in one file, written page by page (API.md: no paging).
+    return reply_file(call, [&]() -> Result<Response> {
+      BL_ASSIGN_OR_RETURN(auto writer, SheetWriter::open(*format, "品牌库", brand_columns()));
+      std::string cursor = call->req.param("after");
+      for (;;) {
+        BL_ASSIGN_OR_RETURN(auto page, views::list_brands(views, f, 1000, cursor));
+        for (const auto& item : page.items) BL_RETURN_IF_ERROR(writer->row(brand_row(item.as_object())));
+        if (!page.next) break;
+        cursor = *page.next;
+      }
+      return writer->finish();
+    }());
+  }
+  auto page = views::list_brands(views, f, *limit, call->req.param("after"));
   if (!page.ok()) return call->reply(problem(503, "unavailable", page.status().to_string()));
   call->reply(json_response(
       200, {{"items", std::move(page->items)},

@@ -1,6 +1,12 @@
 #include "api/http.h"
 
+#include <cstdio>
+
 namespace brandledger::api {
+
+TempFile::~TempFile() {
+  std::remove(path.c_str());
+}
 namespace {
 
 int hex(char c) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,11 +31,24 @@ struct Request {
   std::string param(std::string_view name) const;
 };
 
+// A file made for one answer (an export), removed from its directory when the last holder
+// lets go of it; the server has it open by then, so the answer is sent whole.
+struct TempFile {
+  explicit TempFile(std::string file) : path(std::move(file)) {}
+  ~TempFile();
+  TempFile(const TempFile&) = delete;  // one owner removes it, once
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string path;
+};
+
 struct Response {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Set: the body is this file's content instead (exports: written to disk row by row,
+  // never held in memory whole).
+  std::shared_ptr<const TempFile> body_file;
   // Set: not a body but a Server-Sent Events stream of the log after this position, of the
   // events `sse_reader` may read.
   std::optional<std::uint64_t> sse_after;

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "api/routes.h"
+#include "api/sheets.h"
 #include "engine/json_text.h"
 #include "views/keys.h"
 #include "views/projections.h"
@@ -27,68 +28,6 @@ std::optional<std::uint64_t> position_param(const CallPtr& call, std::string_vie
     return std::nullopt;
   }
   return n;
-}
-
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  return out + "\"";
-}
-
-std::string value_text(const boost::json::value& v) {
-  return v.is_string() ? std::string(v.as_string())
-         : v.is_null() ? std::string()
-                       : engine::to_text(v);
-}
-
-// A cell no spreadsheet runs as a formula: text that starts with =, +, -, @, a tab or a CR
-// gets a leading ' (API.md), then CSV quoting.
-std::string spreadsheet_cell(std::string text) {
-  if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos)
-    text.insert(0, "'");
-  return csv_field(text);
-}
-
-// An RFC 3339 UTC time as the committee reads it: Beijing time (UTC+8 all year),
-// "2026-11-27 01:49:07".
-std::string beijing_time(const boost::json::value& v) {
-  const auto t = v.is_string() ? parse_rfc3339(std::string(v.as_string())) : std::nullopt;
-  if (!t) return value_text(v);
-  const std::string text = format_rfc3339(*t + std::chrono::hours(8));
-  return text.substr(0, 10) + " " + text.substr(11, 8);
-}
-
-// A state's code with its Chinese label: "filed（已备案）".
-std::string state_cell(const boost::json::value& v) {
-  const std::string code = value_text(v);
-  const auto status = workflows::parse_status(code);
-  return status ? code + "（" + std::string(workflows::status_label(*status)) + "）" : code;
-}
-
-// UTF-8 with a BOM, so that spreadsheet programs read the Chinese right; Chinese headers,
-// Beijing times, state labels beside codes (API.md "The log").
-std::string audit_csv_header() {
-  return "\xEF\xBB\xBF位置,时间（北京时间）,对象,事件,操作人,姓名,角色,所属组织,原状态,新状态,意见,数据\r\n";
-}
-
-void append_audit_csv(const boost::json::array& items, std::string& out) {
-  for (const auto& item : items) {
-    const auto& e = item.as_object();
-    const auto& a = e.at("actor").as_object();
-    const std::string fields[] = {value_text(e.at("position")), beijing_time(e.at("occurred_at")),
-                                  value_text(e.at("stream")),   value_text(e.at("type")),
-                                  value_text(a.at("id")),       value_text(a.at("name")),
-                                  value_text(a.at("role")),     value_text(a.at("org")),
-                                  state_cell(e.at("from_state")), state_cell(e.at("to_state")),
-                                  value_text(e.at("comment")),  value_text(e.at("data"))};
-    for (std::size_t i = 0; i < std::size(fields); ++i)
-      out += (i ? "," : "") + spreadsheet_cell(fields[i]);
-    out += "\r\n";
-  }
 }
 
 void audit(const CallPtr& call) {
@@ -113,7 +52,7 @@ void audit(const CallPtr& call) {
   } else if (role != "committee" && role != "auditor" && role != "admin") {
     return call->reply(problem(403, "forbidden", "role " + role + " may not read the audit trail"));
   }
-  auto format = format_param(call, {"csv"});  // format=xlsx and the like: 400, not JSON
+  auto format = format_param(call, kFileFormats);
   if (!format) return;
   auto limit = limit_param(call, 100, 10000);
   if (!limit) return;
@@ -122,32 +61,31 @@ void audit(const CallPtr& call) {
   auto txn = read_txn(call);
   if (!txn) return;
   // Newest first (API.md); `after` is the last position of the page before.
-  auto page = views::audit(call->api.engine, *txn, f, *limit, *after, views::Order::kNewestFirst);
-  if (!page.ok()) return call->reply(problem(503, "unavailable", page.status().to_string()));
-  for (auto& item : page->items)
-    if (Status s = hide_unpublished_results(call->api.engine, *txn, call->actor, item.as_object());
-        !s.ok())
-      return call->reply(problem(503, "unavailable", s.to_string()));
-  if (*format == "csv") {
-    // Every matching entry, page after page: a file has no silent cap.
-    Response r;
-    r.content_type = "text/csv; charset=utf-8";
-    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"audit.csv\"");
-    r.body = audit_csv_header();
-    for (;;) {
-      append_audit_csv(page->items, r.body);
-      if (!page->next) break;
-      auto cursor = position_param(call, *page->next, "after");
-      if (!cursor) return;
-      page = views::audit(call->api.engine, *txn, f, 10000, *cursor, views::Order::kNewestFirst);
-      if (!page.ok()) return call->reply(problem(503, "unavailable", page.status().to_string()));
-      for (auto& item : page->items)
-        if (Status s = hide_unpublished_results(call->api.engine, *txn, call->actor, item.as_object());
-            !s.ok())
-          return call->reply(problem(503, "unavailable", s.to_string()));
-    }
-    return call->reply(std::move(r));
+  auto next_page = [&](std::size_t n, std::uint64_t from) -> Result<views::Page> {
+    BL_ASSIGN_OR_RETURN(auto page, views::audit(call->api.engine, *txn, f, n, from,
+                                                views::Order::kNewestFirst));
+    for (auto& item : page.items)
+      BL_RETURN_IF_ERROR(
+          hide_unpublished_results(call->api.engine, *txn, call->actor, item.as_object()));
+    return page;
+  };
+  if (!format->empty()) {
+    // Every matching entry, page after page, each written out before the next is read:
+    // a file has no silent cap and no size that the server holds at once.
+    return reply_file(call, [&]() -> Result<Response> {
+      BL_ASSIGN_OR_RETURN(auto writer, SheetWriter::open(*format, "审计追溯", audit_columns()));
+      std::uint64_t cursor = *after;
+      for (;;) {
+        BL_ASSIGN_OR_RETURN(auto page, next_page(1000, cursor));
+        for (const auto& item : page.items) BL_RETURN_IF_ERROR(writer->row(audit_row(item.as_object())));
+        if (!page.next) break;
+        cursor = std::stoull(*page.next);
+      }
+      return writer->finish();
+    }());
   }
+  auto page = next_page(*limit, *after);
+  if (!page.ok()) return call->reply(problem(503, "unavailable", page.status().to_string()));
   call->reply(json_response(
       200, {{"items", std::move(page->items)},
             {"next", page->next ? boost::json::value(*page->next) : boost::json::value(nullptr)}}));

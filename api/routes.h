@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -143,8 +144,12 @@ std::optional<std::size_t> limit_param(const CallPtr& call, std::size_t fallback
 std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name);
 // The `format` asked for: "" for JSON (absent or "json"), or one of `files` this endpoint
 // writes; anything else is answered 400 naming `format` and the formats offered.
-std::optional<std::string> format_param(const CallPtr& call,
-                                        std::initializer_list<std::string_view> files);
+std::optional<std::string> format_param(const CallPtr& call, std::span<const std::string_view> files);
+// The formats every export offers (API.md): format_param(call, kFileFormats).
+inline constexpr std::string_view kFileFormats[] = {"csv", "xlsx"};
+// Answers with an export file, or 503 when it could not be written (a full temporary
+// directory): nothing the caller sent is lost, it may try again.
+void reply_file(const CallPtr& call, Result<Response> file);
 
 // API.md's event shape.
 boost::json::object event_json(const engine::Engine& engine, const storage::Event& event);

@@ -42,15 +42,23 @@ constexpr std::chrono::seconds kRefusalLinger{1};
 // After an answer the client may still be sending into (a 413, a 408).
 constexpr std::chrono::seconds kAnswerLinger{2};
 
-// A Response as Beast's message. `framed`: with a Content-Length; an event stream has
-// none, its body ending when the connection closes.
-http::response<http::string_body> to_message(Response r, bool keep_alive, bool framed = true) {
-  http::response<http::string_body> m{static_cast<http::status>(r.status), 11};
+// A Response's status and head on Beast's message.
+template <class Body>
+void set_head(http::response<Body>& m, const Response& r, bool keep_alive) {
+  m.result(static_cast<http::status>(r.status));
+  m.version(11);
   m.set(http::field::server, "BrandLedger");
   m.set(http::field::content_type, r.content_type);
   for (const auto& [k, v] : r.headers) m.set(k, v);
-  m.body() = std::move(r.body);
   m.keep_alive(keep_alive);
+}
+
+// A Response as Beast's message. `framed`: with a Content-Length; an event stream has
+// none, its body ending when the connection closes.
+http::response<http::string_body> to_message(Response r, bool keep_alive, bool framed = true) {
+  http::response<http::string_body> m;
+  set_head(m, r, keep_alive);
+  m.body() = std::move(r.body);
   if (framed) m.prepare_payload();
   return m;
 }
@@ -289,6 +297,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void write(Response r) {
     if (r.sse_after) return start_events(std::move(r));
+    if (r.body_file) return write_file(std::move(r));
     auto res = std::make_shared<http::response<http::string_body>>(
         to_message(std::move(r), keep_alive_ && !closing_));
     stream_.expires_after(server_.options.write_timeout);
@@ -299,6 +308,46 @@ class Session : public std::enable_shared_from_this<Session> {
                         if (!res->keep_alive()) return self->linger();
                         self->read();
                       });
+  }
+
+  // An answer whose body is a file (an export, possibly large): sent piece by piece, the
+  // write timeout counting from each piece, so a slow reader gets the whole file and one
+  // that stops reading is dropped.
+  void write_file(Response r) {
+    using FileMessage = http::response<http::file_body>;
+    struct Sending {
+      FileMessage message;
+      // Made once the message is whole: a serializer reads its head and body as they are.
+      std::optional<http::response_serializer<http::file_body>> serializer;
+    };
+    auto sending = std::make_shared<Sending>();
+    set_head(sending->message, r, keep_alive_ && !closing_);
+    beast::error_code ec;
+    sending->message.body().open(r.body_file->path.c_str(), beast::file_mode::scan, ec);
+    if (ec) {
+      spdlog::error("cannot send the file {}: {}", r.body_file->path, ec.message());
+      return write(problem(500, "internal", "the file made for this answer could not be read"));
+    }
+    r.body_file.reset();  // gone from the directory; the open descriptor reads it whole
+    sending->message.prepare_payload();
+    sending->serializer.emplace(sending->message);
+    write_piece(std::move(sending));
+  }
+  template <class Sending>
+  void write_piece(std::shared_ptr<Sending> sending) {
+    stream_.expires_after(server_.options.write_timeout);
+    http::async_write_some(
+        stream_, *sending->serializer,
+        [self = shared_from_this(), sending](beast::error_code ec, std::size_t) {
+          if (ec) {
+            self->busy_ = false;
+            return self->close();
+          }
+          if (!sending->serializer->is_done()) return self->write_piece(sending);
+          self->busy_ = false;
+          if (!sending->message.keep_alive()) return self->linger();
+          self->read();
+        });
   }
 
   // Server-Sent Events: the head (the Api's, with no Content-Length), then the log's

@@ -10,6 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev                      # structured logs; fmt is used directly too
   libssl-dev                                    # SHA-256, TLS
   libsodium-dev                                 # Argon2id password hashes (crypto_pwhash)
+  libxlsxwriter-dev                             # Excel exports (format=xlsx)
   libgoogle-perftools-dev                       # tcmalloc_minimal, the programs' allocator
   catch2                                        # tests
   python3                                       # tools/verify_export.py, run by the tests

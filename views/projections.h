@@ -69,7 +69,8 @@ struct BrandKeys {
 //   3  exact decimals (whole values as integers); no users_by_token (credentials moved to
 //      the secrets table)
 //   4  users carry "disabled" and "password_set_at"
-inline constexpr std::uint32_t kViewsVersion = 4;
+//   5  brands carry "appeal_until"
+inline constexpr std::uint32_t kViewsVersion = 5;
 
 std::vector<std::shared_ptr<engine::Projection>> make_projections();
 

@@ -55,6 +55,11 @@ boost::json::object render_brand(const BrandState& b, std::uint64_t version) {
   o["proposed_title"] =
       b.proposed_title ? boost::json::value(title_code(*b.proposed_title)) : nullptr;
   o["rectify_by"] = time_json(b.rectify_by);
+  // Until when the branch may appeal the last demotion or revocation (DOMAIN.md: 10 days),
+  // while it has not appealed yet; the window closing is the deadline 复评管理 shows.
+  o["appeal_until"] = b.adverse && b.status() != BrandStatus::kAppeal
+                          ? time_json(add_days(b.adverse->at, kAppealWindowDays))
+                          : nullptr;
   boost::json::array objections;
   for (const Objection& ob : b.objections)
     objections.push_back(

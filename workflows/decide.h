@@ -83,9 +83,9 @@ void add_brand_commands(engine::Domain& domain);
 void add_round_commands(engine::Domain& domain);
 void add_account_commands(engine::Domain& domain);
 
-// Cooling-off after a revocation, the appeal window, rectification, expiry (DOMAIN.md).
+// Cooling-off after a revocation, rectification, expiry (DOMAIN.md); the appeal window is
+// kAppealWindowDays (model.h: a brand's answer shows it).
 inline constexpr int kCoolingOffYears = 2;
-inline constexpr int kAppealWindowDays = 10;
 inline constexpr int kRectificationDays = 90;
 inline constexpr int kExpiryGraceDays = 90;
 

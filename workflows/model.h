@@ -59,6 +59,9 @@ struct Objection {
   std::string status = "pending";  // pending | upheld | dismissed
 };
 
+// The branch may appeal a demotion or revocation this many days after it (DOMAIN.md).
+inline constexpr int kAppealWindowDays = 10;
+
 // What a demotion or revocation took away, so that a granted appeal can give it back.
 struct AdverseDecision {
   Timestamp at{};

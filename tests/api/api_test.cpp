@@ -263,9 +263,16 @@ TEST_CASE(
             .empty());
 
   // Revocation, appeal and its decision.
-  World::obj(
+  CHECK(World::obj(w.as("committee").get("/v1/brands/" + x)).at("appeal_until").is_null());
+  auto revoked = World::obj(
       w.as("committee").post("/v1/brands/" + x + "/revoke", {{"reason", "违纪"}, {"veto", true}}));
-  World::obj(w.as("b1").post("/v1/brands/" + x + "/appeal", {{"reason", "申诉"}}));
+  // The branch may appeal for 10 days from the revocation; the brand says until when.
+  const auto revoked_at = World::obj(w.as("committee").get("/v1/brands/" + x + "/history"))
+                              .at("items").as_array().back().at("occurred_at");
+  CHECK(text(revoked.at("appeal_until")) ==
+        brandledger::format_rfc3339(brandledger::add_days(*brandledger::parse_rfc3339(text(revoked_at)), 10)));
+  auto appealed = World::obj(w.as("b1").post("/v1/brands/" + x + "/appeal", {{"reason", "申诉"}}));
+  CHECK(appealed.at("appeal_until").is_null());  // appealed: no window left to show
   auto granted = World::obj(
       w.as("committee").post("/v1/brands/" + x + "/appeal-decision", {{"granted", true}}));
   CHECK(granted.at("state") == "named");

@@ -3,9 +3,23 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { login, newPage, screenshot, startBrowser, startServer, step } from './harness.mjs'
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+
+// Clicks an export button and returns the downloaded file's name and path.
+async function exportFile(scope, page, button) {
+  const [download] = await Promise.all([page.waitForEvent('download'), scope.getByRole('button', { name: button }).click()])
+  return { name: download.suggestedFilename(), path: await download.path() }
+}
+
+// The first worksheet's XML of a downloaded .xlsx, read with Python's zipfile (as any
+// spreadsheet program would unpack it).
+function firstSheet(path) {
+  return execFileSync('python3', ['-c', 'import sys,zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read("xl/worksheets/sheet1.xml").decode())', path], { encoding: 'utf8' })
+}
 let server
 let browser
 
@@ -125,15 +139,18 @@ test('(after the filing above) the auditor finds it with its 意见 in 审计追
     await row.waitFor()
     await row.locator('.el-table__expand-icon').click()
     await page.getByText(/"prev_hash": "[0-9a-f]{64}"/).first().waitFor()
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: '导出 CSV' }).click(),
-    ])
-    const path = await download.path()
-    const { readFileSync } = await import('node:fs')
-    const csv = readFileSync(path, 'utf8')
+    const csvFile = await exportFile(page, page, '导出 CSV')
+    assert.equal(csvFile.name, '审计追溯.csv')
+    const csv = readFileSync(csvFile.path, 'utf8')
+    assert.ok(csv.startsWith('\uFEFF位置,时间（北京时间）'), csv.slice(0, 100))
     assert.ok(csv.includes('经审核，符合党建品牌备案条件，予以备案。'), csv.slice(0, 400))
-    assert.ok(csv.split('\n').length > 2)
+    // Only what the filter shows: every row is zhang's.
+    const lines = csv.trim().split('\r\n').slice(1)
+    assert.ok(lines.length >= 1 && lines.every((l) => l.split(',')[4] === 'zhang'), csv.slice(0, 600))
+    const xlsx = await exportFile(page, page, '导出 Excel')
+    assert.equal(xlsx.name, '审计追溯.xlsx')
+    const sheet = firstSheet(xlsx.path)
+    assert.ok(sheet.includes('<t>经审核，符合党建品牌备案条件，予以备案。</t>'), sheet.slice(0, 400))
     await page.getByRole('button', { name: '立即校验哈希链' }).click()
     await page.getByRole('status').filter({ hasText: '哈希链与视图均完整' }).waitFor({ timeout: 60000 })
     await screenshot(page, 'audit')
@@ -243,6 +260,13 @@ test('the brand list pages over the cursor and keeps its filter in the URL', asy
     await page.getByRole('button', { name: '下一页' }).click()
     await page.getByText('第 2 页').waitFor()
     await screenshot(page, 'brands')
+    // The export holds every matching brand, not the page shown.
+    const all = await server.api('GET', '/v1/brands?limit=500')
+    const xlsx = await exportFile(page, page, '导出 Excel')
+    assert.equal(xlsx.name, '品牌库.xlsx')
+    const sheet = firstSheet(xlsx.path)
+    assert.equal((sheet.match(/<row /g) ?? []).length, all.items.length + 1)
+    assert.ok(sheet.includes(`<t>${all.items[0].name}</t>`))
   })
 })
 
@@ -422,6 +446,9 @@ test('统计报表: the charts render with the demo data, each with its table, a
     await page.getByRole('cell', { name: '市政府机关党委' }).first().waitFor()
     await page.getByText(/共命名 \d+ 个/).waitFor()
     await screenshot(page, 'reports')
+    const coverage = await exportFile(page.getByRole('group', { name: '导出覆盖率' }), page, '导出 CSV')
+    assert.equal(coverage.name, '品牌覆盖率.csv')
+    assert.ok(readFileSync(coverage.path, 'utf8').includes('市政府机关党委'))
     await page.goto(`${server.base}/reports?as_of=2024-01-01`)
     const total = await server.api('GET', '/v1/reports/coverage?as_of=2024-01-01')
     await page.getByText(`${total.total.filed}/${total.total.branches}`).waitFor()

@@ -18,6 +18,7 @@ export interface Brand {
   valid_until: string | null
   re_review_due: string | null
   rectify_by?: string | null
+  appeal_until?: string | null // the last demotion or revocation may be appealed until then
   slogan: string
   theme: string
   connotation: string

@@ -42,12 +42,14 @@ function withQuery(path: string, query?: Query): string {
   return text ? `${path}?${text}` : path
 }
 
-export async function request<T>(
+// The fetch itself: the session cookie, the CSRF token on changes, Chinese problem texts
+// (API.md: Accept-Language), and a failure thrown as ApiError.
+async function send(
   method: string,
   path: string,
-  options: { query?: Query; body?: unknown; quiet401?: boolean } = {},
-): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': 'zh-CN' }
+  options: { query?: Query; body?: unknown; quiet401?: boolean; accept?: string },
+): Promise<Response> {
+  const headers: Record<string, string> = { Accept: options.accept ?? 'application/json', 'Accept-Language': 'zh-CN' }
   if (method !== 'GET') {
     headers['Content-Type'] = 'application/json'
     if (csrfToken) headers['X-CSRF-Token'] = csrfToken
@@ -58,14 +60,54 @@ export async function request<T>(
     credentials: 'same-origin',
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   })
-  if (response.status === 204) return undefined as T
-  const text = await response.text()
-  const data = text ? JSON.parse(text) : undefined
   if (!response.ok) {
     if (response.status === 401 && !options.quiet401 && onUnauthorized) onUnauthorized()
-    throw new ApiError(response.status, data?.code ?? 'bad_request', data?.detail ?? '', data?.field)
+    const text = await response.text()
+    let data: { code?: string; detail?: string; field?: string } | undefined
+    try {
+      data = text ? JSON.parse(text) : undefined
+    } catch {
+      data = undefined // not problem+json (a proxy's page): the status speaks
+    }
+    throw new ApiError(response.status, data?.code ?? (response.status >= 500 ? 'unavailable' : 'bad_request'), data?.detail ?? '', data?.field)
   }
-  return data as T
+  return response
+}
+
+export async function request<T>(
+  method: string,
+  path: string,
+  options: { query?: Query; body?: unknown; quiet401?: boolean } = {},
+): Promise<T> {
+  const response = await send(method, path, options)
+  if (response.status === 204) return undefined as T
+  const text = await response.text()
+  return (text ? JSON.parse(text) : undefined) as T
+}
+
+// The file name of an attachment (RFC 6266: filename* in UTF-8 first).
+function attachmentName(disposition: string | null): string | undefined {
+  if (!disposition) return undefined
+  const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(disposition)
+  if (utf8) return decodeURIComponent(utf8[1])
+  return /filename="([^"]+)"/i.exec(disposition)?.[1]
+}
+
+export type FileFormat = 'csv' | 'xlsx'
+
+// Saves an export (API.md: format=csv|xlsx on the brand list, the audit and the reports) as
+// the file the server names; a refusal is thrown as ApiError like any call's, never saved.
+export async function download(path: string, query: Query, format: FileFormat): Promise<void> {
+  const response = await send('GET', path, { query: { ...query, format }, accept: '*/*' })
+  const blob = await response.blob()
+  const url = URL.createObjectURL(blob)
+  const link = document.createElement('a')
+  link.href = url
+  link.download = attachmentName(response.headers.get('Content-Disposition')) ?? `export.${format}`
+  document.body.append(link)
+  link.click()
+  link.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
 }
 
 export const get = <T>(path: string, query?: Query) => request<T>('GET', path, { query })

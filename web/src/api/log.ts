@@ -44,11 +44,6 @@ export interface Health {
 }
 
 export const audit = (filter: AuditFilter) => get<Page<AuditEntry>>('/v1/audit', filter)
-export const auditCsvUrl = (filter: AuditFilter) => {
-  const params = new URLSearchParams({ format: 'csv', limit: '10000' })
-  for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== null && v !== '' && k !== 'after' && k !== 'limit') params.set(k, String(v))
-  return `/v1/audit?${params}`
-}
 export const eventAt = async (position: number) =>
   (await get<{ items: LoggedEvent[] }>('/v1/events', { after: position - 1, limit: 1 })).items[0]
 export const verify = () => get<Verification>('/v1/admin/verify')

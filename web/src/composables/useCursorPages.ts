@@ -2,7 +2,7 @@
 // back, and its filter kept in the URL's query (CONSOLE.md: every filter lives there).
 import { computed, reactive, ref, watch } from 'vue'
 import { useRoute, useRouter } from 'vue-router'
-import { ApiError } from '../api/http'
+import { errorText } from '../api/http'
 import type { Page } from '../api/brands'
 
 export function useCursorPages<T, K extends string>(
@@ -34,7 +34,7 @@ export function useCursorPages<T, K extends string>(
       rows.value = page.items
       next.value = page.next
     } catch (e) {
-      error.value = e instanceof ApiError ? e.message : String(e)
+      error.value = errorText(e)
       rows.value = []
     } finally {
       loading.value = false
@@ -68,8 +68,19 @@ export function useCursorPages<T, K extends string>(
 
   watch(() => route.query, restart)
 
+  // The filter the list shows (the URL's), not one being typed: what an export writes.
+  const applied = computed(() => {
+    const query: Record<string, string> = {}
+    for (const k of keys) {
+      const v = route.query[k]
+      if (typeof v === 'string' && v) query[k] = v
+    }
+    return query
+  })
+
   return {
     filter,
+    applied,
     rows,
     next,
     loading,
