@@ -258,6 +258,13 @@ void Api::Impl::add(std::string method, std::string_view path, RouteHandler hand
 }
 
 void Api::Impl::dispatch(Request request, Reply reply) {
+  // API.md: under Accept-Language preferring Chinese a problem's title and detail are
+  // Chinese (its code never changes).
+  if (prefers_chinese(request.header("accept-language")))
+    reply = [inner = std::move(reply)](Response r) {
+      localize_problem(r);
+      inner(std::move(r));
+    };
   // Behind a trusted proxy the client is the last address its X-Forwarded-For names.
   if (!options.trusted_proxies.empty() &&
       std::find(options.trusted_proxies.begin(), options.trusted_proxies.end(), request.remote) !=

@@ -103,7 +103,11 @@ void brand_actions(const CallPtr& call) {
         continue;
       }
       if (r.kind != engine::RejectionKind::kRule) break;  // not this caller's, or not now
-      boost::json::object entry{{"action", action}, {"code", r.code}, {"detail", r.detail}};
+      // The rule's words in the caller's language, as a refusal would say them (API.md).
+      const std::string detail = prefers_chinese(call->req.header("accept-language"))
+                                     ? problem_detail_zh(r.code, r.detail_zh)
+                                     : r.detail;
+      boost::json::object entry{{"action", action}, {"code", r.code}, {"detail", detail}};
       denied.push_back(std::move(entry));
       break;
     }

@@ -46,6 +46,9 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // A problem's detail in Chinese when it has particulars to say (a date, the fields
+  // missing); localize_problem() puts it in the body for callers who prefer Chinese.
+  std::string detail_zh;
   // Set: the body is this file's content instead (exports: written to disk row by row,
   // never held in memory whole).
   std::shared_ptr<const TempFile> body_file;

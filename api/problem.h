@@ -24,6 +24,13 @@ Response problem(unsigned status, std::string_view code, std::string_view detail
 Response field_problem(unsigned status, std::string_view code, std::string_view field,
                        std::string_view detail);
 
+// Under `Accept-Language` preferring Chinese (API.md): the problem's title and detail in
+// Chinese, its code unchanged. Other answers are left as they are.
+bool prefers_chinese(std::string_view accept_language);
+void localize_problem(Response& response);
+// A rejection's detail in Chinese: its own (`detail_zh`) or the sentence for its code.
+std::string problem_detail_zh(std::string_view code, std::string_view detail_zh);
+
 // 400 invalid, 403 forbidden, 404 not found, 409 illegal transition or duplicate,
 // 412 version mismatch, 422 a business rule.
 unsigned status_of(engine::RejectionKind kind);

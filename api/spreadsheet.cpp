@@ -240,11 +240,6 @@ std::string spreadsheet_text(std::string text) {
   return text;
 }
 
-std::string beijing_time(Timestamp t) {
-  const std::string text = format_rfc3339(t + std::chrono::hours(8));
-  return text.substr(0, 10) + " " + text.substr(11, 8);
-}
-
 Result<std::unique_ptr<SheetWriter>> SheetWriter::open(std::string_view format, std::string sheet,
                                                         std::vector<SheetColumn> columns) {
   int fd = -1;

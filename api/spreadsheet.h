@@ -46,7 +46,5 @@ class SheetWriter {
 
 // Text no spreadsheet runs as a formula: a leading =, +, -, @, tab or CR gets a ' before it.
 std::string spreadsheet_text(std::string text);
-// "2026-11-27 01:49:07": the moment in Beijing time (UTC+8 all year, the committee's zone).
-std::string beijing_time(Timestamp t);
 
 }  // namespace brandledger::api

@@ -134,3 +134,20 @@ Timestamp add_years(Timestamp t, int n) {
 }
 
 }  // namespace brandledger
+
+namespace brandledger {
+
+std::string beijing_time(Timestamp t) {
+  const std::string text = format_rfc3339(t + std::chrono::hours(8));
+  return text.substr(0, 10) + " " + text.substr(11, 8);
+}
+
+std::string beijing_date_zh(Timestamp t) {
+  const std::string text = format_rfc3339(t + std::chrono::hours(8));
+  auto number = [&](std::size_t at, std::size_t len) {
+    return std::to_string(std::stoi(text.substr(at, len)));  // "05" -> "5"
+  };
+  return number(0, 4) + "年" + number(5, 2) + "月" + number(8, 2) + "日";
+}
+
+}  // namespace brandledger

@@ -39,6 +39,12 @@ int utc_year(Timestamp t);
 // The same wall-clock instant `years` later (Feb 29 falls back to Feb 28).
 Timestamp add_years(Timestamp t, int years);
 
+// "2026-11-27 01:49:07": the instant in Beijing time (UTC+8 all year: the committee's time
+// zone, in which people read dates and deadlines).
+std::string beijing_time(Timestamp t);
+// "2026年11月27日": the day of the instant in Beijing time, as a Chinese sentence writes it.
+std::string beijing_date_zh(Timestamp t);
+
 inline Timestamp add_days(Timestamp t, int days) {
   return t + std::chrono::days(days);
 }

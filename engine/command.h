@@ -60,6 +60,9 @@ struct Rejection {
   std::string code;    // machine readable, e.g. "incomplete_four_haves"
   std::string detail;  // for people
   std::string field;   // the argument at fault, for kInvalid ("" when none)
+  // The detail in Chinese, for callers who prefer it (API.md: Accept-Language: zh); ""
+  // leaves it to the API's sentence for `code`.
+  std::string detail_zh = {};
 };
 
 // Thrown by a handler for a malformed argument: the command is refused (kInvalid, `code`,
@@ -109,9 +112,10 @@ struct Decision {
   // Anything the caller should get back beyond the positions (e.g. a new objection's id).
   boost::json::value reply;
 
-  static Decision reject(RejectionKind kind, std::string code, std::string detail) {
+  static Decision reject(RejectionKind kind, std::string code, std::string detail,
+                         std::string detail_zh = {}) {
     Decision d;
-    d.rejection = Rejection{kind, std::move(code), std::move(detail), {}};
+    d.rejection = Rejection{kind, std::move(code), std::move(detail), {}, std::move(detail_zh)};
     return d;
   }
 };

@@ -113,14 +113,18 @@ Decision submit(const engine::Command& c, DecideContext& ctx) {
   auto brand = load<BrandState>(ctx, c.stream);
   if (auto refused = check(c, brand, {{Role::kBranch}, BrandTrigger::kSubmit})) return *refused;
   // 四有: 有主题、有内涵、有特色、有效果.
-  std::vector<std::string> missing;
-  if (is_blank(brand->theme)) missing.emplace_back("theme");
-  if (is_blank(brand->connotation)) missing.emplace_back("connotation");
-  if (is_blank(brand->features)) missing.emplace_back("features");
-  if (is_blank(brand->effects)) missing.emplace_back("effects");
+  std::vector<std::string> missing, missing_zh;
+  for (const auto& [field, label, value] :
+       {std::tuple{"theme", "有主题", &brand->theme}, std::tuple{"connotation", "有内涵", &brand->connotation},
+        std::tuple{"features", "有特色", &brand->features}, std::tuple{"effects", "有效果", &brand->effects}})
+    if (is_blank(*value)) {
+      missing.emplace_back(field);
+      missing_zh.emplace_back(label);
+    }
   if (!missing.empty())
     return rule("incomplete_four_haves",
-                fmt::format("四有 incomplete, missing: {}", fmt::join(missing, ", ")));
+                fmt::format("四有 incomplete, missing: {}", fmt::join(missing, ", ")),
+                fmt::format("“四有”不完整，尚缺：{}", fmt::join(missing_zh, "、")));
   return one_event(c.stream, "BrandSubmitted");
 }
 
@@ -242,7 +246,9 @@ Decision appeal(const engine::Command& c, DecideContext& ctx) {
   if (!brand->adverse) return rule("nothing_to_appeal", "no demotion or revocation to appeal");
   if (ctx.now() > add_days(brand->adverse->at, kAppealWindowDays))
     return rule("appeal_window_closed",
-                fmt::format("appeals are taken within {} days of the decision", kAppealWindowDays));
+                fmt::format("appeals are taken within {} days of the decision", kAppealWindowDays),
+                fmt::format("申诉须在决定作出后 {} 日内提出，申诉期已于{}结束", kAppealWindowDays,
+                            beijing_date_zh(add_days(brand->adverse->at, kAppealWindowDays))));
   return one_event(c.stream, "AppealFiled",
                    {{"reason", reason}, {"revoked", brand->adverse->revoked}});
 }

@@ -37,8 +37,11 @@ Loaded<State> load(DecideContext& ctx, std::string_view stream) {
   return {std::move(*s)};
 }
 
-inline Decision reject(RejectionKind kind, std::string code, std::string detail) {
-  return Decision::reject(kind, std::move(code), std::move(detail));
+// `detail_zh`: the same in Chinese, where the rule has particulars worth saying (a date, the
+// fields missing); "" leaves it to the API's sentence for the code.
+inline Decision reject(RejectionKind kind, std::string code, std::string detail,
+                       std::string detail_zh = {}) {
+  return Decision::reject(kind, std::move(code), std::move(detail), std::move(detail_zh));
 }
 inline Decision refuse(engine::Rejection r) {
   Decision d;
@@ -51,10 +54,12 @@ inline Decision not_found(std::string what) {
 inline Decision illegal(BrandStatus from, BrandTrigger trigger) {
   return reject(RejectionKind::kIllegalTransition, "illegal_transition",
                 "cannot " + std::string(trigger_name(trigger)) + " a brand that is " +
-                    std::string(status_code(from)));
+                    std::string(status_code(from)),
+                "品牌当前为“" + std::string(status_label(from)) + "”，不能执行此操作（" +
+                    std::string(trigger_name(trigger)) + "）");
 }
-inline Decision rule(std::string code, std::string detail) {
-  return reject(RejectionKind::kRule, std::move(code), std::move(detail));
+inline Decision rule(std::string code, std::string detail, std::string detail_zh = {}) {
+  return reject(RejectionKind::kRule, std::move(code), std::move(detail), std::move(detail_zh));
 }
 
 // A decision by a unit or the committee says why (审核意见, DOMAIN.md): its comment must not

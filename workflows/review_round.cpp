@@ -153,6 +153,11 @@ std::optional<RoundStatus> round_target(RoundStatus from, RoundTrigger trigger) 
 std::string_view round_status_code(RoundStatus s) {
   return kCodes[static_cast<std::size_t>(s)];
 }
+std::string_view round_status_label(RoundStatus s) {
+  static constexpr std::array<std::string_view, kRoundStatusCount> kLabels = {
+      "未创建", "推荐中", "评分中", "评审结束", "公示中", "已命名"};
+  return kLabels[static_cast<std::size_t>(s)];
+}
 std::string_view round_trigger_name(RoundTrigger t) {
   return kTriggers[static_cast<std::size_t>(t)];
 }

@@ -29,7 +29,8 @@ enum class RoundTrigger : std::uint8_t {
 inline constexpr int kRoundStatusCount = 6;
 inline constexpr int kRoundTriggerCount = 8;
 
-std::string_view round_status_code(RoundStatus status);  // "scoring"
+std::string_view round_status_code(RoundStatus status);   // "scoring"
+std::string_view round_status_label(RoundStatus status);  // "评分中"
 std::string_view round_trigger_name(RoundTrigger trigger);
 
 struct RoundTransition {

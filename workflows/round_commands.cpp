@@ -13,7 +13,9 @@ namespace {
 Decision round_illegal(RoundStatus from, RoundTrigger trigger) {
   return reject(RejectionKind::kIllegalTransition, "illegal_transition",
                 "cannot " + std::string(round_trigger_name(trigger)) + " a round that is " +
-                    std::string(round_status_code(from)));
+                    std::string(round_status_code(from)),
+                "评审批次当前为“" + std::string(round_status_label(from)) +
+                    "”，不能执行此操作（" + std::string(round_trigger_name(trigger)) + "）");
 }
 
 // Role, existence and the machine's word, the start of every command on a round.
@@ -140,14 +142,19 @@ Decision nominate(const engine::Command& c, DecideContext& ctx) {
   const BrandTrigger trigger = selection ? BrandTrigger::kNominate : BrandTrigger::kStartReReview;
   if (!brand_target(brand->status(), trigger)) return illegal(brand->status(), trigger);
   if (selection && brand->reapply_after && ctx.now() < *brand->reapply_after)
-    return rule("cooling_off", "brand " + brand_id + " may be nominated again from " +
-                                   format_rfc3339(*brand->reapply_after));
+    return rule("cooling_off",
+                "brand " + brand_id + " may be nominated again from " +
+                    format_rfc3339(*brand->reapply_after),
+                "该品牌被撤销命名后两年内不得参评，" + beijing_date_zh(*brand->reapply_after) +
+                    "起方可再次推荐");
   if (round->config.unit_quota && role_of(c.actor) == Role::kUnit) {
     int used = 0;
     for (const auto& [b, unit] : round->nominee_unit) used += unit == brand->unit;
     if (used >= *round->config.unit_quota)
-      return rule("quota_exceeded", fmt::format("unit {} has used its {} nominations", brand->unit,
-                                                *round->config.unit_quota));
+      return rule("quota_exceeded",
+                  fmt::format("unit {} has used its {} nominations", brand->unit,
+                              *round->config.unit_quota),
+                  fmt::format("本单位在本批次的 {} 个推荐名额已用完", *round->config.unit_quota));
   }
   Decision d;
   d.events.push_back(
@@ -223,7 +230,8 @@ Decision score(const engine::Command& c, DecideContext& ctx) {
   // 回避: an expert never scores a brand of its own home unit.
   if (brand->unit == c.actor.org)
     return reject(RejectionKind::kForbidden, "conflict_of_interest",
-                  "expert " + c.actor.id + " belongs to unit " + brand->unit);
+                  "expert " + c.actor.id + " belongs to unit " + brand->unit,
+                  "需回避：专家不能评审本单位（" + brand->unit + "）的品牌");
   if (!round_target(round->status(), RoundTrigger::kScore))
     return round_illegal(round->status(), RoundTrigger::kScore);
   if (brand->status() != scored_status(*round) || brand->round != round->id)
@@ -235,7 +243,8 @@ Decision score(const engine::Command& c, DecideContext& ctx) {
     if (std::none_of(round->config.rubric.begin(), round->config.rubric.end(),
                      [&](const Criterion& cr) { return cr.key == key; }))
       return rule("unknown_criterion",
-                  "no criterion " + std::string(key) + " in this round's rubric");
+                  "no criterion " + std::string(key) + " in this round's rubric",
+                  "本批次的评分细则中没有评分项“" + std::string(key) + "”");
   boost::json::object points;
   Decimal total;
   for (const Criterion& cr : round->config.rubric) {
@@ -246,10 +255,12 @@ Decision score(const engine::Command& c, DecideContext& ctx) {
     } catch (const ArgumentError& e) {
       throw ArgumentError("scores." + cr.key, "must be a number with at most 1 decimal");
     }
-    if (!v) return rule("scores_missing", "no points for " + cr.key);
+    if (!v) return rule("scores_missing", "no points for " + cr.key, "“" + cr.name + "”尚未打分");
     if (*v < Decimal() || *v > cr.max)
-      return rule("score_out_of_range", fmt::format("{} takes 0 to {}, not {}", cr.key,
-                                                    cr.max.to_string(), v->to_string()));
+      return rule("score_out_of_range",
+                  fmt::format("{} takes 0 to {}, not {}", cr.key, cr.max.to_string(), v->to_string()),
+                  fmt::format("“{}”的分值范围是 0 至 {} 分，不能是 {}", cr.name, cr.max.to_string(),
+                              v->to_string()));
     points[cr.key] = decimal_json(*v);
     total += *v;
   }
@@ -303,7 +314,10 @@ Decision close(const engine::Command& c, DecideContext& ctx) {
                 fmt::format("{} lack scores (every assigned expert's, and at least {} each): {}; "
                             "close with force to rank without them",
                             incomplete.size() == 1 ? "1 brand" : fmt::format("{} brands", incomplete.size()),
-                            round->config.min_scores, fmt::join(incomplete, ", ")));
+                            round->config.min_scores, fmt::join(incomplete, ", ")),
+                fmt::format("{} 个品牌评分不全（须有每位指派专家的评分，且每个品牌至少 {} 份）：{}；"
+                            "如需不计这些品牌而排名，请强制结束评审",
+                            incomplete.size(), round->config.min_scores, fmt::join(incomplete, "、")));
 
   const auto placements =
       selection ? place_selection(candidates, round->config.thresholds, round->config.quotas)
@@ -359,7 +373,8 @@ Decision finalize(const engine::Command& c, DecideContext& ctx) {
   if (auto refused = require_comment(c)) return *refused;
   if (round->notice_ends && ctx.now() < *round->notice_ends)
     return rule("notice_not_ended",
-                "the public notice ends " + format_rfc3339(*round->notice_ends));
+                "the public notice ends " + format_rfc3339(*round->notice_ends),
+                "公示期至 " + beijing_time(*round->notice_ends) + "（北京时间）结束，届时方可确认命名");
   const Timestamp valid_until = add_years(ctx.now(), round->config.validity_years);
   Decision d;
   d.events.push_back({std::string(c.stream), "RoundFinalized", boost::json::object{}});

@@ -175,3 +175,77 @@ TEST_CASE("a JSON body that is not UTF-8 is 400 invalid_utf8 and appends nothing
   CHECK(w.as("b1").call("POST", "/v1/brands", "{\"name\":").code() == "invalid_json");
   CHECK(w.events() == before);
 }
+
+namespace brandledger::testing {
+namespace {
+
+const Headers kChinese = {{"Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8"}};
+
+boost::json::object chinese(const Client& c, const std::string& method, const std::string& target,
+                            const std::string& body = "") {
+  auto r = c.call(method, target, body, kChinese);
+  INFO(r.body);
+  REQUIRE(r.status >= 400);
+  return r.json().as_object();
+}
+
+}  // namespace
+
+TEST_CASE("under Accept-Language zh a problem's title and detail are Chinese and its code is not") {
+  World w;
+  const std::string id = w.brand("b1", "cultivating");
+  World::obj(w.as("b1").patch("/v1/brands/" + id, {{"theme", ""}, {"features", " "}}));
+  const Client& b1 = w.as("b1");
+  // English by default, and when English is preferred.
+  auto english = World::expect(b1.post("/v1/brands/" + id + "/submit"), 422);
+  CHECK(english.at("title") == "Unprocessable Entity");
+  CHECK(text(english.at("detail")).find("missing: theme") != std::string::npos);
+  auto preferred = b1.call("POST", "/v1/brands/" + id + "/submit", "{}",
+                           {{"Accept-Language", "en-US,en;q=0.9,zh-CN;q=0.8"}});
+  CHECK(preferred.json().at("title") == "Unprocessable Entity");
+  // The rule's particulars in Chinese.
+  auto four = chinese(b1, "POST", "/v1/brands/" + id + "/submit", "{}");
+  CHECK(four.at("code") == "incomplete_four_haves");
+  CHECK(four.at("status") == 422);
+  CHECK(four.at("title") == "不符合业务规则");
+  CHECK(four.at("detail") == "“四有”不完整，尚缺：有主题、有特色");
+  // A field error names the field as the console's form does.
+  auto field = chinese(w.as("committee"), "GET", "/v1/reports/titles?year=abc");
+  CHECK(field.at("code") == "invalid_field");
+  CHECK(field.at("field") == "year");
+  CHECK(field.at("detail") == "填写的内容有误或缺失（年度）");
+  // The machine's refusal says the state in Chinese.
+  auto illegal = chinese(w.as("u1"), "POST", "/v1/brands/" + id + "/approve", R"({"comment":"同意"})");
+  CHECK(illegal.at("code") == "illegal_transition");
+  CHECK(text(illegal.at("detail")).find("品牌当前为“培育中”") == 0);
+  // Refusals the API makes before any command: scope, missing things, credentials.
+  CHECK(chinese(w.as("b3"), "GET", "/v1/brands/" + id).at("title") == "无权操作");
+  CHECK(chinese(w.as("b1"), "GET", "/v1/brands/nope").at("detail") == "未找到相应的内容");
+  CHECK(chinese(w.as("b1"), "GET", "/v1/no-such-endpoint").at("code") == "not_found");
+  auto nobody = http(w.port(), "GET", "/v1/brands", "", {{"Accept-Language", "zh"}});
+  CHECK(nobody.status == 401);
+  CHECK(nobody.json().at("detail") == "未登录或登录已失效，请重新登录");
+  CHECK(nobody.code() == "unauthorized");
+  // A brand's denied actions say why in the caller's language too.
+  auto actions = b1.call("GET", "/v1/brands/" + id + "/actions", "", kChinese).json();
+  bool said = false;
+  for (const auto& d : actions.at("denied").as_array())
+    if (d.at("action") == "submit") said = d.at("detail") == "“四有”不完整，尚缺：有主题、有特色";
+  CHECK(said);
+}
+
+TEST_CASE("a cooling-off refusal in Chinese says the day it lifts in Beijing time") {
+  World w;
+  const std::string id = w.named("b1");
+  World::obj(w.as("committee").post("/v1/brands/" + id + "/revoke", {{"reason", "违纪"}, {"veto", true}}));
+  auto round = World::obj(w.as("committee").post("/v1/rounds", {{"name", "下一批"}, {"year", 2032}}));
+  const std::string rid(round.at("id").as_string());
+  auto refused = chinese(w.as("committee"), "POST", "/v1/rounds/" + rid + "/nominations",
+                         boost::json::serialize(boost::json::object{{"brand", id}}));
+  CHECK(refused.at("code") == "cooling_off");
+  const auto until = *parse_rfc3339(text(World::obj(w.as("committee").get("/v1/brands/" + id)).at("reapply_after")));
+  CHECK(text(refused.at("detail")) ==
+        "该品牌被撤销命名后两年内不得参评，" + beijing_date_zh(until) + "起方可再次推荐");
+}
+
+}  // namespace brandledger::testing

@@ -80,6 +80,8 @@ test('a branch creates its brand, is told why it cannot submit, completes it and
     await branch.getByRole('button', { name: /提交申报/ }).waitFor()
     assert.equal(await branch.getByRole('button', { name: /提交申报/ }).isDisabled(), true)
     await branch.getByText(/提交申报暂不可办/).waitFor()
+    // The server's own reason, in Chinese, naming what is missing.
+    await branch.getByText('“四有”不完整，尚缺：有主题、有内涵、有特色、有效果').first().waitFor()
     await screenshot(branch, 'brand-incomplete')
   })
   await step(branch, 'branch-completes-and-submits', async () => {

@@ -175,8 +175,11 @@ export const nav = {
   admin: '系统管理',
 }
 
-// The message people read for an API problem: ours for its code, else the server's detail.
+// The message people read for an API problem: the server's own Chinese detail (the console
+// asks with Accept-Language: zh-CN, and it names the particulars: the fields missing, the
+// date a rule lifts), else ours for its code, else whatever the server said.
 export function problemMessage(code: string | undefined, detail: string | undefined): string {
+  if (detail && /[\u4e00-\u9fff]/.test(detail)) return detail
   if (code && errorMessages[code]) return errorMessages[code]
   return detail || '操作失败'
 }
