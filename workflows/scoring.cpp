@@ -87,11 +87,26 @@ std::vector<std::pair<std::string, Decimal>> spread_over_default_rubric(Decimal 
   return out;
 }
 
+std::vector<bool> dropped_totals(const std::vector<Decimal>& totals, bool drop_extremes) {
+  std::vector<bool> dropped(totals.size(), false);
+  if (!drop_extremes || totals.size() < 5) return dropped;
+  // The first lowest and the last highest: two different totals even when all are equal.
+  std::size_t lowest = 0, highest = 0;
+  for (std::size_t i = 1; i < totals.size(); ++i) {
+    if (totals[i] < totals[lowest]) lowest = i;
+    if (!(totals[i] < totals[highest])) highest = i;
+  }
+  dropped[lowest] = true;
+  dropped[highest] = true;
+  return dropped;
+}
+
 std::optional<Decimal> final_score(std::vector<Decimal> totals, bool drop_extremes) {
   if (totals.empty()) return std::nullopt;
-  std::sort(totals.begin(), totals.end());
-  std::span<const Decimal> kept(totals);
-  if (drop_extremes && totals.size() >= 5) kept = kept.subspan(1, kept.size() - 2);
+  const std::vector<bool> dropped = dropped_totals(totals, drop_extremes);
+  std::vector<Decimal> kept;
+  for (std::size_t i = 0; i < totals.size(); ++i)
+    if (!dropped[i]) kept.push_back(totals[i]);
   return Decimal::mean(kept);
 }
 

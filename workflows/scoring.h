@@ -60,6 +60,9 @@ struct Quotas {
 // five totals one highest and one lowest are dropped; the final score is the mean of the
 // rest, rounded half up to 2 decimals, exactly. nullopt with no totals.
 std::optional<Decimal> final_score(std::vector<Decimal> totals, bool drop_extremes);
+// Which of `totals`, in their order, the final score leaves out: with drop_extremes and at
+// least five, one lowest and one highest; the committee sees them.
+std::vector<bool> dropped_totals(const std::vector<Decimal>& totals, bool drop_extremes);
 
 enum class Outcome : std::uint8_t {
   kSelected,

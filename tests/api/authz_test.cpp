@@ -489,3 +489,27 @@ TEST_CASE("who reads users and tokens: every role against the account read endpo
         CHECK((r.status == 403 && r.code() == "forbidden"));
     }
 }
+
+TEST_CASE("round results show the committee which totals drop_extremes left out and experts nothing of it") {
+  World w;
+  w.add_user("e6", "expert", "wc");
+  const std::string y = w.brand("b3");  // unit u2: e1, e3, e4, e5 and e6 may score it
+  auto round = World::obj(w.as("committee").post("/v1/rounds", {{"name", "2031年度评选"}, {"year", 2031}}));
+  const std::string base = "/v1/rounds/" + text(round.at("id"));
+  World::obj(w.as("committee").post(base + "/nominations", {{"brand", y}}));
+  World::obj(w.as("committee").post(base + "/experts", {{"experts", {"e1", "e3", "e4", "e5", "e6"}}}));
+  World::obj(w.as("committee").post(base + "/start"));
+  const std::map<std::string, int> totals = {{"e1", 70}, {"e3", 80}, {"e4", 90}, {"e5", 85}, {"e6", 95}};
+  for (const auto& [e, total] : totals)
+    World::obj(w.as(e).post(base + "/scores", {{"brand", y}, {"scores", World::points(total)}}));
+  World::obj(w.as("committee").post(base + "/close"));
+  auto item = World::obj(w.as("committee").get(base + "/results")).at("items").as_array().at(0);
+  CHECK(text(item.at("final")) == "85");  // (80 + 90 + 85) / 3
+  std::set<std::string> dropped;
+  for (const auto& s : item.at("scores").as_array())
+    if (s.at("dropped").as_bool()) dropped.insert(text(s.at("expert")));
+  CHECK(dropped == std::set<std::string>{"e1", "e6"});  // 70 and 95
+  auto own = World::obj(w.as("e1").get(base + "/results")).at("items").as_array().at(0);
+  REQUIRE(own.at("scores").as_array().size() == 1);
+  CHECK_FALSE(own.at("scores").as_array()[0].as_object().contains("dropped"));
+}

@@ -37,6 +37,14 @@ TEST_CASE("drop extremes: with five or more totals one highest and one lowest ar
   CHECK(final_score({90_d, 80_d, 70_d, 60_d, 100_d}, false) == 80.0_d);
   CHECK(final_score({95_d, 95_d, 95_d, 95_d, 10_d}, false) == 78.0_d);
   CHECK_FALSE(final_score({}, true));
+  // Which ones, in the order given: the committee's view of the arithmetic.
+  CHECK(dropped_totals({90_d, 80_d, 70_d, 60_d, 100_d}, true) ==
+        std::vector<bool>{false, false, false, true, true});
+  CHECK(dropped_totals({95_d, 95_d, 95_d, 95_d, 95_d}, true) ==
+        std::vector<bool>{true, false, false, false, true});  // two, even when all are equal
+  CHECK(final_score({95_d, 95_d, 95_d, 95_d, 95_d}, true) == 95.0_d);
+  CHECK(dropped_totals({95_d, 95_d, 95_d, 10_d}, true) == std::vector<bool>(4, false));
+  CHECK(dropped_totals({90_d, 80_d, 70_d, 60_d, 100_d}, false) == std::vector<bool>(5, false));
 }
 
 TEST_CASE("the final score is the mean rounded to two decimals") {

@@ -193,7 +193,7 @@ test('实时动态 shows what happens as it happens, over the cookie-authenticat
   })
 })
 
-test('(after the filing above) 评审批次: the committee opens a round, nominates the brand, assigns experts with 回避 shown, starts scoring; an expert scores it in its form and sees only its own scores', async () => {
+test('(after the filing above) 评审批次 from creation to naming: the committee opens a round with its rules, nominates, assigns experts with 回避 shown, starts scoring; an expert scores in its form and sees only its own; the committee closes it and sees which totals were dropped, publishes the notice, decides an objection and names the brand', async () => {
   const committee = await newPage(browser)
   const name = '红色引擎·服务先锋'
   let roundUrl = ''
@@ -202,10 +202,17 @@ test('(after the filing above) 评审批次: the committee opens a round, nomina
     await committee.getByRole('navigation').getByRole('link', { name: '评审批次' }).click()
     await committee.getByRole('button', { name: '新建批次' }).click()
     const create = committee.getByRole('dialog', { name: '新建批次' })
-    await create.getByLabel('名称').fill('2031年度党建品牌评选')
+    await create.getByLabel('名称', { exact: true }).fill('2031年度党建品牌评选')
     await create.getByLabel('年度').fill('2031')
+    // The rules start from the last selection round's: its rubric is there to change.
+    assert.equal(await create.getByLabel('第 1 项名称').inputValue(), '品牌识别')
+    await create.getByLabel('公示天数').fill('3')
+    await create.getByLabel('示范名额').fill('5')
+    await screenshot(committee, 'round-create')
     await create.getByRole('button', { name: '确定' }).click()
     await committee.getByRole('heading', { level: 1, name: '2031年度党建品牌评选' }).waitFor()
+    await committee.getByText(/示范 5、优秀/).waitFor()
+    await committee.getByText(/公示 3 天/).waitFor()
     roundUrl = committee.url()
     await committee.getByRole('button', { name: '推荐参评' }).click()
     const nominate = committee.getByRole('dialog', { name: '推荐参评' })
@@ -216,9 +223,9 @@ test('(after the filing above) 评审批次: the committee opens a round, nomina
     const experts = committee.getByRole('dialog', { name: '指派专家' })
     // expert1's home unit is the brand's: the dialog says it must recuse.
     await experts.getByText(/陈教授（expert1）（需回避本单位的参评品牌）/).waitFor()
-    for (const e of ['expert2', 'expert3', 'expert4']) await experts.getByText(new RegExp(`（${e}）`)).click()
+    for (const e of ['expert2', 'expert3', 'expert4', 'expert5', 'expert6']) await experts.getByText(new RegExp(`（${e}）`)).click()
     await experts.getByRole('button', { name: '确定' }).click()
-    await committee.getByText('expert2、expert3、expert4').waitFor()
+    await committee.getByText('expert2、expert3、expert4、expert5、expert6').waitFor()
     await committee.getByRole('button', { name: '开始评分' }).click()
     await committee.getByRole('dialog', { name: '开始评分' }).getByRole('button', { name: '确定' }).click()
     await committee.locator('.head .el-tag').filter({ hasText: '评分中' }).waitFor()
@@ -248,6 +255,69 @@ test('(after the filing above) 评审批次: the committee opens a round, nomina
     await totals.getByText('expert2 89.5').waitFor()
     assert.equal(await totals.getByText('expert3').count(), 0)
     await screenshot(expert, 'round-expert')
+  })
+
+  // The other experts score through their scripts: totals 92, 85 and 95 beside 89.5 and 80.
+  const points = {
+    expert4: { identity: 9, connotation: 18, mechanism: 19, effects: 28, influence: 9, presentation: 9 },
+    expert5: { identity: 8, connotation: 17, mechanism: 17, effects: 26, influence: 8, presentation: 9 },
+    expert6: { identity: 10, connotation: 19, mechanism: 19, effects: 29, influence: 9, presentation: 9 },
+  }
+  for (const [e, scores] of Object.entries(points)) {
+    const t = (await server.api('POST', `/v1/users/${e}/tokens`, { name: 'e2e' })).token
+    await server.api('POST', `/v1/rounds/${round}/scores`, { brand: brandId, scores }, t)
+  }
+  // A step of the committee's, with its 意见.
+  const decideStep = async (button, comment) => {
+    await committee.getByRole('button', { name: button }).click()
+    const dialog = committee.getByRole('dialog', { name: button })
+    await dialog.getByLabel('意见').fill(comment)
+    await dialog.getByRole('button', { name: '确定' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+  }
+  await step(committee, 'round-results', async () => {
+    await committee.goto(roundUrl)
+    await decideStep('结束评审', '专家评分已全部完成，结束评审并计算结果。')
+    await committee.locator('.head .el-tag').filter({ hasText: '评审结束' }).waitFor()
+    // Five totals: the lowest (expert3, 80) and the highest (expert6, 95) are left out;
+    // the final is the mean of the other three, (89.5 + 92 + 85) / 3 = 88.83.
+    const row = committee.getByRole('row').filter({ hasText: name })
+    await row.getByText('88.83').waitFor()
+    await row.getByText('expert3 80（去掉）').waitFor()
+    await row.getByText('expert6 95（去掉）').waitFor()
+    assert.equal(await row.getByText('（去掉）').count(), 2)
+    await screenshot(committee, 'round-results')
+    await decideStep('发布公示', '评审结果经工委会议研究，予以公示。')
+    await committee.getByRole('note').filter({ hasText: '公示期至' }).waitFor()
+  })
+  // Someone objects during the notice; the committee finds it dismissed after checking.
+  const unitToken = (await server.api('POST', '/v1/users/law-unit/tokens', { name: 'e2e' })).token
+  await server.api('POST', `/v1/brands/${brandId}/objections`, { reason: '群众反映该品牌成效数据有待核实' }, unitToken)
+  await step(committee, 'round-objection', async () => {
+    await committee.reload()
+    const objection = committee.getByRole('row').filter({ hasText: '群众反映该品牌成效数据有待核实' })
+    await objection.getByText('待处理').waitFor()
+    await objection.getByRole('button', { name: '异议不成立' }).click()
+    const dialog = committee.getByRole('dialog', { name: '异议不成立' })
+    await dialog.getByLabel('意见').fill('经核实，成效数据有台账佐证，异议不成立。')
+    await dialog.getByRole('button', { name: '确定' }).click()
+    await objection.getByText('异议不成立', { exact: true }).waitFor()
+    await dialog.waitFor({ state: 'hidden' })
+    await screenshot(committee, 'round-notice')
+  })
+  // The notice ends (the server's manual clock moves past it): the committee names the brand.
+  const noticeEnds = (await server.api('GET', `/v1/rounds/${round}`)).notice_ends
+  await server.clockTo(new Date(Date.parse(noticeEnds) + 60_000).toISOString())
+  await step(committee, 'round-finalize', async () => {
+    await login(committee, server.base, 'zhang') // days passed: the session's idle limit too
+    await committee.goto(roundUrl)
+    await decideStep('确认命名', '公示期满，无未决异议，予以命名。')
+    await committee.locator('.head .el-tag').filter({ hasText: '已命名' }).waitFor()
+    const brand = await server.api('GET', `/v1/brands/${brandId}`)
+    assert.equal(brand.state, 'named')
+    assert.equal(brand.title, 'demonstration')
+    await committee.getByRole('link', { name }).first().click()
+    await committee.getByText('示范党建品牌').first().waitFor()
   })
 })
 
@@ -279,10 +349,7 @@ test('a session that expires sends the user to /login and back to where it was',
     await page.getByRole('navigation').getByRole('link', { name: '品牌库' }).click()
     await page.getByRole('table').last().locator('tbody tr').first().waitFor()
     // Nine hours pass on the server's manual clock: the session has been idle for 8.
-    const { now } = await server.api('POST', '/v1/admin/clock', {
-      now: new Date(Date.now() + 9 * 3600 * 1000).toISOString(),
-    })
-    assert.ok(now)
+    assert.ok(await server.advanceClock(9 * 3600 * 1000))
     await page.getByRole('button', { name: '下一页' }).click()  // asks the server: 401
     await page.waitForURL(/\/login\?redirect=(%2F|\/)brands/)
     await page.getByLabel('用户名').fill('li-audit')

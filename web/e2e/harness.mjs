@@ -38,9 +38,21 @@ export async function startServer() {
     child.on('exit', (code) => reject(new Error(`the server exited (${code}):\n${out}\n${log}`)))
   })
   const base = `http://127.0.0.1:${port}`
+  let clock = 0 // where the tests last set the server's manual clock (it never goes back)
   return {
     base,
     port,
+    // Moves the server's manual clock to `ms` after now (or after where it stands, when a
+    // test moved it past now), firing what falls due; its new time, in ms.
+    async advanceClock(ms) {
+      const { now } = await this.api('POST', '/v1/admin/clock', { now: new Date(Math.max(Date.now(), clock) + ms).toISOString() })
+      clock = Date.parse(now)
+      return clock
+    },
+    // Moves the clock to `time` (RFC 3339), or leaves it where it is when it stands later.
+    async clockTo(time) {
+      return this.advanceClock(Math.max(0, Date.parse(time) - Math.max(Date.now(), clock)))
+    },
     // The API as the admin's script would call it (test setup only; the browser logs in).
     async api(method, path, body, token = adminToken) {
       const r = await fetch(base + path, {
@@ -97,7 +109,8 @@ export async function step(page, name, body) {
 
 export async function screenshot(page, name) {
   mkdirSync(outDir, { recursive: true })
-  await page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true })
+  // Transitions finished: a dialog that is opening or closing is shown as it ends.
+  await page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true, animations: 'disabled' })
 }
 
 export async function login(page, base, user, password = demoPassword) {

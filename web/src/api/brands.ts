@@ -19,6 +19,7 @@ export interface Brand {
   re_review_due: string | null
   rectify_by?: string | null
   appeal_until?: string | null // the last demotion or revocation may be appealed until then
+  objections?: { id: string; reason: string; raised_by: string; status: 'pending' | 'upheld' | 'dismissed' }[]
   slogan: string
   theme: string
   connotation: string
@@ -74,3 +75,8 @@ export const editBrand = (id: string, content: Record<string, unknown>) =>
   patch<Brand>(`/v1/brands/${encodeURIComponent(id)}`, content)
 export const brandAction = (id: string, action: string, body: Record<string, unknown>) =>
   post<Brand>(`/v1/brands/${encodeURIComponent(id)}/${action === 'objections' ? 'objections' : action}`, body)
+
+// The committee's decision on an objection raised during the notice (API.md): upheld sends
+// the brand back to filed, dismissed lets the naming go on.
+export const decideObjection = (brand: string, objection: string, upheld: boolean, comment: string) =>
+  post<Brand>(`/v1/brands/${encodeURIComponent(brand)}/objections/${encodeURIComponent(objection)}/decision`, { upheld, comment })
