@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { login, newPage, screenshot, startBrowser, startServer, step } from './harness.mjs'
+import { demoPassword, login, newPage, screenshot, startBrowser, startServer, step } from './harness.mjs'
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
@@ -395,6 +395,11 @@ test('no serious or critical accessibility violations on the main pages (axe-cor
     await page.getByRole('table').last().locator('tbody tr a').first().click()
     await page.getByRole('heading', { name: /参评品牌/ }).waitFor()
     await check('评审批次')
+    await page.getByRole('navigation').getByRole('link', { name: '评审批次' }).click()
+    await page.getByRole('button', { name: '新建批次' }).click()
+    await page.getByRole('dialog', { name: '新建批次' }).getByLabel('第 1 项名称').waitFor()
+    await check('新建批次')
+    await page.keyboard.press('Escape')
     await page.getByRole('navigation').getByRole('link', { name: '复评管理' }).click()
     await page.getByRole('heading', { name: '月历' }).waitFor()
     await check('复评管理')
@@ -521,5 +526,41 @@ test('统计报表: the charts render with the demo data, each with its table, a
     await page.goto(`${server.base}/reports?as_of=2024-01-01`)
     const total = await server.api('GET', '/v1/reports/coverage?as_of=2024-01-01')
     await page.getByText(`${total.total.filed}/${total.total.branches}`).waitFor()
+  })
+})
+
+test('the keyboard alone: log in, open a dialog with Enter, Esc closes it and gives the focus back, Enter in a field submits', async () => {
+  const page = await newPage(browser)
+  await step(page, 'keyboard', async () => {
+    await page.goto(`${server.base}/login`)
+    await page.getByLabel('用户名').focus()
+    await page.keyboard.type('zhang')
+    await page.keyboard.press('Tab')
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'password')
+    await page.keyboard.type(demoPassword)
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: '工作台' }).waitFor()
+    await page.getByRole('navigation').getByRole('link', { name: '评审批次' }).focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { level: 1, name: '评审批次' }).waitFor()
+    const opener = page.getByRole('button', { name: '新建批次' })
+    await opener.focus()
+    await page.keyboard.press('Enter')
+    const dialog = page.getByRole('dialog', { name: '新建批次' })
+    await dialog.waitFor()
+    // The focus moves into the dialog and stays there while it is open.
+    await page.waitForFunction(() => document.querySelector('[role=dialog]')?.contains(document.activeElement))
+    for (let i = 0; i < 40; ++i) await page.keyboard.press('Tab')
+    assert.ok(await dialog.evaluate((d) => d.contains(document.activeElement)), 'Tab left the open dialog')
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'hidden' })
+    await page.waitForFunction(() => document.activeElement?.textContent?.includes('新建批次'))
+    // Open again; Enter in the name field creates the round.
+    await page.keyboard.press('Enter')
+    await dialog.waitFor()
+    await dialog.getByLabel('名称', { exact: true }).focus()
+    await page.keyboard.type('键盘新建的评审批次')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { level: 1, name: '键盘新建的评审批次' }).waitFor()
   })
 })
