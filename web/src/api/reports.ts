@@ -19,6 +19,7 @@ export interface Titles {
 export interface Assessment {
   year: number
   branches: { branch: string; branch_name: string; unit: string; state: string | null; title: string | null; filed_points: number; title_bonus: number; points: number }[]
+  units: { unit: string; name: string; points: number; branches: number }[]
 }
 
 export const coverage = (asOf?: string) => get<Coverage>('/v1/reports/coverage', { as_of: asOf })
