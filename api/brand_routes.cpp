@@ -108,6 +108,7 @@ void brand_actions(const CallPtr& call) {
                                      ? problem_detail_zh(r.code, r.detail_zh)
                                      : r.detail;
       boost::json::object entry{{"action", action}, {"code", r.code}, {"detail", detail}};
+      if (r.until) entry["until"] = format_rfc3339(*r.until);
       denied.push_back(std::move(entry));
       break;
     }

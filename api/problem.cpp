@@ -175,6 +175,11 @@ Response field_problem(unsigned status, std::string_view code, std::string_view 
 Response problem(const engine::Rejection& r) {
   Response response = problem(status_of(r.kind), r.code, r.detail, r.field);
   response.detail_zh = r.detail_zh;
+  if (r.until) {  // when the rule lifts: a client can say so, or retry then
+    auto body = boost::json::parse(response.body).as_object();
+    body["until"] = format_rfc3339(*r.until);
+    response.body = boost::json::serialize(body);
+  }
   return response;
 }
 

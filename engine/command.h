@@ -63,6 +63,9 @@ struct Rejection {
   // The detail in Chinese, for callers who prefer it (API.md: Accept-Language: zh); ""
   // leaves it to the API's sentence for `code`.
   std::string detail_zh = {};
+  // When the rule stops refusing on its own (cooling-off, a notice's end); a caller can
+  // show the date (GET /v1/brands/{id}/actions "until", the problem's "until").
+  std::optional<Timestamp> until = {};
 };
 
 // Thrown by a handler for a malformed argument: the command is refused (kInvalid, `code`,

@@ -62,6 +62,12 @@ inline Decision rule(std::string code, std::string detail, std::string detail_zh
   return reject(RejectionKind::kRule, std::move(code), std::move(detail), std::move(detail_zh));
 }
 
+// A refusal that lifts by itself at `until` (cooling-off, a notice's end).
+inline Decision lifted_at(Timestamp until, Decision refusal) {
+  refusal.rejection->until = until;
+  return refusal;
+}
+
 // A decision by a unit or the committee says why (审核意见, DOMAIN.md): its comment must not
 // be blank, or it is refused with 422 comment_required. Timers (actor `system`) decide
 // nothing of their own and need none.

@@ -142,11 +142,11 @@ Decision nominate(const engine::Command& c, DecideContext& ctx) {
   const BrandTrigger trigger = selection ? BrandTrigger::kNominate : BrandTrigger::kStartReReview;
   if (!brand_target(brand->status(), trigger)) return illegal(brand->status(), trigger);
   if (selection && brand->reapply_after && ctx.now() < *brand->reapply_after)
-    return rule("cooling_off",
+    return lifted_at(*brand->reapply_after, rule("cooling_off",
                 "brand " + brand_id + " may be nominated again from " +
                     format_rfc3339(*brand->reapply_after),
                 "该品牌被撤销命名后两年内不得参评，" + beijing_date_zh(*brand->reapply_after) +
-                    "起方可再次推荐");
+                    "起方可再次推荐"));
   if (round->config.unit_quota && role_of(c.actor) == Role::kUnit) {
     int used = 0;
     for (const auto& [b, unit] : round->nominee_unit) used += unit == brand->unit;
@@ -372,9 +372,11 @@ Decision finalize(const engine::Command& c, DecideContext& ctx) {
   if (auto refused = check(c, round, {Role::kCommittee}, RoundTrigger::kFinalize)) return *refused;
   if (auto refused = require_comment(c)) return *refused;
   if (round->notice_ends && ctx.now() < *round->notice_ends)
-    return rule("notice_not_ended",
-                "the public notice ends " + format_rfc3339(*round->notice_ends),
-                "公示期至 " + beijing_time(*round->notice_ends) + "（北京时间）结束，届时方可确认命名");
+    return lifted_at(*round->notice_ends,
+                     rule("notice_not_ended",
+                          "the public notice ends " + format_rfc3339(*round->notice_ends),
+                          "公示期至 " + beijing_time(*round->notice_ends) +
+                              "（北京时间）结束，届时方可确认命名"));
   const Timestamp valid_until = add_years(ctx.now(), round->config.validity_years);
   Decision d;
   d.events.push_back({std::string(c.stream), "RoundFinalized", boost::json::object{}});

@@ -234,7 +234,7 @@ TEST_CASE("under Accept-Language zh a problem's title and detail are Chinese and
   CHECK(said);
 }
 
-TEST_CASE("a cooling-off refusal in Chinese says the day it lifts in Beijing time") {
+TEST_CASE("a cooling-off refusal in Chinese says the day it lifts in Beijing time and until names it") {
   World w;
   const std::string id = w.named("b1");
   World::obj(w.as("committee").post("/v1/brands/" + id + "/revoke", {{"reason", "违纪"}, {"veto", true}}));
@@ -246,6 +246,7 @@ TEST_CASE("a cooling-off refusal in Chinese says the day it lifts in Beijing tim
   const auto until = *parse_rfc3339(text(World::obj(w.as("committee").get("/v1/brands/" + id)).at("reapply_after")));
   CHECK(text(refused.at("detail")) ==
         "该品牌被撤销命名后两年内不得参评，" + beijing_date_zh(until) + "起方可再次推荐");
+  CHECK(text(refused.at("until")) == format_rfc3339(until));  // when it lifts, to show or retry
 }
 
 }  // namespace brandledger::testing

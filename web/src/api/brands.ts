@@ -17,6 +17,7 @@ export interface Brand {
   named_at: string | null
   valid_until: string | null
   re_review_due: string | null
+  reapply_after: string | null // cooling-off: not nominated again before then
   rectify_by?: string | null
   appeal_until?: string | null // the last demotion or revocation may be appealed until then
   objections?: { id: string; reason: string; raised_by: string; status: 'pending' | 'upheld' | 'dismissed' }[]
