@@ -586,10 +586,26 @@ std::optional<std::string> format_param(const CallPtr& call, std::span<const std
   return std::nullopt;
 }
 
-void reply_file(const CallPtr& call, Result<Response> file) {
-  if (file.ok()) return call->reply(std::move(*file));
-  spdlog::error("export {} failed: {}", call->req.path, file.status().to_string());
-  call->reply(problem(503, "unavailable", "the file could not be written: try again later"));
+void reply_file(const CallPtr& call, FileMaker make) {
+  const bool queued = call->api.exports.try_run([call, make = std::move(make)] {
+    Result<Response> file = Status::Internal("the export did not run");
+    try {
+      auto txn = call->api.engine.begin_read();
+      file = txn.ok() ? make(*txn) : Result<Response>(txn.status());
+    } catch (const std::exception& e) {
+      file = Status::Internal(e.what());
+    }
+    call->api.post([call, file = std::move(file)]() mutable {
+      if (file.ok()) return call->reply(std::move(*file));
+      spdlog::error("export {} failed: {}", call->req.path, file.status().to_string());
+      if (file.status().code() == Status::Code::kInternal)
+        return call->reply(problem(500, "internal", "the server failed to write the file"));
+      call->reply(problem(503, "unavailable", "the file could not be written: try again later"));
+    });
+  });
+  if (!queued)
+    call->reply(problem(503, "unavailable", "too many files are being written: try again shortly",
+                        {}, std::chrono::seconds(10)));
 }
 
 boost::json::object event_json(const engine::Engine& engine, const storage::Event& e) {

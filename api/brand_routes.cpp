@@ -164,16 +164,13 @@ void list_brands(const CallPtr& call) {
       return call->reply(problem(403, "forbidden", "outside your branch"));
     f.branch = call->actor.org;
   }
-  auto limit = limit_param(call, 50, 500);
-  if (!limit) return;
-  auto txn = read_txn(call);
-  if (!txn) return;
-  const engine::ViewReader views(call->api.engine.environment(), *txn);
   if (!format->empty()) {
-    // Every matching brand in one file, written page by page (API.md: no paging).
-    return reply_file(call, [&]() -> Result<Response> {
-      BL_ASSIGN_OR_RETURN(auto writer, SheetWriter::open(*format, "品牌库", brand_columns()));
-      std::string cursor = call->req.param("after");
+    // Every matching brand in one file, written page by page (API.md: no paging, so no
+    // `after` or `limit` either).
+    return reply_file(call, [call, f, format = *format](const storage::ReadTxn& txn) -> Result<Response> {
+      const engine::ViewReader views(call->api.engine.environment(), txn);
+      BL_ASSIGN_OR_RETURN(auto writer, SheetWriter::open(format, "品牌库", brand_columns()));
+      std::string cursor;
       for (;;) {
         BL_ASSIGN_OR_RETURN(auto page, views::list_brands(views, f, 1000, cursor));
         for (const auto& item : page.items) BL_RETURN_IF_ERROR(writer->row(brand_row(item.as_object())));
@@ -181,8 +178,13 @@ void list_brands(const CallPtr& call) {
         cursor = *page.next;
       }
       return writer->finish();
-    }());
+    });
   }
+  auto limit = limit_param(call, 50, 500);
+  if (!limit) return;
+  auto txn = read_txn(call);
+  if (!txn) return;
+  const engine::ViewReader views(call->api.engine.environment(), *txn);
   auto page = views::list_brands(views, f, *limit, call->req.param("after"));
   if (!page.ok()) return call->reply(problem(503, "unavailable", page.status().to_string()));
   call->reply(json_response(

@@ -54,37 +54,38 @@ void audit(const CallPtr& call) {
   }
   auto format = format_param(call, kFileFormats);
   if (!format) return;
+  // Newest first (API.md); `after` is the last position of the page before.
+  auto next_page = [call, f](const storage::ReadTxn& txn, std::size_t n,
+                             std::uint64_t from) -> Result<views::Page> {
+    BL_ASSIGN_OR_RETURN(auto page, views::audit(call->api.engine, txn, f, n, from,
+                                                views::Order::kNewestFirst));
+    for (auto& item : page.items)
+      BL_RETURN_IF_ERROR(
+          hide_unpublished_results(call->api.engine, txn, call->actor, item.as_object()));
+    return page;
+  };
+  if (!format->empty()) {
+    // Every matching entry (no `after`, no `limit`), page after page, each written out
+    // before the next is read: a file has no silent cap and no size the server holds at once.
+    return reply_file(call, [next_page, format = *format](const storage::ReadTxn& txn) -> Result<Response> {
+      BL_ASSIGN_OR_RETURN(auto writer, SheetWriter::open(format, "审计追溯", audit_columns()));
+      std::uint64_t cursor = 0;
+      for (;;) {
+        BL_ASSIGN_OR_RETURN(auto page, next_page(txn, 1000, cursor));
+        for (const auto& item : page.items) BL_RETURN_IF_ERROR(writer->row(audit_row(item.as_object())));
+        if (!page.next) break;
+        cursor = std::stoull(*page.next);
+      }
+      return writer->finish();
+    });
+  }
   auto limit = limit_param(call, 100, 10000);
   if (!limit) return;
   auto after = position_param(call, call->req.param("after"), "after");
   if (!after) return;
   auto txn = read_txn(call);
   if (!txn) return;
-  // Newest first (API.md); `after` is the last position of the page before.
-  auto next_page = [&](std::size_t n, std::uint64_t from) -> Result<views::Page> {
-    BL_ASSIGN_OR_RETURN(auto page, views::audit(call->api.engine, *txn, f, n, from,
-                                                views::Order::kNewestFirst));
-    for (auto& item : page.items)
-      BL_RETURN_IF_ERROR(
-          hide_unpublished_results(call->api.engine, *txn, call->actor, item.as_object()));
-    return page;
-  };
-  if (!format->empty()) {
-    // Every matching entry, page after page, each written out before the next is read:
-    // a file has no silent cap and no size that the server holds at once.
-    return reply_file(call, [&]() -> Result<Response> {
-      BL_ASSIGN_OR_RETURN(auto writer, SheetWriter::open(*format, "审计追溯", audit_columns()));
-      std::uint64_t cursor = *after;
-      for (;;) {
-        BL_ASSIGN_OR_RETURN(auto page, next_page(1000, cursor));
-        for (const auto& item : page.items) BL_RETURN_IF_ERROR(writer->row(audit_row(item.as_object())));
-        if (!page.next) break;
-        cursor = std::stoull(*page.next);
-      }
-      return writer->finish();
-    }());
-  }
-  auto page = next_page(*limit, *after);
+  auto page = next_page(*txn, *limit, *after);
   if (!page.ok()) return call->reply(problem(503, "unavailable", page.status().to_string()));
   call->reply(json_response(
       200, {{"items", std::move(page->items)},

@@ -1,4 +1,6 @@
 // /v1/rounds: open, list, read, nominations, experts, scoring, close, notice, finalize, results.
+#include <algorithm>
+
 #include "api/routes.h"
 #include "views/projections.h"
 #include "views/queries.h"
@@ -55,20 +57,21 @@ void results(const CallPtr& call) {
     boost::json::array out;
     auto it = round.scores.find(brand);
     if (it == round.scores.end()) return out;
-    // The committee sees the arithmetic: which totals the final leaves out (drop_extremes).
-    std::vector<Decimal> totals;
-    for (const auto& [by, score] : it->second) totals.push_back(score.total);
-    const std::vector<bool> dropped = workflows::dropped_totals(totals, round.config.drop_extremes);
-    std::size_t i = 0;
+    // The committee sees the arithmetic once the round is closed: which totals the final
+    // left out (drop_extremes), as closing recorded them.
+    const auto recorded = round.dropped.find(brand);
+    const bool closed = !round.results.empty();
     for (const auto& [by, score] : it->second) {
-      const bool left_out = dropped[i++];
       if (!sees_all && by != actor.id) continue;
       boost::json::object points;
       for (const auto& [k, v] : score.by_criterion) points[k] = workflows::decimal_json(v);
       boost::json::object entry{{"expert", by},
                                 {"total", workflows::decimal_json(score.total)},
                                 {"by_criterion", std::move(points)}};
-      if (sees_all) entry["dropped"] = left_out;
+      if (sees_all && closed)
+        entry["dropped"] = recorded != round.dropped.end() &&
+                           std::find(recorded->second.begin(), recorded->second.end(), by) !=
+                               recorded->second.end();
       out.push_back(std::move(entry));
     }
     return out;

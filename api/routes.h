@@ -61,6 +61,9 @@ struct Api::Impl {
   // Jobs that wait on the engine's writer (advancing the manual clock fires the due timers
   // through it, verify rebuilds views in a scratch copy), one at a time, in order.
   JobThreads worker{"bl-api-worker", 1};
+  // Export files (format=csv|xlsx): minutes for a large log, so never on a server thread;
+  // two at a time, a few waiting, the rest told to come back (503).
+  JobThreads exports{"bl-exports", 2, 8};
 
   void add(std::string method, std::string_view path, RouteHandler handler,
            bool authenticated = true);
@@ -147,9 +150,11 @@ std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name);
 std::optional<std::string> format_param(const CallPtr& call, std::span<const std::string_view> files);
 // The formats every export offers (API.md): format_param(call, kFileFormats).
 inline constexpr std::string_view kFileFormats[] = {"csv", "xlsx"};
-// Answers with an export file, or 503 when it could not be written (a full temporary
-// directory): nothing the caller sent is lost, it may try again.
-void reply_file(const CallPtr& call, Result<Response> file);
+// Writes an export file on the export threads, from one read transaction (a consistent
+// snapshot, however long the writing takes), and answers with it: 503 when too many are
+// being written or it could not be written (a full temporary directory), 500 for a fault.
+using FileMaker = std::function<Result<Response>(const storage::ReadTxn& txn)>;
+void reply_file(const CallPtr& call, FileMaker make);
 
 // API.md's event shape.
 boost::json::object event_json(const engine::Engine& engine, const storage::Event& event);

@@ -232,25 +232,34 @@ class Session : public std::enable_shared_from_this<Session> {
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
+  // The server's own refusal of a request it could not read whole: in Chinese when the
+  // header fields read so far prefer it (API.md), as the Api's answers are. (A body over
+  // the limit is found as the header ends, before the parser calls the header done.)
+  void answer_unread(Response r) {
+    if (parser_ && prefers_chinese(parser_->get()[http::field::accept_language]))
+      localize_problem(r);
+    write(std::move(r));
+  }
+
   void on_read_error(beast::error_code ec) {
     disarm();
     keep_alive_ = false;
     if (timed_out_) {
       const bool header = phase_ == Phase::kHeader;
       const auto limit = header ? server_.options.header_timeout : server_.options.body_timeout;
-      return write(problem(408, "request_timeout",
+      return answer_unread(problem(408, "request_timeout",
                            std::string(header ? "the request header" : "the request body") +
                                " did not arrive within " + std::to_string(limit.count()) +
                                " seconds"));
     }
     if (ec == http::error::body_limit)
-      return write(problem(413, "payload_too_large", "the body is over the limit of 1 MiB"));
+      return answer_unread(problem(413, "payload_too_large", "the body is over the limit of 1 MiB"));
     if (ec == http::error::header_limit)
-      return write(problem(431, "bad_request", "the headers are too large"));
+      return answer_unread(problem(431, "bad_request", "the headers are too large"));
     // A malformed request gets a 400; a broken or abandoned connection is just closed.
     if (ec != http::error::end_of_stream && ec != http::error::partial_message &&
         ec.category() == http::make_error_code(http::error::bad_target).category())
-      return write(problem(400, "bad_request", ec.message()));
+      return answer_unread(problem(400, "bad_request", ec.message()));
     close();
   }
 

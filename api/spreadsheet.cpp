@@ -139,6 +139,9 @@ class XlsxWriter final : public SheetWriter {
     lxw_workbook_options options{};
     options.constant_memory = LXW_TRUE;
     options.use_zip64 = LXW_TRUE;  // an export of years of log passes 4 GB of XML in time
+    // Its row files beside the export's, not in tmpfile()'s directory.
+    tmpdir_ = std::filesystem::path(file_->path).parent_path().string();
+    options.tmpdir = tmpdir_.data();
     book_ = workbook_new_opt(file_->path.c_str(), &options);
     if (book_ == nullptr) return;
     bold_ = workbook_add_format(book_);
@@ -210,19 +213,30 @@ class XlsxWriter final : public SheetWriter {
   }
   // A cell holds at most 32,767 characters; longer text (an event's data, a long 内涵) is cut
   // with a note saying where the whole is.
+  // Excel counts UTF-16 units: a character past U+FFFF (four bytes in UTF-8) counts two.
   static std::string fit_cell(std::string text) {
-    std::size_t chars = 0, i = 0;
-    const std::size_t keep = kMaxCellChars - 40;
-    for (; i < text.size(); ++i)
-      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && ++chars > keep) break;
-    if (i == text.size()) return text;
+    static const std::string kNote = "…（超出单元格上限，已截断；完整内容见 CSV 或 API）";
+    auto units = [](unsigned char lead) { return lead >= 0xF0 ? 2 : 1; };
+    std::size_t total = 0;
+    for (unsigned char ch : text)
+      if ((ch & 0xC0) != 0x80) total += units(ch);
+    if (total <= kMaxCellChars) return text;
+    const std::size_t keep = kMaxCellChars - 40;  // room for the note
+    std::size_t used = 0, i = 0;
+    for (; i < text.size(); ++i) {
+      const auto ch = static_cast<unsigned char>(text[i]);
+      if ((ch & 0xC0) == 0x80) continue;
+      if (used + units(ch) > keep) break;
+      used += units(ch);
+    }
     text.resize(i);
-    return text + "…（超出单元格上限，已截断；完整内容见 CSV 或 API）";
+    return text + kNote;
   }
 
   std::string name_;
   std::shared_ptr<const TempFile> file_;
   std::vector<SheetColumn> columns_;
+  std::string tmpdir_;
   lxw_workbook* book_ = nullptr;
   lxw_worksheet* sheet_ = nullptr;
   lxw_format* bold_ = nullptr;

@@ -256,6 +256,7 @@ void RoundState::apply(const engine::RecordedEvent& event) {
   } else if (type == "RoundClosed") {
     machine.fire(RoundTrigger::kClose);
     results.clear();
+    dropped.clear();
     if (const auto* list = d.if_contains("results"); list != nullptr && list->is_array())
       for (const auto& r : list->as_array()) {
         const auto& o = r.as_object();
@@ -266,6 +267,11 @@ void RoundState::apply(const engine::RecordedEvent& event) {
           p.final = dec(o, "final");
         if (auto outcome = parse_outcome(str(o, "outcome"))) p.outcome = *outcome;
         p.title = parse_title(str(o, "title"));
+        if (const auto* out = o.if_contains("dropped"); out != nullptr && out->is_array()) {
+          auto& experts = dropped[p.brand];
+          for (const auto& e : out->as_array())
+            if (e.is_string()) experts.emplace_back(e.as_string());
+        }
         results.push_back(std::move(p));
       }
   } else if (type == "RoundNoticePublished") {

@@ -126,6 +126,9 @@ struct RoundState final : engine::AggregateState {
   std::vector<std::string> experts;
   std::map<std::string, std::map<std::string, Score>> scores;  // brand -> expert -> score
   std::vector<Placement> results;
+  // brand -> the experts whose totals its final left out (drop_extremes), as closing found
+  // them; empty for rounds closed before the field was recorded.
+  std::map<std::string, std::vector<std::string>> dropped;
   std::optional<Timestamp> notice_ends;
   Timestamp created_at{};
 

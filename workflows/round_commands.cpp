@@ -287,9 +287,11 @@ Decision close(const engine::Command& c, DecideContext& ctx) {
 
   std::vector<Candidate> candidates;
   std::map<std::string, int> n_scores;
+  std::map<std::string, boost::json::array> dropped;  // brand -> experts whose totals the final left out
   std::vector<std::string> incomplete;  // brands missing a score, or under min_scores
   for (const auto& brand : participants(*round, ctx, scored_status(*round))) {
     std::vector<Decimal> totals;
+    std::vector<std::string> scorers;  // whose total each is
     int missing_here = 0;
     auto scored = round->scores.find(brand->id);
     for (const auto& [expert, unit] : expert_unit) {
@@ -299,14 +301,21 @@ Decision close(const engine::Command& c, DecideContext& ctx) {
         if (auto it = scored->second.find(expert); it != scored->second.end()) s = &it->second;
       if (s == nullptr)
         ++missing_here;
-      else
+      else {
         totals.push_back(s->total);
+        scorers.push_back(expert);
+      }
     }
     const bool enough = static_cast<int>(totals.size()) >= round->config.min_scores;
     if (missing_here > 0 || !enough) incomplete.push_back(brand->id);
     n_scores[brand->id] = static_cast<int>(totals.size());
     std::optional<Decimal> final;
-    if (enough) final = final_score(totals, round->config.drop_extremes);
+    if (enough) {
+      final = final_score(totals, round->config.drop_extremes);
+      const std::vector<bool> left_out = dropped_totals(totals, round->config.drop_extremes);
+      for (std::size_t i = 0; i < scorers.size(); ++i)
+        if (left_out[i]) dropped[brand->id].emplace_back(scorers[i]);
+    }
     candidates.push_back({brand->id, final, brand->filed_at.value_or(Timestamp{}), brand->title});
   }
   if (!incomplete.empty() && !force)
@@ -330,6 +339,7 @@ Decision close(const engine::Command& c, DecideContext& ctx) {
         {"rank", p.rank},
         {"final", decimal_json(p.final)},
         {"n_scores", n_scores[p.brand]},
+        {"dropped", dropped[p.brand]},
         {"outcome", outcome_code(p.outcome)},
         {"title",
          p.title ? boost::json::value(title_code(*p.title)) : boost::json::value(nullptr)}};

@@ -513,3 +513,46 @@ TEST_CASE("round results show the committee which totals drop_extremes left out 
   REQUIRE(own.at("scores").as_array().size() == 1);
   CHECK_FALSE(own.at("scores").as_array()[0].as_object().contains("dropped"));
 }
+
+TEST_CASE("reports in the caller's scope: a unit its own rows and totals, a branch its own assessment, files likewise") {
+  World w;
+  w.brand("b1", "filed");
+  w.brand("b3", "filed");
+  w.brand("b4", "submitted");
+  // The whole programme for the committee, auditors and administrators.
+  for (const std::string who : {"committee", "auditor", "admin"}) {
+    INFO(who);
+    CHECK(World::obj(w.as(who).get("/v1/reports/coverage")).at("units").as_array().size() == 3);
+  }
+  auto coverage = World::obj(w.as("u2").get("/v1/reports/coverage"));
+  REQUIRE(coverage.at("units").as_array().size() == 1);
+  CHECK(coverage.at("units").as_array()[0].at("unit") == "u2");
+  CHECK(coverage.at("total").at("branches") == 2);
+  CHECK(coverage.at("total").at("filed") == 1);
+  auto pipeline = World::obj(w.as("u2").get("/v1/reports/pipeline"));
+  REQUIRE(pipeline.at("units").as_array().size() == 1);
+  CHECK(pipeline.at("total").at("filed") == 1);
+  CHECK(pipeline.at("total").at("submitted") == 1);
+  CHECK_FALSE(World::obj(w.as("u1").get("/v1/reports/pipeline")).at("total").as_object().contains("submitted"));
+  auto units_assessment = World::obj(w.as("u1").get("/v1/reports/assessment?year=2031"));
+  REQUIRE(units_assessment.at("branches").as_array().size() == 1);
+  CHECK(units_assessment.at("branches").as_array()[0].at("branch") == "b1");
+  auto own = World::obj(w.as("b3").get("/v1/reports/assessment?year=2031"));
+  REQUIRE(own.at("branches").as_array().size() == 1);
+  CHECK(own.at("branches").as_array()[0].at("branch") == "b3");
+  CHECK(own.at("units").as_array().empty());
+  // Not theirs to read.
+  for (const std::string who : {"b1", "e1"})
+    for (const char* report : {"/v1/reports/coverage", "/v1/reports/pipeline?as_of=2040-01-01",
+                               "/v1/reports/coverage?format=csv"}) {
+      INFO(who << " " << report);
+      CHECK(w.as(who).get(report).code() == "forbidden");
+    }
+  CHECK(w.as("e1").get("/v1/reports/assessment?year=2031").code() == "forbidden");
+  // Published names: everyone.
+  for (const std::string who : {"b1", "e1", "u3"}) CHECK(w.as(who).get("/v1/reports/titles?year=2031").status == 200);
+  // A unit's file holds its rows only.
+  const std::string file = w.as("u2").get("/v1/reports/assessment?year=2031&format=csv").body;
+  CHECK(file.find("b3") != std::string::npos);
+  CHECK(file.find("b1") == std::string::npos);
+}

@@ -250,3 +250,18 @@ TEST_CASE("a cooling-off refusal in Chinese says the day it lifts in Beijing tim
 }
 
 }  // namespace brandledger::testing
+
+namespace brandledger::testing {
+
+TEST_CASE("the server's own refusal of a body over the limit is in Chinese when the header asks") {
+  World w(false);
+  const std::string big(1100 * 1024, 'x');
+  auto r = http(w.port(), "POST", "/v1/brands", big,
+                {{"Authorization", "Bearer " + w.as("admin").token()}, {"Accept-Language", "zh-CN"}});
+  REQUIRE(r.status == 413);
+  CHECK(r.code() == "payload_too_large");
+  CHECK(r.json().at("title") == "请求内容过大");
+  CHECK(r.json().at("detail") == "提交的内容超过 1 MiB");
+}
+
+}  // namespace brandledger::testing

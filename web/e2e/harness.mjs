@@ -73,8 +73,12 @@ export async function startServer() {
 }
 
 export async function startBrowser() {
+  // Chromium names a download in the locale's encoding: under the POSIX locale (a bare root
+  // shell, CI) a Chinese file name becomes "download". People run it in UTF-8; so do we.
+  const utf8 = /utf-?8/i.test(process.env.LC_ALL || process.env.LANG || '')
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    env: utf8 ? process.env : { ...process.env, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' },
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync',
       '--disable-background-networking', '--disable-component-update',
