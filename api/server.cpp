@@ -7,11 +7,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
 
 #include <array>
 #include <atomic>
@@ -32,7 +35,7 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-class Session;
+class Connection;
 
 // Refused connections lingering at once (each for up to kRefusalLinger) to hand over their
 // 503; past this, under a flood of connections, a refused one is closed without an answer
@@ -79,7 +82,7 @@ struct HttpServer::Impl {
   std::size_t admitted = 0;  // connections served, against max_connections
   std::size_t refusing = 0;  // refused connections handing over their 503
   std::map<net::ip::address, std::size_t> admitted_from;  // against max_connections_per_address
-  std::list<std::weak_ptr<Session>> sessions;             // every session alive, for stop()
+  std::list<std::weak_ptr<Connection>> sessions;          // every session alive, for stop()
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> last_refusal_log{0};  // steady clock seconds; the log's rate limit
 
@@ -93,6 +96,8 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{ioc};
   net::steady_timer accept_pause{ioc};
   std::vector<std::thread> threads;
+  // Set when serving HTTPS (--tls-cert, --tls-key): every connection speaks TLS.
+  std::optional<net::ssl::context> tls;
 
   Impl(ServerOptions o, engine::Engine& e, ApiOptions api_options)
       : options(std::move(o)), engine(e) {
@@ -103,6 +108,7 @@ struct HttpServer::Impl {
 
   void accept();
   void admit(tcp::socket socket);
+  Status load_tls();
   void close_all();
   void log_refusal(const net::ip::address& peer);
 };
@@ -141,7 +147,7 @@ class Slot {
   Slot& operator=(const Slot&) = delete;
 
   // REQUIRES: server.sessions_mutex held.
-  void track(const std::shared_ptr<Session>& session) {
+  void track(const std::shared_ptr<Connection>& session) {
     entry_ = server_.sessions.insert(server_.sessions.end(), session);
     registered_ = true;
   }
@@ -152,44 +158,74 @@ class Slot {
   net::ip::address peer_;
   bool admitted_;
   bool registered_ = false;
-  std::list<std::weak_ptr<Session>>::iterator entry_;
+  std::list<std::weak_ptr<Connection>>::iterator entry_;
 };
+
+// What the server holds of a connection, whichever stream it speaks over.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual Slot& slot() = 0;
+  // Serves requests until the client goes, a deadline passes or the server stops.
+  virtual void start() = 0;
+  // Answers `refusal` before reading anything, then closes.
+  virtual void refuse(Response refusal) = 0;
+  // Called on stop: an idle connection closes now, a busy one after its answer.
+  virtual void close_when_idle() = 0;
+};
+
+// Plain TCP, or TLS over it (Beast's ssl_stream on OpenSSL). Deadlines, shutdowns and
+// draining work on the TCP layer underneath either.
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // One connection, on its strand. Reading a request has three deadlines: the idle one until
 // its first byte (a kept-alive connection that times out there is closed without a word),
 // then one for the whole header and one for the whole body (a request that misses either
 // is answered 408). They run on a timer of their own that cancels the read, rather than
 // tcp_stream's, which would close the socket before the 408 could be written.
-class Session : public std::enable_shared_from_this<Session> {
+template <class Stream>
+class Session final : public Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
   // REQUIRES: server.sessions_mutex held (the slot counts itself in).
   Session(tcp::socket socket, HttpServer::Impl& server, net::ip::address peer, bool admitted)
       : slot_(server, std::move(peer), admitted),
-        stream_(std::move(socket)),
+        stream_(make_stream(std::move(socket), server)),
         server_(server),
         deadline_(stream_.get_executor()) {}
 
-  Slot& slot() { return slot_; }
+  Slot& slot() override { return slot_; }
 
-  // Serves requests until the client goes, a deadline passes or the server stops.
-  void start() {
+  void start() override {
     net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::read, shared_from_this()));
+                  beast::bind_front_handler(&Session::handshake, this->shared_from_this()));
   }
 
-  // Answers `refusal` before reading anything, then closes.
-  void refuse(Response refusal) {
+  void refuse(Response refusal) override {
     net::dispatch(stream_.get_executor(),
-                  [self = shared_from_this(), refusal = std::move(refusal)]() mutable {
+                  [self = this->shared_from_this(), refusal = std::move(refusal)]() mutable {
                     self->keep_alive_ = false;
                     self->linger_for_ = kRefusalLinger;
-                    self->write(std::move(refusal));
+                    if constexpr (kTls) {
+                      // The refusal is written in TLS too, once the client has said hello.
+                      self->lowest().expires_after(kRefusalLinger);
+                      self->stream_.async_handshake(
+                          net::ssl::stream_base::server,
+                          [self, refusal = std::move(refusal)](beast::error_code ec) mutable {
+                            self->lowest().expires_never();
+                            if (ec) return self->close();
+                            self->write(std::move(refusal));
+                          });
+                    } else {
+                      self->write(std::move(refusal));
+                    }
                   });
   }
 
-  // Called on stop: an idle connection closes now, a busy one after its answer.
-  void close_when_idle() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  void close_when_idle() override {
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       self->closing_ = true;
       if (!self->busy_) self->close();
     });
@@ -198,17 +234,42 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   enum class Phase { kIdle, kHeader, kBody };
 
+  static Stream make_stream(tcp::socket socket, HttpServer::Impl& server) {
+    if constexpr (kTls)
+      return Stream(std::move(socket), *server.tls);
+    else
+      return Stream(std::move(socket));
+  }
+  // The TCP layer: deadlines, shutdown, close.
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // TLS first (within the header deadline: a client that opens a connection and says
+  // nothing holds it no longer than one that trickles a header); plain TCP reads at once.
+  void handshake() {
+    if constexpr (kTls) {
+      lowest().expires_after(server_.options.header_timeout);
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                self->lowest().expires_never();
+                                if (ec) return self->close();  // not TLS, or gave up: no answer
+                                self->read();
+                              });
+    } else {
+      read();
+    }
+  }
+
   void read() {
     if (closing_) return close();
     parser_.emplace();
     parser_->body_limit(server_.options.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
-    stream_.expires_never();
+    lowest().expires_never();
     if (buffer_.size() > 0) return read_header();  // the next request came with the last
     arm(Phase::kIdle, server_.options.idle_timeout);
     stream_.async_read_some(
         buffer_.prepare(4096),
-        beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
+        beast::bind_front_handler(&Session::on_first_bytes, this->shared_from_this()));
   }
 
   void on_first_bytes(beast::error_code ec, std::size_t n) {
@@ -222,14 +283,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_header() {
     arm(Phase::kHeader, server_.options.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+                            beast::bind_front_handler(&Session::on_header, this->shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return on_read_error(ec);
     arm(Phase::kBody, server_.options.body_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+                     beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
 
   // The server's own refusal of a request it could not read whole: in Chinese when the
@@ -281,7 +342,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.body = std::move(req.body());
     request.remote = slot_.peer().to_string();
     busy_ = true;
-    server_.api->handle(std::move(request), [self = shared_from_this()](Response response) {
+    server_.api->handle(std::move(request), [self = this->shared_from_this()](Response response) {
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->write(std::move(response));
       });
@@ -295,23 +356,26 @@ class Session : public std::enable_shared_from_this<Session> {
     phase_ = phase;
     timed_out_ = false;
     deadline_.expires_after(limit);
-    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    deadline_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (ec || self->deadline_.expiry() > net::steady_timer::clock_type::now()) return;
       self->timed_out_ = true;
       beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);
+      self->lowest().socket().cancel(ignored);
     });
   }
   void disarm() { deadline_.expires_at(net::steady_timer::time_point::max()); }
 
   void write(Response r) {
+    // Served over TLS, every answer tells the browser to come back only over TLS (RFC 6797).
+    if constexpr (kTls)
+      r.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
     if (r.sse_after) return start_events(std::move(r));
     if (r.body_file) return write_file(std::move(r));
     auto res = std::make_shared<http::response<http::string_body>>(
         to_message(std::move(r), keep_alive_ && !closing_));
-    stream_.expires_after(server_.options.write_timeout);
+    lowest().expires_after(server_.options.write_timeout);
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
                         self->busy_ = false;
                         if (ec) return self->close();
                         if (!res->keep_alive()) return self->linger();
@@ -344,10 +408,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   template <class Sending>
   void write_piece(std::shared_ptr<Sending> sending) {
-    stream_.expires_after(server_.options.write_timeout);
+    lowest().expires_after(server_.options.write_timeout);
     http::async_write_some(
         stream_, *sending->serializer,
-        [self = shared_from_this(), sending](beast::error_code ec, std::size_t) {
+        [self = this->shared_from_this(), sending](beast::error_code ec, std::size_t) {
           if (ec) {
             self->busy_ = false;
             return self->close();
@@ -369,10 +433,10 @@ class Session : public std::enable_shared_from_this<Session> {
     r.body = ": connected\n\n";
     auto head = std::make_shared<http::response<http::string_body>>(
         to_message(std::move(r), /*keep_alive=*/false, /*framed=*/false));
-    stream_.expires_after(server_.options.write_timeout);
+    lowest().expires_after(server_.options.write_timeout);
     http::async_write(stream_, *head,
-                      [self = shared_from_this(), head](beast::error_code ec, std::size_t) {
-                        self->stream_.expires_never();
+                      [self = this->shared_from_this(), head](beast::error_code ec, std::size_t) {
+                        self->lowest().expires_never();
                         if (ec) return self->close();
                         self->timer_.emplace(self->stream_.get_executor());
                         self->poll_events();
@@ -387,7 +451,7 @@ class Session : public std::enable_shared_from_this<Session> {
       *chunk = ": keep-alive\n\n";
     if (chunk->empty()) {
       timer_->expires_after(server_.options.sse_poll);
-      timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
         if (ec) return self->close();
         self->poll_events();
       });
@@ -396,10 +460,10 @@ class Session : public std::enable_shared_from_this<Session> {
     idle_polls_ = 0;
     auto data = std::make_shared<std::string>(std::move(*chunk));
     // A client that stops reading its stream is cut off like one that stops reading an answer.
-    stream_.expires_after(server_.options.write_timeout);
+    lowest().expires_after(server_.options.write_timeout);
     net::async_write(stream_, net::buffer(*data),
-                     [self = shared_from_this(), data](beast::error_code ec, std::size_t) {
-                       self->stream_.expires_never();
+                     [self = this->shared_from_this(), data](beast::error_code ec, std::size_t) {
+                       self->lowest().expires_never();
                        if (ec) return self->close();
                        self->poll_events();
                      });
@@ -411,14 +475,14 @@ class Session : public std::enable_shared_from_this<Session> {
   // client reads it.
   void linger() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(linger_for_);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().expires_after(linger_for_);
     drain_ = std::make_shared<std::array<char, 16384>>();
     drain();
   }
   void drain() {
-    stream_.async_read_some(net::buffer(*drain_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    lowest().async_read_some(net::buffer(*drain_),  // raw bytes: nothing to decrypt
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                               if (ec) return self->close();
                               self->drain();
                             });
@@ -428,12 +492,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (timer_) timer_->cancel();
     disarm();
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().close(ec);
   }
 
   Slot slot_;  // first: destroyed last
-  beast::tcp_stream stream_;
+  Stream stream_;
   HttpServer::Impl& server_;
   net::steady_timer deadline_;
   Phase phase_ = Phase::kIdle;
@@ -479,7 +543,7 @@ void HttpServer::Impl::admit(tcp::socket socket) {
   const auto peer = socket.remote_endpoint(ec);
   if (ec) return;  // gone already
   std::optional<Response> refusal;
-  std::shared_ptr<Session> session;
+  std::shared_ptr<Connection> session;
   {
     std::lock_guard lock(sessions_mutex);
     // Checked under the mutex close_all() takes after setting it: a session admitted here
@@ -497,7 +561,10 @@ void HttpServer::Impl::admit(tcp::socket socket) {
                             "); close some or try again shortly");
     }
     if (refusal && refusing >= kMaxLingeringRefusals) return;  // closed without an answer
-    session = std::make_shared<Session>(std::move(socket), *this, peer.address(), !refusal);
+    if (tls)
+      session = std::make_shared<Session<TlsStream>>(std::move(socket), *this, peer.address(), !refusal);
+    else
+      session = std::make_shared<Session<PlainStream>>(std::move(socket), *this, peer.address(), !refusal);
     session->slot().track(session);
   }
   if (!refusal) return session->start();
@@ -519,13 +586,41 @@ void HttpServer::Impl::log_refusal(const net::ip::address& peer) {
 void HttpServer::Impl::close_all() {
   // Told outside the mutex: the last reference to a session may be one of these, and its
   // slot takes the mutex as the session goes.
-  std::vector<std::shared_ptr<Session>> alive;
+  std::vector<std::shared_ptr<Connection>> alive;
   {
     std::lock_guard lock(sessions_mutex);
     for (auto& w : sessions)
       if (auto s = w.lock()) alive.push_back(std::move(s));
   }
   for (auto& s : alive) s->close_when_idle();
+}
+
+// TLS 1.2 and 1.3 only, forward-secret AEAD suites for 1.2 (Mozilla's "intermediate"
+// configuration; 1.3's suites are all of that kind), no compression, no renegotiation.
+Status HttpServer::Impl::load_tls() {
+  if (options.tls_cert.empty() && options.tls_key.empty()) return Status::Ok();
+  if (options.tls_cert.empty() || options.tls_key.empty())
+    return Status::InvalidArgument("--tls-cert and --tls-key go together");
+  tls.emplace(net::ssl::context::tls_server);
+  tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                   net::ssl::context::no_tlsv1_1 | net::ssl::context::no_compression |
+                   net::ssl::context::single_dh_use);
+  SSL_CTX* ctx = tls->native_handle();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_cipher_list(ctx,
+                          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                          "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+  beast::error_code ec;
+  tls->use_certificate_chain_file(options.tls_cert, ec);
+  if (ec) return Status::InvalidArgument("--tls-cert " + options.tls_cert + ": " + ec.message());
+  tls->use_private_key_file(options.tls_key, net::ssl::context::pem, ec);
+  if (ec) return Status::InvalidArgument("--tls-key " + options.tls_key + ": " + ec.message());
+  if (SSL_CTX_check_private_key(ctx) != 1)
+    return Status::InvalidArgument("--tls-key does not belong to the certificate in --tls-cert");
+  return Status::Ok();
 }
 
 HttpServer::HttpServer(ServerOptions options, engine::Engine& engine, ApiOptions api_options)
@@ -536,6 +631,7 @@ HttpServer::~HttpServer() {
 }
 
 Status HttpServer::start() {
+  BL_RETURN_IF_ERROR(impl_->load_tls());
   beast::error_code ec;
   auto address = net::ip::make_address(impl_->options.address, ec);
   if (ec) return Status::InvalidArgument("bad listen address " + impl_->options.address);

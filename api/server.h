@@ -49,6 +49,10 @@ struct ServerOptions {
   // Writing an answer to a client that does not read it.
   std::chrono::seconds write_timeout{30};
   std::chrono::milliseconds sse_poll{100};
+  // HTTPS: PEM files of the certificate chain and its private key. Set, every connection
+  // speaks TLS 1.2 or 1.3 and every answer carries Strict-Transport-Security.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 class HttpServer {

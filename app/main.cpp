@@ -20,6 +20,7 @@ constexpr const char* kUsage = R"(usage: brandledger <command> [options]
           [--web DIR] [--log-format text|json]
           [--max-connections 1024] [--max-connections-per-address 256]
           [--public-origin https://HOST] [--trusted-proxy ADDR]...
+          [--tls-cert FILE --tls-key FILE]   HTTPS (PEM): TLS 1.2 and 1.3 only
           [--idle-timeout 30] [--header-timeout 10] [--body-timeout 30]   (seconds)
           the HTTP API; BRANDLEDGER_BOOTSTRAP_TOKEN (environment) makes the first admin
 
@@ -81,6 +82,8 @@ int run(int argc, char** argv) {
       "user", po::value<std::string>(), "the user id (users set-password)")(
       "public-origin", po::value<std::string>(),
       "the origin browsers use behind a proxy, e.g. https://brand.example.org (serve)")(
+      "tls-cert", po::value<std::string>(), "PEM certificate chain: serve HTTPS (serve)")(
+      "tls-key", po::value<std::string>(), "PEM private key of --tls-cert (serve)")(
       "trusted-proxy", po::value<std::vector<std::string>>()->composing(),
       "a reverse proxy's address whose X-Forwarded-For names the client (serve; repeatable)");
   po::positional_options_description positional;
@@ -110,6 +113,12 @@ int run(int argc, char** argv) {
       while (o.public_origin.ends_with('/')) o.public_origin.pop_back();
       if (!o.public_origin.starts_with("https://") && !o.public_origin.starts_with("http://"))
         throw po::error("--public-origin is http://HOST[:PORT] or https://HOST[:PORT]");
+    }
+    if (vm.count("tls-cert") != vm.count("tls-key"))
+      throw po::error("--tls-cert and --tls-key go together");
+    if (vm.count("tls-cert")) {
+      o.tls_cert = vm["tls-cert"].as<std::string>();
+      o.tls_key = vm["tls-key"].as<std::string>();
     }
     if (vm.count("trusted-proxy"))
       o.trusted_proxies = vm["trusted-proxy"].as<std::vector<std::string>>();

@@ -63,6 +63,8 @@ int run_serve(const ServeOptions& o) {
   server.idle_timeout = std::chrono::seconds(o.idle_timeout);
   server.header_timeout = std::chrono::seconds(o.header_timeout);
   server.body_timeout = std::chrono::seconds(o.body_timeout);
+  server.tls_cert = o.tls_cert;
+  server.tls_key = o.tls_key;
 
   raise_open_files_limit(server.max_connections);
 
@@ -129,6 +131,8 @@ int run_serve(const ServeOptions& o) {
                  BRANDLEDGER_WEB_DIST);
   api_options.public_origin = o.public_origin;
   api_options.trusted_proxies = o.trusted_proxies;
+  // Over TLS the session cookie is Secure and Origin is compared as https://Host.
+  api_options.secure_cookies = !o.tls_cert.empty();
   {
     api::HttpServer http(server, **engine, api_options);
     if (Status s = http.start(); !s.ok()) {
@@ -138,7 +142,8 @@ int run_serve(const ServeOptions& o) {
     // Tests and scripts read the port from this line (with --listen 127.0.0.1:0 it is chosen
     // here).
     std::cout << "listening on " << server.address << ":" << http.port() << std::endl;
-    spdlog::info("serving {} on {}:{}", o.data_dir.string(), server.address, http.port());
+    spdlog::info("serving {} on {}://{}:{}", o.data_dir.string(),
+                 server.tls_cert.empty() ? "http" : "https", server.address, http.port());
     http.wait_for_signal();
     (*engine)->stop();
     // The Api goes here, while logs are still written: its last summary of failed

@@ -18,6 +18,8 @@ struct ServeOptions {
   // Behind a reverse proxy: the origin browsers use, and the proxies' addresses (api.h).
   std::string public_origin;
   std::vector<std::string> trusted_proxies;
+  // HTTPS: PEM certificate chain and key (both or neither).
+  std::string tls_cert, tls_key;
   std::string log_format = "text";
   std::size_t max_connections = 1024;
   std::size_t max_connections_per_address = 256;

@@ -14,6 +14,7 @@ packages=(
   libgoogle-perftools-dev                       # tcmalloc_minimal, the programs' allocator
   catch2                                        # tests
   python3                                       # tools/verify_export.py, run by the tests
+  openssl curl                                  # the HTTPS tests: a certificate, s_client, curl
   chromium fonts-noto-cjk                       # the console's browser tests; CJK glyphs
 )
 
