@@ -186,9 +186,10 @@ void add_log_routes(Api::Impl& api) {
     if (!reads_every_event(c->actor) && !reads_scoped_events(c->actor))
       return c->reply(problem(403, "forbidden", "role " + c->actor.role + " reads no events"));
     // A reconnecting client's Last-Event-ID wins over ?after.
-    std::string_view from = c->req.header("last-event-id");
+    // (A string, not a view: param() answers a temporary.)
+    std::string from(c->req.header("last-event-id"));
     if (from.empty()) from = c->req.param("after");
-    auto after = position_param(c, std::string(from), "after");
+    auto after = position_param(c, from, "after");
     if (!after) return;
     Response r;
     r.content_type = "text/event-stream";

@@ -223,13 +223,14 @@ void localize_problem(Response& r) {
   auto body = boost::json::parse(r.body, ec);
   if (ec || !body.is_object()) return;
   auto& o = body.as_object();
-  const auto* code = o.if_contains("code");
-  const auto* field = o.if_contains("field");
+  // Copied out before the object changes: assigning to it may move its members.
+  auto text = [&](std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  const std::string detail = !r.detail_zh.empty() ? r.detail_zh : detail_zh(text("code"), text("field"));
   o["title"] = title_zh(r.status);
-  o["detail"] = !r.detail_zh.empty()
-                    ? r.detail_zh
-                    : detail_zh(code && code->is_string() ? std::string_view(code->as_string()) : "",
-                                field && field->is_string() ? std::string_view(field->as_string()) : "");
+  o["detail"] = detail;
   r.body = boost::json::serialize(o);
 }
 

@@ -21,7 +21,7 @@ char* put_le(char* out, Int v) {
 }
 
 char* put_bytes(char* out, std::string_view s) {
-  std::memcpy(out, s.data(), s.size());
+  if (!s.empty()) std::memcpy(out, s.data(), s.size());  // an empty view's data() may be null
   return out + s.size();
 }
 
