@@ -553,6 +553,8 @@ TEST_CASE("reports in the caller's scope: a unit its own rows and totals, a bran
   for (const std::string who : {"b1", "e1", "u3"}) CHECK(w.as(who).get("/v1/reports/titles?year=2031").status == 200);
   // A unit's file holds its rows only.
   const std::string file = w.as("u2").get("/v1/reports/assessment?year=2031&format=csv").body;
-  CHECK(file.find("b3") != std::string::npos);
-  CHECK(file.find("b1") == std::string::npos);
+  // (Rows by their 组织编号 cell: a random brand id may well contain "b1".)
+  CHECK(file.find("\n党组织,b3,") != std::string::npos);
+  CHECK(file.find("\n党组织,b1,") == std::string::npos);
+  CHECK(file.find("\n党组织,") == file.rfind("\n党组织,"));  // one branch row
 }
