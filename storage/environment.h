@@ -46,9 +46,14 @@ inline constexpr std::uint32_t kSchemaVersion = 3;
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
 
 // The default map size: 1 TiB of address space on 64-bit (a 47-bit user address space
-// holds over a hundred), 1 GiB where addresses are 32 bits.
+// holds over a hundred), 1 GiB where addresses are 32 bits. Under ThreadSanitizer, whose
+// shadow memory leaves programs a few smaller ranges, 16 GiB: a 1 TiB map does not fit.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr std::size_t kDefaultMapSize = std::size_t{16} << 30;
+#else
 inline constexpr std::size_t kDefaultMapSize =
     sizeof(void*) >= 8 ? static_cast<std::size_t>(std::uint64_t{1} << 40) : std::size_t{1} << 30;
+#endif
 
 struct EnvironmentOptions {
   // The most the data may take: the memory map is reserved at this size (or the data
