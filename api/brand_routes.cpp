@@ -81,6 +81,8 @@ void brand_actions(const CallPtr& call) {
                                                              {"objections", "brand.objection"}};
   for (const auto& [action, command] : kActions) probes.emplace_back(action, command);
   boost::json::array allowed, denied;
+  // Denied actions say why in the caller's language, as a refusal would (API.md).
+  const bool chinese = prefers_chinese(call->req.header("accept-language"));
   for (const auto& [action, command] : probes) {
     engine::Command cmd = make_command(command, workflows::brand_stream(id));
     cmd.actor = call->actor;
@@ -103,10 +105,7 @@ void brand_actions(const CallPtr& call) {
         continue;
       }
       if (r.kind != engine::RejectionKind::kRule) break;  // not this caller's, or not now
-      // The rule's words in the caller's language, as a refusal would say them (API.md).
-      const std::string detail = prefers_chinese(call->req.header("accept-language"))
-                                     ? problem_detail_zh(r.code, r.detail_zh)
-                                     : r.detail;
+      const std::string detail = chinese ? problem_detail_zh(r.code, r.detail_zh) : r.detail;
       boost::json::object entry{{"action", action}, {"code", r.code}, {"detail", detail}};
       if (r.until) entry["until"] = format_rfc3339(*r.until);
       denied.push_back(std::move(entry));
