@@ -84,6 +84,8 @@ int run(int argc, char** argv) {
       "the origin browsers use behind a proxy, e.g. https://brand.example.org (serve)")(
       "tls-cert", po::value<std::string>(), "PEM certificate chain: serve HTTPS (serve)")(
       "tls-key", po::value<std::string>(), "PEM private key of --tls-cert (serve)")(
+      "unsafe-no-sync", po::bool_switch(),
+      "TEST ONLY: answer commands before they reach the disk (serve)")(
       "trusted-proxy", po::value<std::vector<std::string>>()->composing(),
       "a reverse proxy's address whose X-Forwarded-For names the client (serve; repeatable)");
   po::positional_options_description positional;
@@ -123,6 +125,7 @@ int run(int argc, char** argv) {
     if (vm.count("trusted-proxy"))
       o.trusted_proxies = vm["trusted-proxy"].as<std::vector<std::string>>();
     o.log_format = vm["log-format"].as<std::string>();
+    o.unsafe_no_sync = vm["unsafe-no-sync"].as<bool>();
     o.max_connections = vm["max-connections"].as<std::size_t>();
     o.max_connections_per_address = vm["max-connections-per-address"].as<std::size_t>();
     o.idle_timeout = vm["idle-timeout"].as<int>();

@@ -76,6 +76,10 @@ int run_serve(const ServeOptions& o) {
   engine_options.data_dir = o.data_dir;
   engine_options.manual_clock = o.manual_clock;
   engine_options.preallocate_ahead = std::size_t{64} << 20;
+  engine_options.unsafe_no_sync = o.unsafe_no_sync;
+  if (o.unsafe_no_sync)
+    spdlog::warn("--unsafe-no-sync: commands are answered before they reach the disk; a power "
+                 "cut loses answered commands. For the power-loss test only, never in service.");
   // The whole chain walked at start and then daily, in the background (API.md Operations).
   engine_options.chain_check_interval = std::chrono::hours(24);
   std::string bootstrap_token;
@@ -150,7 +154,7 @@ int run_serve(const ServeOptions& o) {
     // authentications and the last-used times of credentials are written out as it goes.
   }
   spdlog::info("stopped");
-  spdlog::shutdown();  // drains the asynchronous log
+  engine::stop_logging();  // drains the asynchronous log
   return 0;
 }
 

@@ -26,6 +26,8 @@ struct ServeOptions {
   int idle_timeout = 30;    // seconds
   int header_timeout = 10;  // seconds
   int body_timeout = 30;    // seconds
+  // TEST ONLY (--unsafe-no-sync): answers commands before they reach the disk.
+  bool unsafe_no_sync = false;
 };
 
 // Runs until SIGTERM or SIGINT; returns the process exit code.

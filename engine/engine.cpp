@@ -128,6 +128,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
   storage::EnvironmentOptions env_options;
   env_options.map_size = engine->options_.map_size;
   env_options.preallocate_ahead = engine->options_.preallocate_ahead;
+  env_options.unsafe_no_sync = engine->options_.unsafe_no_sync;
   env_options.view_tables = engine->domain_.view_tables();
   env_options.read_only = engine->options_.read_only;
   BL_ASSIGN_OR_RETURN(engine->env_,

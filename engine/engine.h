@@ -54,6 +54,8 @@ struct EngineOptions {
   // Zeros kept written ahead of the data file's last page, so that commits need not grow
   // the file (storage/preallocator.h); 0: off. The server keeps 64 MiB.
   std::size_t preallocate_ahead = 0;
+  // TEST ONLY: commit without flushing (storage/environment.h); loses answers at power loss.
+  bool unsafe_no_sync = false;
   // Stand the clock still (it starts at the later of the system time and the last value
   // it was set to) and move it only by advance_clock().
   bool manual_clock = false;

@@ -60,6 +60,16 @@ void configure_logging(LogFormat format) {
   spdlog::set_default_logger(std::move(logger));
 }
 
+void stop_logging() {
+  // The thread pool first: its destructor queues a stop behind every pending line and joins
+  // the thread, so every line is written before any logger or sink is destroyed. (spdlog's
+  // own shutdown() drops the loggers first and relies on reference counts that the pool
+  // thread released inside libspdlog, where ThreadSanitizer cannot see them: it reported
+  // the sink's destruction as racing the thread's last write.)
+  spdlog::details::registry::instance().set_tp(nullptr);
+  spdlog::shutdown();
+}
+
 bool parse_log_format(std::string_view text, LogFormat* out) {
   if (text == "text")
     *out = LogFormat::kText;

@@ -11,6 +11,10 @@ enum class LogFormat { kText, kJson };
 // REQUIRES: called once, before other threads log.
 void configure_logging(LogFormat format);
 
+// Writes every line still queued, stops the logging thread, then drops the loggers.
+// REQUIRES: every other thread that logs has stopped; nothing logs afterwards.
+void stop_logging();
+
 // "text" or "json"; false for anything else.
 bool parse_log_format(std::string_view text, LogFormat* out);
 

@@ -49,7 +49,8 @@ Result<std::unique_ptr<Environment>> Environment::open(const std::filesystem::pa
     return status_from_lmdb(rc, "configure environment");
 
   // MDB_NOTLS: read transactions belong to no thread, so a request may move between threads.
-  unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u);
+  unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u) |
+                   (options.unsafe_no_sync ? MDB_NOSYNC : 0u);
   rc = mdb_env_open(env->env_, dir.c_str(), flags, 0644);
   if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "open " + dir.string());
 

@@ -68,6 +68,10 @@ struct EnvironmentOptions {
   // Keep this many bytes of zeros written past the last page in use, from a background
   // thread (storage/preallocator.h), so that commits need not grow the file; 0: off.
   std::size_t preallocate_ahead = 0;
+  // TEST ONLY: LMDB's MDB_NOSYNC — commits return before their pages reach the disk, so a
+  // power cut loses answered commands. It exists so that the power-loss checker
+  // (tests/powerloss/) can show it fails when the flush is missing.
+  bool unsafe_no_sync = false;
 };
 
 // The event log's own tables. Their layout is written down in storage/codec.h.

@@ -8,7 +8,7 @@
 
 #include "core/sha256.h"
 #include "tests/api/world.h"
-#include "tests/app/command_line.h"
+#include "support/command_line.h"
 
 using namespace brandledger;
 using namespace brandledger::testing;

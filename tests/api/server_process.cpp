@@ -32,13 +32,16 @@ std::string read_file(const std::filesystem::path& p) {
 
 }  // namespace
 
-ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args) {
+ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args,
+                             std::vector<std::pair<std::string, std::string>> extra_env) {
   log_ = data_dir.string() + ".log";
   std::filesystem::remove(log_);
+  std::fflush(nullptr);  // or the child writes the parent's buffered output a second time
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     setenv("BRANDLEDGER_BOOTSTRAP_TOKEN", kAdminToken, 1);
+    for (const auto& [name, value] : extra_env) setenv(name.c_str(), value.c_str(), 1);
     // stdout and stderr to the log; the parent reads "listening on HOST:PORT" from it.
     FILE* log = std::freopen(log_.c_str(), "w", stdout);
     if (log == nullptr || dup2(fileno(stdout), STDERR_FILENO) < 0) _exit(120);
@@ -69,16 +72,19 @@ ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::st
   throw std::runtime_error("the server did not start:\n" + output_);
 }
 
-ServerProcess::~ServerProcess() {
-  if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
+ServerProcess::~ServerProcess() { kill(); }
+
+void ServerProcess::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  output_ = read_file(log_);
 }
 
 int ServerProcess::stop() {
   if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
+  ::kill(pid_, SIGTERM);
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;

@@ -19,8 +19,10 @@ inline constexpr const char* kAdminToken = "integration-admin-token-0123456789";
 
 class ServerProcess {
  public:
-  // Starts `brandledger serve --manual-clock` on `data_dir`; waits until it listens.
-  explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {});
+  // Starts `brandledger serve --manual-clock` on `data_dir`, with `extra_env` set in its
+  // environment; waits until it listens.
+  explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {},
+                         std::vector<std::pair<std::string, std::string>> extra_env = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -28,6 +30,9 @@ class ServerProcess {
   unsigned short port() const { return port_; }
   // SIGTERM and wait; returns the exit status (0 on a graceful stop).
   int stop();
+  // SIGKILL and wait: a crash, with no chance to flush or close anything.
+  void kill();
+  pid_t pid() const { return pid_; }
   const std::string& output() const { return output_; }
 
  private:

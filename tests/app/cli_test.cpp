@@ -5,7 +5,7 @@
 #include <string>
 
 #include "storage/codec.h"
-#include "tests/app/command_line.h"
+#include "support/command_line.h"
 #include "tests/workflows/domain_fixture.h"
 #include "views/projections.h"
 

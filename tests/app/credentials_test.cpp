@@ -10,7 +10,7 @@
 #include "core/sha256.h"
 #include "engine/engine.h"
 #include "storage/codec.h"
-#include "tests/app/command_line.h"
+#include "support/command_line.h"
 #include "tests/workflows/domain_fixture.h"
 #include "views/projections.h"
 #include "workflows/credentials.h"

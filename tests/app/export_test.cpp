@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "app/demo.h"
-#include "tests/app/command_line.h"
+#include "support/command_line.h"
 #include "tests/workflows/domain_fixture.h"
 #include "views/projections.h"
 #include "workflows/credentials.h"
