@@ -268,9 +268,9 @@ void RoundState::apply(const engine::RecordedEvent& event) {
         if (auto outcome = parse_outcome(str(o, "outcome"))) p.outcome = *outcome;
         p.title = parse_title(str(o, "title"));
         if (const auto* out = o.if_contains("dropped"); out != nullptr && out->is_array()) {
-          auto& experts = dropped[p.brand];
+          auto& dropped_for_brand = dropped[p.brand];
           for (const auto& e : out->as_array())
-            if (e.is_string()) experts.emplace_back(e.as_string());
+            if (e.is_string()) dropped_for_brand.emplace_back(e.as_string());
         }
         results.push_back(std::move(p));
       }

@@ -1,4 +1,4 @@
-#include "tests/powerloss/crash_states.h"
+#include "tests/crash/crash_states.h"
 
 #include <fcntl.h>
 #include <linux/falloc.h>

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/powerloss/recording.h"
+#include "tests/crash/recording.h"
 
 namespace brandledger::powerloss {
 

@@ -32,7 +32,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "tests/powerloss/recording.h"
+#include "tests/crash/recording.h"
 
 namespace {
 

@@ -21,9 +21,9 @@
 #include <sstream>
 #include <thread>
 
-#include "support/command_line.h"
 #include "tests/api/world.h"
-#include "tests/powerloss/crash_states.h"
+#include "tests/crash/crash_states.h"
+#include "tests/crash/log_check.h"
 
 using namespace brandledger::testing;
 using namespace brandledger::powerloss;
@@ -112,7 +112,7 @@ Recorded record_workload(const TempDir& scratch, std::vector<std::string> server
         if (r.status >= 300) continue;  // not acknowledged: nothing is owed
         const std::uint64_t after = counter.read();
         std::lock_guard lock(mutex);
-        out.acknowledged.push_back({branch + '\x1f' + key, after});
+        out.acknowledged.push_back({command_id(branch, key), after});
       }
     });
   }
@@ -129,34 +129,14 @@ std::string check_state(const CrashState& state, const std::vector<Acknowledged>
                         const std::filesystem::path& dir, bool start_server,
                         std::size_t* owed_out) {
   write_state(state, dir);
-  const std::string d = dir.string();
-  Run verify = run("verify --data " + d);
-  if (verify.code != 0) return "verify exited " + std::to_string(verify.code) + ": " + verify.out;
-  Run exported = run_shell(std::string(BRANDLEDGER_BINARY) + " export --data " + d);
-  if (exported.code != 0) return "export exited " + std::to_string(exported.code);
-  std::map<std::string, int> commands;
-  std::uint64_t position = 0;
-  std::istringstream lines(exported.out);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line[0] != '{') continue;
-    auto e = boost::json::parse(line).as_object();
-    const auto p = e.at("position").to_number<std::uint64_t>();
-    if (p != position + 1) return "positions jump from " + std::to_string(position) + " to " +
-                                  std::to_string(p);
-    position = p;
-    if (auto c = e.find("command_id"); c != e.end() && c->value().is_string())
-      ++commands[std::string(c->value().as_string())];
-  }
+  const LogContents log = read_log(dir);
+  if (!log.problem.empty()) return log.problem;
   std::size_t owed = 0;
   for (const Acknowledged& a : acknowledged) {
     if (a.after > state.crash_point) continue;
     ++owed;
-    auto it = commands.find(a.command_id);
-    const int found = it == commands.end() ? 0 : it->second;
-    if (found != 1)
-      return "an acknowledged command (" + a.command_id.substr(a.command_id.find('\x1f') + 1) +
-             ", acknowledged by record " + std::to_string(a.after) + ") is in the log " +
-             std::to_string(found) + " times";
+    if (std::string problem = once(log, a.command_id); !problem.empty())
+      return problem + " (acknowledged after record " + std::to_string(a.after) + ")";
   }
   *owed_out = owed;
   if (start_server) {
