@@ -475,6 +475,11 @@ void run_command(const CallPtr& call, engine::Command command,
               return call->reply(problem(507, "insufficient_storage",
                                          "the data store is full (its map_size is used up); "
                                          "nothing was written"));
+            if (outcome.error.code() == Status::Code::kNoSpace)
+              return call->reply(problem(507, "insufficient_storage",
+                                         "the disk holding the data is full; nothing was "
+                                         "written. Commands are taken again once space is "
+                                         "freed"));
             return call->reply(problem(503, "unavailable",
                                        "the command could not be stored; nothing was written"));
           }

@@ -11,6 +11,7 @@ std::string_view code_name(Status::Code code) {
     case Status::Code::kIoError: return "I/O error";
     case Status::Code::kConflict: return "conflict";
     case Status::Code::kMapFull: return "map full";
+    case Status::Code::kNoSpace: return "no space";
     case Status::Code::kUnsupported: return "unsupported";
     case Status::Code::kBusy: return "busy";
     case Status::Code::kInternal: return "internal";

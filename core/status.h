@@ -25,6 +25,7 @@ class Status {
     kIoError,
     kConflict,     // an expected version did not hold
     kMapFull,      // the LMDB map (its configured map_size) is full; nothing was written
+    kNoSpace,      // the disk (or quota) holding the data is full; nothing was written
     kUnsupported,  // e.g. a data dir written by a newer format
     kBusy,         // e.g. too many readers
     kInternal,     // a defect inside the server (an unexpected exception): never the caller's
@@ -41,6 +42,7 @@ class Status {
   static Status IoError(std::string msg) { return {Code::kIoError, std::move(msg)}; }
   static Status Conflict(std::string msg) { return {Code::kConflict, std::move(msg)}; }
   static Status MapFull(std::string msg) { return {Code::kMapFull, std::move(msg)}; }
+  static Status NoSpace(std::string msg) { return {Code::kNoSpace, std::move(msg)}; }
   static Status Unsupported(std::string msg) { return {Code::kUnsupported, std::move(msg)}; }
   static Status Busy(std::string msg) { return {Code::kBusy, std::move(msg)}; }
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }

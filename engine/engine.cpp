@@ -407,7 +407,7 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
           std::chrono::duration<double>(Clock_::now() - batch_start).count());
       break;
     }
-    if (failing && s.code() != Status::Code::kMapFull) {
+    if (failing && s.code() != Status::Code::kMapFull && s.code() != Status::Code::kNoSpace) {
       // One command broke the transaction: answer it with the error, redo the others.
       excluded[*failing] = true;
       outcomes[*failing] = CommandOutcome{};

@@ -1,6 +1,7 @@
 #include "storage/environment.h"
 
 #include <lmdb.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <system_error>
@@ -12,6 +13,10 @@
 
 namespace brandledger::storage {
 namespace {
+
+// Below this many free bytes a failed commit is taken for a full disk (a commit writes whole
+// pages, and most of its pages at once).
+constexpr std::uint64_t kFullDiskBytes = std::uint64_t{1} << 20;
 
 std::uint64_t file_size_or_zero(const std::filesystem::path& p) {
   std::error_code ec;
@@ -188,6 +193,14 @@ Status Environment::write(const std::function<Status(WriteTxn&)>& body,
   if (s.code() == Status::Code::kMapFull)
     return Status::MapFull(s.message() + "; the map (" + std::to_string(map_size_) +
                            " bytes, map_size) is used up");
+  // LMDB answers a write the disk cut short (it filled up part way) with EIO, not ENOSPC:
+  // a failed commit on a disk with less free than a page's worth is a full disk.
+  if (s.code() == Status::Code::kIoError) {
+    struct statvfs fs {};
+    if (::statvfs(dir_.c_str(), &fs) == 0 &&
+        static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < kFullDiskBytes)
+      return Status::NoSpace(s.message() + "; the disk holding " + dir_.string() + " is full");
+  }
   return s;
 }
 

@@ -2,6 +2,7 @@
 
 #include <lmdb.h>
 
+#include <cerrno>
 #include <string>
 
 namespace brandledger::storage {
@@ -13,6 +14,8 @@ Status status_from_lmdb(int rc, std::string_view what) {
   switch (rc) {
     case MDB_NOTFOUND: return Status::NotFound(std::move(msg));
     case MDB_MAP_FULL: return Status::MapFull(std::move(msg));
+    case ENOSPC:
+    case EDQUOT: return Status::NoSpace(std::move(msg));
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:
