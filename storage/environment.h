@@ -70,7 +70,7 @@ struct EnvironmentOptions {
   std::size_t preallocate_ahead = 0;
   // TEST ONLY: LMDB's MDB_NOSYNC — commits return before their pages reach the disk, so a
   // power cut loses answered commands. It exists so that the power-loss checker
-  // (tests/crash/) can show it fails when the flush is missing.
+  // (tests/faults/) can show it fails when the flush is missing.
   bool unsafe_no_sync = false;
 };
 

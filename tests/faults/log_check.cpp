@@ -1,4 +1,4 @@
-#include "tests/crash/log_check.h"
+#include "tests/faults/log_check.h"
 
 #include <boost/json.hpp>
 

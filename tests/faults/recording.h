@@ -1,4 +1,4 @@
-// The format of a write recording: what tests/crash/write_recorder.cpp writes while the
+// The format of a write recording: what tests/faults/write_recorder.cpp writes while the
 // real server runs, and what the crash-state generator reads.
 //
 // A recording is a sequence of records, each a RecordHeader and `payload` bytes after it.

@@ -20,7 +20,7 @@
 #include <thread>
 
 #include "tests/api/world.h"
-#include "tests/crash/log_check.h"
+#include "tests/faults/log_check.h"
 
 using namespace brandledger::testing;
 

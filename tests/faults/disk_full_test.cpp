@@ -17,7 +17,7 @@
 
 #include "support/command_line.h"
 #include "tests/api/world.h"
-#include "tests/crash/log_check.h"
+#include "tests/faults/log_check.h"
 
 using namespace brandledger::testing;
 

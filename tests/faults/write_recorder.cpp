@@ -32,7 +32,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "tests/crash/recording.h"
+#include "tests/faults/recording.h"
 
 namespace {
 

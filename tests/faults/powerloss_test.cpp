@@ -22,8 +22,8 @@
 #include <thread>
 
 #include "tests/api/world.h"
-#include "tests/crash/crash_states.h"
-#include "tests/crash/log_check.h"
+#include "tests/faults/crash_states.h"
+#include "tests/faults/log_check.h"
 
 using namespace brandledger::testing;
 using namespace brandledger::powerloss;

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/crash/recording.h"
+#include "tests/faults/recording.h"
 
 namespace brandledger::powerloss {
 

@@ -1,4 +1,4 @@
-#include "tests/crash/crash_states.h"
+#include "tests/faults/crash_states.h"
 
 #include <fcntl.h>
 #include <linux/falloc.h>
