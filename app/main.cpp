@@ -8,6 +8,7 @@
 #include "app/data_commands.h"
 #include "app/serve.h"
 #include "app/user_commands.h"
+#include "engine/logging.h"
 #include "workflows/lifecycle_diagram.h"
 
 namespace po = boost::program_options;
@@ -137,6 +138,9 @@ int run(int argc, char** argv) {
       throw po::error("--idle-timeout, --header-timeout and --body-timeout are at least 1 second");
     return brandledger::app::run_serve(o);
   }
+  // The other commands print their results on stdout (export's events, lifecycle's
+  // diagram): what the layers below log goes to stderr, never into that output.
+  brandledger::engine::configure_command_line_logging();
   if (command == "stats") return brandledger::app::run_stats(required("data"));
   if (command == "verify") return brandledger::app::run_verify(required("data"));
   if (command == "backup") return brandledger::app::run_backup(required("data"), required("out"));

@@ -39,6 +39,9 @@ class JsonMessage final : public spdlog::custom_flag_formatter {
   }
 };
 
+// Text lines: UTC time to the microsecond, level, message.
+constexpr const char* kTextPattern = "%Y-%m-%dT%H:%M:%S.%fZ %l %v";
+
 }  // namespace
 
 void configure_logging(LogFormat format) {
@@ -55,8 +58,16 @@ void configure_logging(LogFormat format) {
     logger->set_formatter(std::move(formatter));
   } else {
     logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-        "%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc));
+        kTextPattern, spdlog::pattern_time_type::utc));
   }
+  spdlog::set_default_logger(std::move(logger));
+}
+
+void configure_command_line_logging() {
+  auto logger = std::make_shared<spdlog::logger>(
+      "brandledger", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+      kTextPattern, spdlog::pattern_time_type::utc));
   spdlog::set_default_logger(std::move(logger));
 }
 

@@ -11,6 +11,9 @@ enum class LogFormat { kText, kJson };
 // REQUIRES: called once, before other threads log.
 void configure_logging(LogFormat format);
 
+// For the command-line tools: the same lines, written synchronously to stderr.
+void configure_command_line_logging();
+
 // Writes every line still queued, stops the logging thread, then drops the loggers.
 // REQUIRES: every other thread that logs has stopped; nothing logs afterwards.
 void stop_logging();

@@ -8,6 +8,7 @@
 
 #include "storage/codec.h"
 #include "storage/lmdb_status.h"
+#include "storage/meta_check.h"
 #include "storage/preallocator.h"
 #include "storage/upgrade.h"
 
@@ -40,6 +41,9 @@ Result<std::unique_ptr<Environment>> Environment::open(const std::filesystem::pa
     std::filesystem::create_directories(dir, ec);
     if (ec) return Status::IoError("cannot create " + dir.string() + ": " + ec.message());
   }
+
+  // Before LMDB maps the file: a damaged meta page must be refused, not crash the process.
+  BL_RETURN_IF_ERROR(check_meta_pages(dir / "data.mdb"));
 
   int rc = mdb_env_create(&env->env_);
   if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "mdb_env_create");

@@ -78,8 +78,8 @@ std::size_t fill(const std::filesystem::path& path, std::size_t leave) {
 
 }  // namespace
 
-TEST_CASE("a full disk under load: 507 with nothing written, reads go on, commands resume by "
-          "themselves once space is freed, nothing acknowledged lost") {
+TEST_CASE("a full disk under load: 507 with nothing written while reads go on and commands "
+          "resume by themselves once space is freed with nothing acknowledged lost") {
   const std::string why = private_mounts();
   INFO(why);
   REQUIRE(why == "");
