@@ -16,6 +16,12 @@ LogContents read_log(const std::filesystem::path& data_dir) {
     log.problem = "verify exited " + std::to_string(verify.code) + ": " + verify.out;
     return log;
   }
+  return read_exported(data_dir);
+}
+
+LogContents read_exported(const std::filesystem::path& data_dir) {
+  LogContents log;
+  const std::string d = data_dir.string();
   // stdout only: the events, one JSON object per line.
   Run exported =
       run_shell("(" + std::string(BRANDLEDGER_BINARY) + " export --data " + d + " 2>/dev/null)");

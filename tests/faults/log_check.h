@@ -17,6 +17,8 @@ struct LogContents {
 };
 
 LogContents read_log(const std::filesystem::path& data_dir);
+// `export` alone, for a caller that ran verify itself.
+LogContents read_exported(const std::filesystem::path& data_dir);
 
 // The log's command_id for a command sent by `actor` with an Idempotency-Key.
 inline std::string command_id(const std::string& actor, const std::string& key) {
