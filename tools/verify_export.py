@@ -88,7 +88,10 @@ def json_text(value):
 
 def utf8(text):
     # surrogateescape gives back bytes that were not UTF-8 as they were read (4.2).
-    return text.encode("utf-8", "surrogateescape")
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # found by tests/app/verifier_fuzz.py: "\ud800"
+        raise BadEvent("a string holds a lone UTF-16 surrogate escape, which no export writes")
 
 
 def u8(n):
@@ -179,6 +182,8 @@ def read_event(line):
         parsed = parse_line(line)
     except ValueError as e:  # json.JSONDecodeError is a ValueError
         raise BadEvent("the line is not JSON: %s" % e)
+    except RecursionError:  # found by tests/app/verifier_fuzz.py: [[[[... 5000 deep
+        raise BadEvent("the line nests JSON deeper than this verifier follows (no export does)")
     if not isinstance(parsed, Members):
         raise BadEvent("the line is not a JSON object")
     event = dict(parsed)

@@ -6,7 +6,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -298,4 +301,23 @@ TEST_CASE("the verifier names the first bad position of a tampered export") {
   INFO(verified.out);
   CHECK(verified.code == 1);
   CHECK_THAT(verified.out, Catch::Contains("FAILED at position " + std::to_string(position) + ":"));
+}
+
+TEST_CASE("the verifier rejects every mutated export at a position or accepts it unchanged in "
+          "meaning and never fails otherwise") {
+  const Exported& e = exported();
+  // The first 60 events (every mutation is checked against the whole file, so a small one
+  // makes thousands of them quick); they hold orgs, users, brands and their decisions.
+  std::vector<std::string> head(e.lines.begin(),
+                                e.lines.begin() + std::min<std::ptrdiff_t>(60, e.lines.size()));
+  const auto file = e.dir / "head.ndjson";
+  write_file(file, joined(head));
+  const unsigned seed = std::random_device{}();
+  auto fuzzed = run_shell(std::string(PYTHON3) + " " + BRANDLEDGER_SOURCE_DIR +
+                          "/tests/app/verifier_fuzz.py " + kVerifier + " " + file.string() + " " +
+                          std::to_string(seed) + " 3000");
+  std::printf("%s", fuzzed.out.c_str());
+  INFO(fuzzed.out);
+  CHECK(fuzzed.code == 0);
+  CHECK_THAT(fuzzed.out, Catch::Contains("3000 mutations"));
 }
