@@ -1,4 +1,4 @@
-// The only translation unit that compiles Boost.Beast.
+// The server: sockets, TLS, deadlines and connection caps (Boost.Beast and Asio).
 #include "api/server.h"
 
 #include <spdlog/spdlog.h>
@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/beast_request.h"
 #include "api/problem.h"
 
 namespace brandledger::api {
@@ -330,16 +331,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
     Request request;
-    request.method = std::string(req.method_string());
-    if (!parse_target(req.target(), &request))
+    if (!from_beast(req, &request))
       return write(
           problem(400, "bad_request", "the path or query is not valid percent-encoded UTF-8"));
-    for (const auto& field : req) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    request.body = std::move(req.body());
     request.remote = slot_.peer().to_string();
     busy_ = true;
     server_.api->handle(std::move(request), [self = this->shared_from_this()](Response response) {

@@ -15,6 +15,7 @@ packages=(
   catch2                                        # tests
   python3                                       # tools/verify_export.py, run by the tests
   openssl curl                                  # the HTTPS tests: a certificate, s_client, curl
+  clang libclang-rt-14-dev                      # the sanitizer build and its libFuzzer targets
   chromium fonts-noto-cjk                       # the console's browser tests; CJK glyphs
 )
 

@@ -239,12 +239,14 @@ Decision score(const engine::Command& c, DecideContext& ctx) {
   const auto* given = c.args.if_contains("scores");
   if (given == nullptr || !given->is_object())
     throw ArgumentError("scores", "is required, an object of criterion points");
-  for (const auto& [key, value] : given->as_object())
+  for (const auto& member : given->as_object()) {
+    const std::string_view key = member.key();  // not a structured binding: clang 14 cannot capture one
     if (std::none_of(round->config.rubric.begin(), round->config.rubric.end(),
                      [&](const Criterion& cr) { return cr.key == key; }))
       return rule("unknown_criterion",
                   "no criterion " + std::string(key) + " in this round's rubric",
                   "本批次的评分细则中没有评分项“" + std::string(key) + "”");
+  }
   boost::json::object points;
   Decimal total;
   for (const Criterion& cr : round->config.rubric) {
