@@ -247,6 +247,16 @@ Api::Api(engine::Engine& engine, Post post, ApiOptions options)
 
 Api::~Api() = default;
 
+std::vector<std::string> Api::route_table() const {
+  std::vector<std::string> out;
+  for (const Route& r : impl_->routes) {
+    std::string line = r.method + " ";
+    for (const std::string& segment : r.pattern) line += "/" + segment;
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
 void Api::handle(Request request, Reply reply) {
   impl_->dispatch(std::move(request), std::move(reply));
 }

@@ -56,6 +56,10 @@ class Api {
   Result<std::string> sse_events(const storage::Actor& reader, const std::string& credential,
                                  std::uint64_t* after, std::size_t limit);
 
+  // Every route, as "METHOD /v1/brands/{}/submit" ("{}" captures a segment), in the order
+  // they are matched.
+  std::vector<std::string> route_table() const;
+
   struct Impl;
 
  private:

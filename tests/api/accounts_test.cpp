@@ -2,6 +2,7 @@
 // sessions, CSRF, throttling, API tokens, user administration, recovery from the command
 // line, and that no secret reaches an answer, the server's log or an export.
 #include <chrono>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <thread>
@@ -473,6 +474,23 @@ TEST_CASE("no password - token or hash of either in any answer - the server's lo
   record(admin.get("/v1/events?limit=500"));
   record(admin.get("/v1/audit?limit=500"));
   record(admin.get("/v1/session"));
+  // The files a spreadsheet user downloads: CSV as they come, XLSX unzipped (its cells are
+  // deflated inside the zip, where a search of the raw bytes would find nothing).
+  record(admin.get("/v1/audit?format=csv"));
+  record(admin.get("/v1/brands?format=csv"));
+  std::string xlsx_text;
+  for (const char* target : {"/v1/audit?format=xlsx", "/v1/brands?format=xlsx"}) {
+    HttpResult file = admin.get(target);
+    REQUIRE(file.status == 200);
+    const auto path = w.dir / "download.xlsx";
+    std::ofstream(path, std::ios::binary) << file.body;
+    Run unzipped = run_shell("python3 -c \"import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); "
+                             "print(''.join(z.read(n).decode('utf-8', 'replace') for n in "
+                             "z.namelist()))\" " + path.string());
+    REQUIRE(unzipped.code == 0);
+    REQUIRE(unzipped.out.find("<sheetData") != std::string::npos);  // it was unzipped
+    xlsx_text += unzipped.out;
+  }
   record(login_request(w.port(), "committee", "wrong-password-x"));
   record(admin.call("PUT", "/v1/users/committee/password",
                     R"({"password":"second-password-9"})"));
@@ -527,7 +545,7 @@ TEST_CASE("no password - token or hash of either in any answer - the server's lo
   const std::string answers = t.text;
   // The token only in the answer that issued it (shown once); the cookie only in Set-Cookie.
   const std::string issuing = issued.body;
-  for (const std::string& where : {answers, log, exported.out}) {
+  for (const std::string& where : {answers, log, exported.out, xlsx_text}) {
     for (const auto& p : passwords) CHECK(where.find(p) == std::string::npos);
     CHECK(where.find(token) == std::string::npos);
     CHECK(where.find(to_hex(sha256(token))) == std::string::npos);

@@ -280,6 +280,41 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
          return Target{"POST", base + "/close", {{"force", true}}};
        },
        "committee"},
+      {"start a round",
+       [&](World& ww) {
+         const std::string id = fresh("filed");
+         auto r =
+             World::obj(ww.as("committee").post("/v1/rounds", {{"name", "评选"}, {"year", 2031}}));
+         const std::string base = "/v1/rounds/" + text(r.at("id"));
+         World::obj(ww.as("committee").post(base + "/nominations", {{"brand", id}}));
+         World::obj(ww.as("committee").post(base + "/experts", {{"experts", {"e2"}}}));
+         return Target{"POST", base + "/start", {}};
+       },
+       "committee"},
+      {"publish the results for notice",
+       [&](World& ww) {
+         const std::string r = ww.round({{fresh("filed"), 91}}, 2031, /*notice=*/false);
+         return Target{"POST", "/v1/rounds/" + r + "/notice", {}};
+       },
+       "committee"},
+      {"finalize a round after its notice",
+       [&](World& ww) {
+         const std::string r = ww.round({{fresh("filed"), 91}}, 2031);
+         ww.advance(6);
+         return Target{"POST", "/v1/rounds/" + r + "/finalize", {}};
+       },
+       "committee"},
+      {"decide a rectification",
+       [&](World& ww) {
+         // Named, then re-reviewed with a total between the rectify and excellent
+         // thresholds: 限期整改.
+         const std::string id = named();
+         const std::string r = ww.round({{id, 70}}, 2032, true, {{"kind", "re_review"}});
+         ww.advance(6);
+         World::obj(ww.as("committee").post("/v1/rounds/" + r + "/finalize"));
+         return Target{"POST", brand_path(id, "rectification"), {{"passed", true}}};
+       },
+       "committee"},
       {"move the clock",
        [&](World& ww) {
          ww.now_ = brandledger::add_days(ww.now_, 1);

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "support/temp_dir.h"
@@ -95,6 +96,19 @@ TEST_CASE("HTTPS: TLS 1.2 and 1.3 only with forward-secret AEAD suites - HSTS - 
   // Plain HTTP on the TLS port gets no answer, and hurts nothing.
   CHECK(run("curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(server.port()) + "/healthz").status != 0);
   CHECK(run(curl + "-o /dev/null -w '%{http_code}' " + base + "/healthz").output == "200");
+
+  // Nothing secret in the server's log: not the private key, not the password, not the
+  // session cookie.
+  REQUIRE(server.stop() == 0);
+  std::ifstream key_file(key);
+  for (std::string line; std::getline(key_file, line);)
+    if (line.find("-----") == std::string::npos && line.size() > 16)
+      CHECK(server.output().find(line) == std::string::npos);
+  CHECK(server.output().find("tls-test-password-1") == std::string::npos);
+  const std::string rest = login.output.substr(cookie + 23);  // past "Set-Cookie: bl_session="
+  const std::string session = rest.substr(0, rest.find(';'));
+  REQUIRE(session.size() >= 16);
+  CHECK(server.output().find(session) == std::string::npos);
 }
 
 TEST_CASE("a server given a key that is not its certificate's refuses to start and says why") {
