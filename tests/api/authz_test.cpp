@@ -56,6 +56,17 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
                          {{"reason", "x"}}));
     return w.named("b1");
   };
+  // A new round of 2031 with a fresh filed brand nominated and these experts assigned;
+  // started when `start`. Returns the round's path and the brand.
+  auto prepared_round = [&](World& ww, boost::json::array experts, bool start) {
+    const std::string id = fresh("filed");
+    auto r = World::obj(ww.as("committee").post("/v1/rounds", {{"name", "评选"}, {"year", 2031}}));
+    const std::string base = "/v1/rounds/" + text(r.at("id"));
+    World::obj(ww.as("committee").post(base + "/nominations", {{"brand", id}}));
+    World::obj(ww.as("committee").post(base + "/experts", {{"experts", std::move(experts)}}));
+    if (start) World::obj(ww.as("committee").post(base + "/start"));
+    return std::pair<std::string, std::string>{base, id};
+  };
   const std::vector<Case> cases = {
       {"create an org",
        [&](World&) {
@@ -255,13 +266,7 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
        "committee"},
       {"score",
        [&](World& ww) {
-         const std::string id = fresh("filed");
-         auto r =
-             World::obj(ww.as("committee").post("/v1/rounds", {{"name", "评选"}, {"year", 2031}}));
-         const std::string base = "/v1/rounds/" + text(r.at("id"));
-         World::obj(ww.as("committee").post(base + "/nominations", {{"brand", id}}));
-         World::obj(ww.as("committee").post(base + "/experts", {{"experts", {"e1", "e2"}}}));
-         World::obj(ww.as("committee").post(base + "/start"));
+         const auto [base, id] = prepared_round(ww, {"e1", "e2"}, true);
          return Target{"POST", base + "/scores", {{"brand", id}, {"scores", World::points(88)}}};
        },
        "e2",
@@ -270,25 +275,12 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
        {{"e1", "conflict_of_interest"}}},
       {"close a round",
        [&](World& ww) {
-         const std::string id = fresh("filed");
-         auto r =
-             World::obj(ww.as("committee").post("/v1/rounds", {{"name", "评选"}, {"year", 2031}}));
-         const std::string base = "/v1/rounds/" + text(r.at("id"));
-         World::obj(ww.as("committee").post(base + "/nominations", {{"brand", id}}));
-         World::obj(ww.as("committee").post(base + "/experts", {{"experts", {"e2"}}}));
-         World::obj(ww.as("committee").post(base + "/start"));
-         return Target{"POST", base + "/close", {{"force", true}}};
+         return Target{"POST", prepared_round(ww, {"e2"}, true).first + "/close", {{"force", true}}};
        },
        "committee"},
       {"start a round",
        [&](World& ww) {
-         const std::string id = fresh("filed");
-         auto r =
-             World::obj(ww.as("committee").post("/v1/rounds", {{"name", "评选"}, {"year", 2031}}));
-         const std::string base = "/v1/rounds/" + text(r.at("id"));
-         World::obj(ww.as("committee").post(base + "/nominations", {{"brand", id}}));
-         World::obj(ww.as("committee").post(base + "/experts", {{"experts", {"e2"}}}));
-         return Target{"POST", base + "/start", {}};
+         return Target{"POST", prepared_round(ww, {"e2"}, false).first + "/start", {}};
        },
        "committee"},
       {"publish the results for notice",
