@@ -13,6 +13,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "support/command_line.h"
@@ -41,7 +43,10 @@ std::string private_mounts() {
     write_proc("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1");
     write_proc("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1");
   }
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+  // Keep our mounts from propagating out. Inside a chroot "/" may be no mount point at all
+  // (EINVAL): then there is nothing to make private, and the tmpfs goes with the test anyway
+  // (unmounted at its end, and with the namespace when the process exits).
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 && errno != EINVAL)
     return std::string("making mounts private: ") + strerror(errno);
   return "";
 }
