@@ -22,6 +22,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -72,6 +73,10 @@ http::response<http::string_body> to_message(Response r, bool keep_alive, bool f
 struct HttpServer::Impl {
   ServerOptions options;
   engine::Engine& engine;
+  // SIGINT and SIGTERM, caught from catch_stop_signals() on (a signal before then would
+  // kill the process outright), waited for by wait_for_signal().
+  net::io_context signals_ioc;
+  std::optional<net::signal_set> signals;
 
   // What a session touches as it is destroyed (Slot, below). All of it is declared before
   // the io_context: members are destroyed in reverse order, and destroying the io_context
@@ -648,12 +653,15 @@ unsigned short HttpServer::port() const {
   return impl_->acceptor.local_endpoint(ec).port();
 }
 
+void HttpServer::catch_stop_signals() {
+  if (!impl_->signals) impl_->signals.emplace(impl_->signals_ioc, SIGINT, SIGTERM);
+}
+
 void HttpServer::wait_for_signal() {
-  net::io_context signals_ioc;
-  net::signal_set signals(signals_ioc, SIGINT, SIGTERM);
-  signals.async_wait(
+  catch_stop_signals();
+  impl_->signals->async_wait(
       [](beast::error_code, int signal) { spdlog::info("signal {}: stopping", signal); });
-  signals_ioc.run();
+  impl_->signals_ioc.run();
   stop();
 }
 

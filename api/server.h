@@ -65,7 +65,10 @@ class HttpServer {
   // Binds and starts serving on the worker threads.
   Status start();
   unsigned short port() const;
-  // Blocks until SIGTERM or SIGINT, then stops gracefully.
+  // Catches SIGTERM and SIGINT from now on (until then they end the process at once).
+  void catch_stop_signals();
+  // Blocks until SIGTERM or SIGINT (caught from catch_stop_signals(), or from here),
+  // then stops gracefully.
   void wait_for_signal();
   // Stops accepting, lets in-flight requests finish (up to `grace`), closes the rest.
   void stop(std::chrono::seconds grace = std::chrono::seconds(10));

@@ -143,6 +143,9 @@ int run_serve(const ServeOptions& o) {
       std::cerr << "brandledger: " << s.to_string() << "\n";
       return 1;
     }
+    // From here SIGTERM stops the server gracefully: a script that sends it as soon as it
+    // reads the line below must not kill it mid-start.
+    http.catch_stop_signals();
     // Tests and scripts read the port from this line (with --listen 127.0.0.1:0 it is chosen
     // here).
     std::cout << "listening on " << server.address << ":" << http.port() << std::endl;

@@ -10,6 +10,7 @@
 
 #include "support/command_line.h"
 #include "tests/api/world.h"
+#include "tests/faults/filed_brands.h"
 #include "tests/faults/log_check.h"
 
 using namespace brandledger::testing;
@@ -35,11 +36,7 @@ std::vector<std::string> all_events(unsigned short port, const std::string& toke
 TEST_CASE("a backup taken under write load restores into a server that verifies and serves "
           "exactly the history up to the backup's position") {
   World w;
-  std::vector<std::pair<std::string, std::string>> brands;
-  for (int b = 1; b <= 4; ++b) {
-    const std::string branch = "b" + std::to_string(b);
-    brands.emplace_back(branch, w.brand(branch));
-  }
+  const auto brands = filed_brands(w, 4);
   // Writers keep sending commands while the backup is taken.
   std::atomic<bool> stop{false};
   std::mutex mutex;

@@ -19,6 +19,7 @@
 
 #include "support/command_line.h"
 #include "tests/api/world.h"
+#include "tests/faults/filed_brands.h"
 #include "tests/faults/log_check.h"
 
 using namespace brandledger::testing;
@@ -90,11 +91,7 @@ TEST_CASE("a full disk under load: 507 with nothing written while reads go on an
   REQUIRE(why == "");
 
   World w;
-  std::vector<std::pair<std::string, std::string>> brands;  // branch, brand id
-  for (int b = 1; b <= 6; ++b) {
-    const std::string branch = "b" + std::to_string(b);
-    brands.emplace_back(branch, w.brand(branch));
-  }
+  const auto brands = filed_brands(w, 6);  // branch, brand id
   REQUIRE(w.server->stop() == 0);
   TempDir scratch;
   SmallDisk disk(scratch / "data", 16 << 20);

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "tests/api/world.h"
+#include "tests/faults/filed_brands.h"
 #include "tests/faults/log_check.h"
 
 using namespace brandledger::testing;
@@ -115,14 +116,7 @@ struct Clients {
 TEST_CASE("SIGKILL at random moments under load from client processes loses no acknowledged "
           "command and repeats none") {
   World w;
-  struct Writer {
-    std::string branch, brand;
-  };
-  std::vector<Writer> writers;
-  for (int b = 1; b <= 6; ++b) {
-    const std::string branch = "b" + std::to_string(b);
-    writers.push_back({branch, w.brand(branch)});
-  }
+  const auto writers = filed_brands(w, 6);  // branch, brand id
   REQUIRE(w.server->stop() == 0);
   const auto data = w.dir / "data";
   TempDir scratch;
@@ -132,11 +126,11 @@ TEST_CASE("SIGKILL at random moments under load from client processes loses no a
   publish_port(port_file, server->port());
   Clients clients;
   for (std::size_t i = 0; i < writers.size(); ++i) {
-    const std::string token = w.as(writers[i].branch).token();
+    const std::string token = w.as(writers[i].first).token();
     const auto out = scratch / ("client-" + std::to_string(i));
     const pid_t pid = fork();
     REQUIRE(pid >= 0);
-    if (pid == 0) client_process(port_file, stop, token, writers[i].brand, out);
+    if (pid == 0) client_process(port_file, stop, token, writers[i].second, out);
     clients.pids.push_back(pid);
   }
 
@@ -150,7 +144,7 @@ TEST_CASE("SIGKILL at random moments under load from client processes loses no a
       const ClientLines lines = read_client(scratch / ("client-" + std::to_string(i)));
       INFO("client " << i);
       CHECK(lines.refused.empty());
-      for (const std::string& key : lines.acknowledged) REQUIRE(once(log, command_id(writers[i].branch, key)) == "");
+      for (const std::string& key : lines.acknowledged) REQUIRE(once(log, command_id(writers[i].first, key)) == "");
       acknowledged += lines.acknowledged.size();
     }
     return acknowledged;

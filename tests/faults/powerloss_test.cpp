@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "tests/api/world.h"
+#include "tests/faults/filed_brands.h"
 #include "tests/faults/crash_states.h"
 #include "tests/faults/log_check.h"
 
@@ -76,11 +77,7 @@ struct Recorded {
 Recorded record_workload(const TempDir& scratch, std::vector<std::string> server_args,
                          int per_client) {
   World w;
-  std::vector<std::pair<std::string, std::string>> brands;  // branch, brand id
-  for (int b = 1; b <= 6; ++b) {
-    const std::string branch = "b" + std::to_string(b);
-    brands.emplace_back(branch, w.brand(branch));
-  }
+  const auto brands = filed_brands(w, 6);  // branch, brand id
   REQUIRE(w.server->stop() == 0);
   const auto data = w.dir / "data";
   Recorded out;

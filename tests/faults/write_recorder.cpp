@@ -303,6 +303,17 @@ void changed_name(int dirfd, const char* path, const char* what) {
   emit_text(RecordKind::kUnsupported, kEveryFile, text);
 }
 
+// A mapping; a writable shared one of a data file is recorded as unsupported (stores through
+// memory are invisible here).
+void* mapped(void* addr, size_t length, int prot, int flags, int fd, off_t offset) {
+  if (tracked(fd) != 0 && (prot & PROT_WRITE) != 0 && (flags & MAP_SHARED) != 0) {
+    Locked locked;
+    emit_text(RecordKind::kUnsupported, (tracked(fd) & ~kDataSyncBit) - 1,
+              "a writable shared mapping of a data file");
+  }
+  return raw_mmap(addr, length, prot, flags, fd, offset);
+}
+
 mode_t mode_of(int flags, va_list ap) {
   return (flags & (O_CREAT | O_TMPFILE)) != 0 ? static_cast<mode_t>(va_arg(ap, unsigned)) : 0;
 }
@@ -423,20 +434,10 @@ int dup3(int fd, int to, int flags) {
 }
 
 void* mmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset) {
-  if (tracked(fd) != 0 && (prot & PROT_WRITE) != 0 && (flags & MAP_SHARED) != 0) {
-    Locked locked;
-    emit_text(RecordKind::kUnsupported, (tracked(fd) & ~kDataSyncBit) - 1,
-              "a writable shared mapping of a data file");
-  }
-  return raw_mmap(addr, length, prot, flags, fd, offset);
+  return mapped(addr, length, prot, flags, fd, offset);
 }
 void* mmap64(void* addr, size_t length, int prot, int flags, int fd, off_t offset) {
-  if (tracked(fd) != 0 && (prot & PROT_WRITE) != 0 && (flags & MAP_SHARED) != 0) {
-    Locked locked;
-    emit_text(RecordKind::kUnsupported, (tracked(fd) & ~kDataSyncBit) - 1,
-              "a writable shared mapping of a data file");
-  }
-  return raw_mmap(addr, length, prot, flags, fd, offset);
+  return mapped(addr, length, prot, flags, fd, offset);
 }
 
 int rename(const char* from, const char* to) {
