@@ -140,6 +140,19 @@ void get_brand(const CallPtr& call) {
   call->reply(entity_response(200, doc));
 }
 
+// The parent of org `id` in the org view ("" for an org that does not exist); nullopt once
+// an error has been answered.
+std::optional<std::string> parent_org(const CallPtr& call, const std::string& id) {
+  auto txn = read_txn(call);
+  if (!txn) return std::nullopt;
+  auto doc = views::get_org(engine::ViewReader(call->api.engine.environment(), *txn), id);
+  if (!doc.ok()) {
+    call->reply(problem(503, "unavailable", doc.status().to_string()));
+    return std::nullopt;
+  }
+  return *doc ? workflows::str(**doc, "parent") : std::string();
+}
+
 void list_brands(const CallPtr& call) {
   views::BrandFilter f{call->req.param("state"), call->req.param("unit"), call->req.param("branch"),
                        call->req.param("title"), call->req.param("q")};
@@ -153,31 +166,47 @@ void list_brands(const CallPtr& call) {
                                      "title: one of top10, demonstration, excellent"));
   auto format = format_param(call, kFileFormats);
   if (!format) return;
-  // Unit and branch users list only their own subtree.
+  // Unit and branch users list only their own subtree; a filter naming an org outside it
+  // is refused, as a read of a brand outside it is, rather than answered with nothing.
   if (call->actor.role == "unit") {
     if (!f.unit.empty() && f.unit != call->actor.org)
       return call->reply(problem(403, "forbidden", "outside your unit"));
+    if (!f.branch.empty()) {
+      auto parent = parent_org(call, f.branch);
+      if (!parent) return;
+      if (*parent != call->actor.org)
+        return call->reply(
+            problem(403, "forbidden", "branch " + f.branch + " is outside your unit"));
+    }
     f.unit = call->actor.org;
   } else if (call->actor.role == "branch") {
     if (!f.branch.empty() && f.branch != call->actor.org)
       return call->reply(problem(403, "forbidden", "outside your branch"));
+    if (!f.unit.empty()) {
+      auto parent = parent_org(call, call->actor.org);
+      if (!parent) return;
+      if (*parent != f.unit)
+        return call->reply(problem(403, "forbidden", "unit " + f.unit + " is not your branch's"));
+    }
     f.branch = call->actor.org;
   }
   if (!format->empty()) {
     // Every matching brand in one file, written page by page (API.md: no paging, so no
     // `after` or `limit` either).
-    return reply_file(call, [call, f, format = *format](const storage::ReadTxn& txn) -> Result<Response> {
-      const engine::ViewReader views(call->api.engine.environment(), txn);
-      BL_ASSIGN_OR_RETURN(auto writer, SheetWriter::open(format, "品牌库", brand_columns()));
-      std::string cursor;
-      for (;;) {
-        BL_ASSIGN_OR_RETURN(auto page, views::list_brands(views, f, 1000, cursor));
-        for (const auto& item : page.items) BL_RETURN_IF_ERROR(writer->row(brand_row(item.as_object())));
-        if (!page.next) break;
-        cursor = *page.next;
-      }
-      return writer->finish();
-    });
+    return reply_file(
+        call, [call, f, format = *format](const storage::ReadTxn& txn) -> Result<Response> {
+          const engine::ViewReader views(call->api.engine.environment(), txn);
+          BL_ASSIGN_OR_RETURN(auto writer, SheetWriter::open(format, "品牌库", brand_columns()));
+          std::string cursor;
+          for (;;) {
+            BL_ASSIGN_OR_RETURN(auto page, views::list_brands(views, f, 1000, cursor));
+            for (const auto& item : page.items)
+              BL_RETURN_IF_ERROR(writer->row(brand_row(item.as_object())));
+            if (!page.next) break;
+            cursor = *page.next;
+          }
+          return writer->finish();
+        });
   }
   auto limit = limit_param(call, 50, 500);
   if (!limit) return;

@@ -100,6 +100,25 @@ def proc_status(pid):
     return fields
 
 
+def allocator_gauges(port):
+    """The server's allocator gauges from /metrics (MiB), when it links tcmalloc: the bytes
+    the program holds apart from those the allocator caches, which heap RSS lumps together."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    gauges = {}
+    for line in text.splitlines():
+        m = re.match(r"brandledger_heap_(\w+)_bytes (\d+)$", line)
+        if m:
+            gauges[m.group(1)] = int(m.group(2)) / (1 << 20)
+    cached = sum(gauges.get(k, 0.0) for k in ("pageheap_free", "thread_cache",
+                                               "central_cache_free"))
+    return gauges.get("allocated", float("nan")), cached
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default="build/app/brandledger")
@@ -246,9 +265,11 @@ def main():
                                                            args.minutes, args.interval))
     # RSS in two parts: the heap's (anonymous) must stay flat; the mapped data file's grows
     # with the data, as the page cache does.
-    print("%6s %9s %8s %8s %8s %8s %8s %8s %5s %4s %6s %5s %6s" % (
-        "min", "commands", "cmd p50", "cmd p99", "reads", "read p99", "anon MiB", "file MiB",
-        "fds", "thr", "SSE", "slow", "errors"))
+    # "held" is what the program's objects occupy, "cached" what tcmalloc keeps free for
+    # reuse (both from /metrics; nan without tcmalloc).
+    print("%6s %9s %8s %8s %8s %8s %8s %8s %8s %8s %5s %4s %6s %5s %6s" % (
+        "min", "commands", "cmd p50", "cmd p99", "reads", "read p99", "anon MiB", "held MiB",
+        "cache MiB", "file MiB", "fds", "thr", "SSE", "slow", "errors"))
     rows = []
     start = time.monotonic()
     end = start + args.minutes * 60
@@ -258,12 +279,15 @@ def main():
         st = proc_status(server.pid)
         anon = int(st["RssAnon"].split()[0]) / 1024
         mapped = int(st["RssFile"].split()[0]) / 1024
+        held, cached = allocator_gauges(port)
         fds = len(os.listdir("/proc/%d/fd" % server.pid))
         row = ((time.monotonic() - start) / 60, len(commands), percentile(commands, 0.5),
-               percentile(commands, 0.99), len(reads), percentile(reads, 0.99), anon, mapped, fds,
+               percentile(commands, 0.99), len(reads), percentile(reads, 0.99), anon, held, cached,
+               mapped, fds,
                int(st["Threads"]), streams, slow_cut, errors)
         rows.append(row)
-        print("%6.1f %9d %8.2f %8.2f %8d %8.2f %8.1f %8.1f %5d %4d %6d %5d %6d" % row, flush=True)
+        print("%6.1f %9d %8.2f %8.2f %8d %8.2f %8.1f %8.1f %8.1f %8.1f %5d %4d %6d %5d %6d" % row,
+              flush=True)
     stop.set()
     alive = server.poll() is None
     server.terminate()
@@ -276,10 +300,10 @@ def main():
 
         def mean(rs, i):
             return sum(r[i] for r in rs) / len(rs)
-        print("first quarter vs last: heap RSS %.1f -> %.1f MiB, descriptors %.0f -> %.0f, "
-              "command p99 %.2f -> %.2f ms, read p99 %.2f -> %.2f ms" % (
-                  mean(first, 6), mean(last, 6), mean(first, 8), mean(last, 8), mean(first, 3),
-                  mean(last, 3), mean(first, 5), mean(last, 5)))
+        print("first quarter vs last: heap RSS %.1f -> %.1f MiB (held %.1f -> %.1f), "
+              "descriptors %.0f -> %.0f, command p99 %.2f -> %.2f ms, read p99 %.2f -> %.2f ms" % (
+                  mean(first, 6), mean(last, 6), mean(first, 7), mean(last, 7), mean(first, 10),
+                  mean(last, 10), mean(first, 3), mean(last, 3), mean(first, 5), mean(last, 5)))
     subprocess.run(["rm", "-rf", data])
 
 

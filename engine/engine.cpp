@@ -685,6 +685,7 @@ Result<boost::json::object> Engine::event_data(const storage::EventView& event) 
 std::string Engine::render_metrics() const {
   std::string out;
   metrics_.render(&out);
+  render_allocator(&out);
   if (auto stats = env_->stats(); stats.ok()) {
     auto gauge = [&](const char* name, const char* help, std::uint64_t value) {
       out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +

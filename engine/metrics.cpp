@@ -4,6 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+
+// gperftools' C interface to its allocator's statistics, present when the program links
+// tcmalloc (BRANDLEDGER_TCMALLOC) and null otherwise: declared weak so that the library does
+// not depend on which allocator the program chose.
+extern "C" int MallocExtension_GetNumericProperty(const char* property, std::size_t* value)
+    __attribute__((weak));
 
 namespace brandledger::engine {
 
@@ -74,6 +81,35 @@ void EngineMetrics::render(std::string* out) const {
                        "A committed batch: deciding, appending, projecting, waiting for "
                        "commands to join, and the commit.");
   command_seconds.render(out, "brandledger_command_seconds", "Submit to answer.");
+}
+
+void render_allocator(std::string* out) {
+  if (MallocExtension_GetNumericProperty == nullptr) return;
+  // What the program holds, against what the allocator keeps in its caches for reuse: the
+  // process's heap RSS alone cannot tell a leak from a cache filling up.
+  static constexpr struct {
+    const char* property;
+    const char* name;
+    const char* help;
+  } kGauges[] = {
+      {"generic.current_allocated_bytes", "brandledger_heap_allocated_bytes",
+       "Bytes of the heap the program holds (tcmalloc)."},
+      {"generic.heap_size", "brandledger_heap_reserved_bytes",
+       "Bytes the allocator has reserved from the system, free or not (tcmalloc)."},
+      {"tcmalloc.pageheap_free_bytes", "brandledger_heap_pageheap_free_bytes",
+       "Free bytes in the allocator's page heap, still mapped (tcmalloc)."},
+      {"tcmalloc.pageheap_unmapped_bytes", "brandledger_heap_unmapped_bytes",
+       "Free bytes the allocator has returned to the system (tcmalloc)."},
+      {"tcmalloc.current_total_thread_cache_bytes", "brandledger_heap_thread_cache_bytes",
+       "Free bytes in the allocator's per-thread caches (tcmalloc)."},
+      {"tcmalloc.central_cache_free_bytes", "brandledger_heap_central_cache_free_bytes",
+       "Free bytes in the allocator's central caches (tcmalloc)."},
+  };
+  for (const auto& g : kGauges) {
+    std::size_t value = 0;
+    if (MallocExtension_GetNumericProperty(g.property, &value) == 0) continue;
+    *out += fmt::format("# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}\n", g.name, g.help, value);
+  }
 }
 
 }  // namespace brandledger::engine

@@ -64,4 +64,8 @@ struct EngineMetrics {
   void render(std::string* out) const;
 };
 
+// Appends the allocator's gauges (bytes held by the program, bytes in its caches) when the
+// program links tcmalloc; nothing otherwise.
+void render_allocator(std::string* out);
+
 }  // namespace brandledger::engine

@@ -2,18 +2,16 @@
 // state is prepared so that only who asks differs; the refused roles go first (and must
 // change nothing), the one allowed role last.
 #include <functional>
+#include <regex>
 #include <set>
 
+#include "tests/api/route_table.h"
 #include "tests/api/world.h"
 
 using namespace brandledger::testing;
 using boost::json::object;
 
 namespace {
-
-// The roles, relative to a brand of branch b1 in unit u1.
-const std::vector<std::string> kRoles = {"anonymous", "admin", "committee", "auditor", "u1",
-                                         "u2",        "b1",    "b3",        "e1",      "e2"};
 
 struct Target {
   std::string method, path;
@@ -22,6 +20,7 @@ struct Target {
 
 struct Case {
   std::string name;
+  std::string route;  // as Api::route_table() names it; the target set up must match it
   std::function<Target(World&)> setup;
   std::string allowed;
   unsigned ok_status = 200;
@@ -68,7 +67,7 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
     return std::pair<std::string, std::string>{base, id};
   };
   const std::vector<Case> cases = {
-      {"create an org",
+      {"create an org", "POST /v1/orgs",
        [&](World&) {
          return Target{"POST",
                        "/v1/orgs",
@@ -78,7 +77,7 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
                         {"parent", "wc"}}};
        },
        "admin", 201},
-      {"create a user",
+      {"create a user", "POST /v1/users",
        [&](World&) {
          return Target{"POST",
                        "/v1/users",
@@ -88,33 +87,42 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
                         {"org", "wc"}}};
        },
        "admin", 201},
-      {"change a user",
-       [&](World&) { return Target{"PATCH", "/v1/users/b5", {{"name", "新书记"}}}; },
+      {"change a user", "PATCH /v1/users/{}",
+       [&](World&) {
+         return Target{"PATCH", "/v1/users/b5", {{"name", "新书记"}}};
+       },
        "admin"},
-      {"disable a user",
-       [&](World&) { return Target{"PATCH", "/v1/users/b6", {{"disabled", true}}}; },
+      {"disable a user", "PATCH /v1/users/{}",
+       [&](World&) {
+         return Target{"PATCH", "/v1/users/b6", {{"disabled", true}}};
+       },
        "admin"},
-      {"set another user's password",
+      {"set another user's password", "PUT /v1/users/{}/password",
        [&](World&) {
          return Target{"PUT", "/v1/users/b5/password", {{"password", "a-new-password-1"}}};
        },
        "admin"},
-      {"issue a token for another user",
-       [&](World&) { return Target{"POST", "/v1/users/b5/tokens", {{"name", "脚本"}}}; },
-       "admin",
-       201},
-      {"revoke another user's token",
+      {"issue a token for another user", "POST /v1/users/{}/tokens",
+       [&](World&) {
+         return Target{"POST", "/v1/users/b5/tokens", {{"name", "脚本"}}};
+       },
+       "admin", 201},
+      {"revoke another user's token", "DELETE /v1/users/{}/tokens/{}",
        [&](World& ww) {
          auto t = World::obj(ww.as("admin").post("/v1/users/b5/tokens", {{"name", "待撤销"}}));
          return Target{"DELETE", "/v1/users/b5/tokens/" + text(t.at("id")), {}};
        },
        "admin"},
       {"issue a token for oneself",
-       [&](World&) { return Target{"POST", "/v1/users/b1/tokens", {{"name", "自用"}}}; },
+       "POST /v1/users/{}/tokens",
+       [&](World&) {
+         return Target{"POST", "/v1/users/b1/tokens", {{"name", "自用"}}};
+       },
        "b1",
        201,
        {"admin"}},
       {"revoke one's own token",
+       "DELETE /v1/users/{}/tokens/{}",
        [&](World& ww) {
          auto t = World::obj(ww.as("admin").post("/v1/users/b1/tokens", {{"name", "待撤销"}}));
          return Target{"DELETE", "/v1/users/b1/tokens/" + text(t.at("id")), {}};
@@ -123,6 +131,7 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
        200,
        {"admin"}},
       {"dissolve a branch",
+       "POST /v1/orgs/{}/dissolve",
        [&](World& ww) {
          const std::string id = "tmp" + std::to_string(++n);
          World::obj(ww.as("admin").post(
@@ -133,6 +142,7 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
        200,
        {"committee"}},
       {"change settings",
+       "PUT /v1/settings",
        [&](World&) {
          return Target{"PUT", "/v1/settings", {{"assessment", {{"filed_points", 3}}}}};
        },
@@ -140,6 +150,7 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
        200,
        {"admin"}},
       {"create a brand",
+       "POST /v1/brands",
        [&](World&) {
          fresh("cultivating");
          auto list = World::obj(w.as("committee").get("/v1/brands?branch=b1&state=cultivating"));
@@ -151,72 +162,72 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
        "b1",
        201,
        {"committee"}},
-      {"edit a brand",
+      {"edit a brand", "PATCH /v1/brands/{}",
        [&](World&) {
          return Target{"PATCH", brand_path(fresh("cultivating")), {{"slogan", "新口号"}}};
        },
        "b1"},
-      {"submit",
+      {"submit", "POST /v1/brands/{}/submit",
        [&](World&) {
          return Target{"POST", brand_path(fresh("cultivating"), "submit"), {}};
        },
        "b1"},
-      {"withdraw",
+      {"withdraw", "POST /v1/brands/{}/withdraw",
        [&](World&) {
          return Target{"POST", brand_path(fresh("cultivating"), "withdraw"), {}};
        },
        "b1"},
-      {"reopen",
+      {"reopen", "POST /v1/brands/{}/reopen",
        [&](World& ww) {
          const std::string id = fresh("cultivating");
          World::obj(ww.as("b1").post(brand_path(id, "withdraw")));
          return Target{"POST", brand_path(id, "reopen"), {}};
        },
        "b1"},
-      {"approve",
+      {"approve", "POST /v1/brands/{}/approve",
        [&](World&) {
          return Target{"POST", brand_path(fresh("submitted"), "approve"), {}};
        },
        "u1"},
-      {"return by the unit",
+      {"return by the unit", "POST /v1/brands/{}/return",
        [&](World&) {
          return Target{"POST", brand_path(fresh("submitted"), "return"), {{"reason", "补充"}}};
        },
        "u1"},
-      {"return by the committee",
+      {"return by the committee", "POST /v1/brands/{}/return",
        [&](World&) {
          return Target{"POST", brand_path(fresh("unit_approved"), "return"), {{"reason", "补充"}}};
        },
        "committee"},
-      {"file",
+      {"file", "POST /v1/brands/{}/file",
        [&](World&) {
          return Target{"POST", brand_path(fresh("unit_approved"), "file"), {}};
        },
        "committee"},
-      {"report progress",
+      {"report progress", "POST /v1/brands/{}/progress",
        [&](World&) {
          return Target{
              "POST", brand_path(fresh("filed"), "progress"), {{"year", 2031}, {"summary", "自评"}}};
        },
        "b1"},
-      {"cancel",
+      {"cancel", "POST /v1/brands/{}/cancel",
        [&](World&) {
          return Target{"POST", brand_path(fresh("filed"), "cancel"), {{"reason", "撤并"}}};
        },
        "committee"},
-      {"revoke",
+      {"revoke", "POST /v1/brands/{}/revoke",
        [&](World&) {
          return Target{"POST", brand_path(named(), "revoke"), {{"reason", "违纪"}, {"veto", true}}};
        },
        "committee"},
-      {"appeal",
+      {"appeal", "POST /v1/brands/{}/appeal",
        [&](World& ww) {
          const std::string id = named();
          World::obj(ww.as("committee").post(brand_path(id, "revoke"), {{"reason", "违纪"}}));
          return Target{"POST", brand_path(id, "appeal"), {{"reason", "申诉"}}};
        },
        "b1"},
-      {"decide an appeal",
+      {"decide an appeal", "POST /v1/brands/{}/appeal-decision",
        [&](World& ww) {
          const std::string id = named();
          World::obj(ww.as("committee").post(brand_path(id, "revoke"), {{"reason", "违纪"}}));
@@ -225,6 +236,7 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
        },
        "committee"},
       {"raise an objection",
+       "POST /v1/brands/{}/objections",
        [&](World& ww) {
          const std::string id = fresh("filed");
          ww.round({{id, 91}}, 2031);
@@ -233,7 +245,7 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
        "b3",
        201,
        {"committee", "u1", "u2", "b1", "e1", "e2"}},
-      {"decide an objection",
+      {"decide an objection", "POST /v1/brands/{}/objections/{}/decision",
        [&](World& ww) {
          const std::string id = fresh("filed");
          ww.round({{id, 91}}, 2031);
@@ -241,12 +253,13 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
          return Target{"POST", brand_path(id, "objections/obj-1/decision"), {{"upheld", false}}};
        },
        "committee"},
-      {"open a round",
+      {"open a round", "POST /v1/rounds",
        [&](World&) {
          return Target{"POST", "/v1/rounds", {{"name", "评选"}, {"year", 2031}}};
        },
        "committee", 201},
       {"nominate",
+       "POST /v1/rounds/{}/nominations",
        [&](World& ww) {
          const std::string id = fresh("filed");
          auto r =
@@ -256,7 +269,7 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
        "u1",
        200,
        {"committee"}},
-      {"assign experts",
+      {"assign experts", "POST /v1/rounds/{}/experts",
        [&](World& ww) {
          auto r =
              World::obj(ww.as("committee").post("/v1/rounds", {{"name", "评选"}, {"year", 2031}}));
@@ -265,6 +278,7 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
        },
        "committee"},
       {"score",
+       "POST /v1/rounds/{}/scores",
        [&](World& ww) {
          const auto [base, id] = prepared_round(ww, {"e1", "e2"}, true);
          return Target{"POST", base + "/scores", {{"brand", id}, {"scores", World::points(88)}}};
@@ -273,30 +287,31 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
        200,
        {},
        {{"e1", "conflict_of_interest"}}},
-      {"close a round",
+      {"close a round", "POST /v1/rounds/{}/close",
        [&](World& ww) {
-         return Target{"POST", prepared_round(ww, {"e2"}, true).first + "/close", {{"force", true}}};
+         return Target{
+             "POST", prepared_round(ww, {"e2"}, true).first + "/close", {{"force", true}}};
        },
        "committee"},
-      {"start a round",
+      {"start a round", "POST /v1/rounds/{}/start",
        [&](World& ww) {
          return Target{"POST", prepared_round(ww, {"e2"}, false).first + "/start", {}};
        },
        "committee"},
-      {"publish the results for notice",
+      {"publish the results for notice", "POST /v1/rounds/{}/notice",
        [&](World& ww) {
          const std::string r = ww.round({{fresh("filed"), 91}}, 2031, /*notice=*/false);
          return Target{"POST", "/v1/rounds/" + r + "/notice", {}};
        },
        "committee"},
-      {"finalize a round after its notice",
+      {"finalize a round after its notice", "POST /v1/rounds/{}/finalize",
        [&](World& ww) {
          const std::string r = ww.round({{fresh("filed"), 91}}, 2031);
          ww.advance(6);
          return Target{"POST", "/v1/rounds/" + r + "/finalize", {}};
        },
        "committee"},
-      {"decide a rectification",
+      {"decide a rectification", "POST /v1/brands/{}/rectification",
        [&](World& ww) {
          // Named, then re-reviewed with a total between the rectify and excellent
          // thresholds: 限期整改.
@@ -307,7 +322,7 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
          return Target{"POST", brand_path(id, "rectification"), {{"passed", true}}};
        },
        "committee"},
-      {"move the clock",
+      {"move the clock", "POST /v1/admin/clock",
        [&](World& ww) {
          ww.now_ = brandledger::add_days(ww.now_, 1);
          return Target{"POST", "/v1/admin/clock", {{"now", brandledger::format_rfc3339(ww.now_)}}};
@@ -315,14 +330,32 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
        "admin"},
   };
 
+  // Every route that changes something has a case; logging in and out are for anyone, and
+  // have their own test.
+  {
+    std::set<std::string> covered;
+    for (const Case& c : cases) covered.insert(c.route);
+    for (const std::string& route : api_routes()) {
+      if (route.starts_with("GET ") || route == "POST /v1/session" || route == "DELETE /v1/session")
+        continue;
+      INFO(route << ": a new endpoint needs a case in this matrix");
+      CHECK(covered.erase(route) == 1);
+    }
+    INFO("cases for routes the Api does not have");
+    CHECK(covered.empty());
+  }
+
   for (const Case& c : cases) {
     DYNAMIC_SECTION(c.name) {
       Target t = c.setup(w);
+      // The case sends what its row says it covers.
+      const std::regex route(std::regex_replace(c.route, std::regex(R"(\{\})"), "[^/?]+"));
+      CHECK(std::regex_match(t.method + " " + t.path.substr(0, t.path.find('?')), route));
       // A decision says why, whoever asks: the refusals must come from the role alone.
       if (std::string comment = decision_comment(t.path); !comment.empty())
         t.body["comment"] = comment;
       const auto before = w.events();
-      for (const std::string& role : kRoles) {
+      for (const std::string& role : kEveryRole) {
         if (role == c.allowed || c.also_allowed.count(role)) continue;
         const std::string body = boost::json::serialize(t.body);
         HttpResult r = role == "anonymous" ? http(w.port(), t.method, t.path, body)
@@ -343,8 +376,9 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
   }
 }
 
-TEST_CASE("round results: scores for the committee, auditors and each expert its own, the rest "
-          "after the notice, in scope, without scores") {
+TEST_CASE(
+    "round results: scores for the committee, auditors and each expert its own, the rest "
+    "after the notice, in scope, without scores") {
   World w;
   w.advance(0);
   w.add_user("e9", "expert", "wc");  // from outside the programme, not on this round's panel
@@ -504,9 +538,9 @@ TEST_CASE("who reads users and tokens: every role against the account read endpo
       {"/v1/me", {"admin", "committee", "auditor", "u1", "u2", "b1", "b3", "e1", "e2"}},
   };
   for (const Read& read : reads)
-    for (const std::string& role : kRoles) {
-      HttpResult r = role == "anonymous" ? http(w.port(), "GET", read.path)
-                                         : w.as(role).get(read.path);
+    for (const std::string& role : kEveryRole) {
+      HttpResult r =
+          role == "anonymous" ? http(w.port(), "GET", read.path) : w.as(role).get(read.path);
       INFO(read.path << " as " << role << ": " << r.status << " " << r.body);
       if (role == "anonymous")
         CHECK(r.status == 401);
@@ -517,16 +551,21 @@ TEST_CASE("who reads users and tokens: every role against the account read endpo
     }
 }
 
-TEST_CASE("round results show the committee which totals drop_extremes left out and experts nothing of it") {
+TEST_CASE(
+    "round results show the committee which totals drop_extremes left out and experts nothing of "
+    "it") {
   World w;
   w.add_user("e6", "expert", "wc");
   const std::string y = w.brand("b3");  // unit u2: e1, e3, e4, e5 and e6 may score it
-  auto round = World::obj(w.as("committee").post("/v1/rounds", {{"name", "2031年度评选"}, {"year", 2031}}));
+  auto round =
+      World::obj(w.as("committee").post("/v1/rounds", {{"name", "2031年度评选"}, {"year", 2031}}));
   const std::string base = "/v1/rounds/" + text(round.at("id"));
   World::obj(w.as("committee").post(base + "/nominations", {{"brand", y}}));
-  World::obj(w.as("committee").post(base + "/experts", {{"experts", {"e1", "e3", "e4", "e5", "e6"}}}));
+  World::obj(
+      w.as("committee").post(base + "/experts", {{"experts", {"e1", "e3", "e4", "e5", "e6"}}}));
   World::obj(w.as("committee").post(base + "/start"));
-  const std::map<std::string, int> totals = {{"e1", 70}, {"e3", 80}, {"e4", 90}, {"e5", 85}, {"e6", 95}};
+  const std::map<std::string, int> totals = {
+      {"e1", 70}, {"e3", 80}, {"e4", 90}, {"e5", 85}, {"e6", 95}};
   for (const auto& [e, total] : totals)
     World::obj(w.as(e).post(base + "/scores", {{"brand", y}, {"scores", World::points(total)}}));
   World::obj(w.as("committee").post(base + "/close"));
@@ -541,7 +580,9 @@ TEST_CASE("round results show the committee which totals drop_extremes left out 
   CHECK_FALSE(own.at("scores").as_array()[0].as_object().contains("dropped"));
 }
 
-TEST_CASE("reports in the caller's scope: a unit its own rows and totals, a branch its own assessment, files likewise") {
+TEST_CASE(
+    "reports in the caller's scope: a unit its own rows and totals, a branch its own assessment, "
+    "files likewise") {
   World w;
   w.brand("b1", "filed");
   w.brand("b3", "filed");
@@ -560,7 +601,10 @@ TEST_CASE("reports in the caller's scope: a unit its own rows and totals, a bran
   REQUIRE(pipeline.at("units").as_array().size() == 1);
   CHECK(pipeline.at("total").at("filed") == 1);
   CHECK(pipeline.at("total").at("submitted") == 1);
-  CHECK_FALSE(World::obj(w.as("u1").get("/v1/reports/pipeline")).at("total").as_object().contains("submitted"));
+  CHECK_FALSE(World::obj(w.as("u1").get("/v1/reports/pipeline"))
+                  .at("total")
+                  .as_object()
+                  .contains("submitted"));
   auto units_assessment = World::obj(w.as("u1").get("/v1/reports/assessment?year=2031"));
   REQUIRE(units_assessment.at("branches").as_array().size() == 1);
   CHECK(units_assessment.at("branches").as_array()[0].at("branch") == "b1");
@@ -577,7 +621,8 @@ TEST_CASE("reports in the caller's scope: a unit its own rows and totals, a bran
     }
   CHECK(w.as("e1").get("/v1/reports/assessment?year=2031").code() == "forbidden");
   // Published names: everyone.
-  for (const std::string who : {"b1", "e1", "u3"}) CHECK(w.as(who).get("/v1/reports/titles?year=2031").status == 200);
+  for (const std::string who : {"b1", "e1", "u3"})
+    CHECK(w.as(who).get("/v1/reports/titles?year=2031").status == 200);
   // A unit's file holds its rows only.
   const std::string file = w.as("u2").get("/v1/reports/assessment?year=2031&format=csv").body;
   // (Rows by their 组织编号 cell: a random brand id may well contain "b1".)

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/decimal.h"
 #include "core/time.h"
@@ -41,6 +42,13 @@ inline std::string decision_comment(const std::string& target) {
   auto it = kComments.find(std::string_view(path).substr(path.rfind('/') + 1));
   return it == kComments.end() ? std::string() : it->second;
 }
+
+// The callers the authorization matrices try, relative to a brand of branch b1 in unit u1
+// (and one of b3 in u2): no credentials, each role of the committee's office, both units'
+// and both branches' users, an expert of each unit.
+inline const std::vector<std::string> kEveryRole = {"anonymous", "admin", "committee", "auditor",
+                                                    "u1",        "u2",    "b1",        "b3",
+                                                    "e1",        "e2"};
 
 struct World {
   TempDir dir;
