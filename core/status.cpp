@@ -15,6 +15,8 @@ std::string_view code_name(Status::Code code) {
     case Status::Code::kUnsupported: return "unsupported";
     case Status::Code::kBusy: return "busy";
     case Status::Code::kInternal: return "internal";
+    case Status::Code::kFenced: return "fenced";
+    case Status::Code::kUnavailable: return "unavailable";
   }
   return "unknown";
 }

@@ -29,6 +29,8 @@ class Status {
     kUnsupported,  // e.g. a data dir written by a newer format
     kBusy,         // e.g. too many readers
     kInternal,     // a defect inside the server (an unexpected exception): never the caller's
+    kFenced,       // another writer appended to the replicated log first: this one must stop
+    kUnavailable,  // the replicated log cannot be reached or has no quorum; a write's fate unknown
   };
 
   Status() = default;
@@ -46,6 +48,8 @@ class Status {
   static Status Unsupported(std::string msg) { return {Code::kUnsupported, std::move(msg)}; }
   static Status Busy(std::string msg) { return {Code::kBusy, std::move(msg)}; }
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+  static Status Fenced(std::string msg) { return {Code::kFenced, std::move(msg)}; }
+  static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

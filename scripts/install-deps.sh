@@ -16,6 +16,7 @@ packages=(
   python3                                       # tools/verify_export.py, run by the tests
   openssl curl                                  # the HTTPS tests: a certificate, s_client, curl
   clang libclang-rt-14-dev                      # the sanitizer build and its libFuzzer targets
+  libnats-dev nats-server                       # the log replicated through NATS JetStream
   chromium fonts-noto-cjk                       # the console's browser tests; CJK glyphs
 )
 

@@ -1,0 +1,132 @@
+#include "tests/replication/nats_cluster.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace brandledger::testing {
+namespace {
+
+constexpr const char* kNatsServer = "/usr/sbin/nats-server";
+
+// A loopback port nobody listens on now (the kernel's choice for port 0).
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    throw std::runtime_error("no free port");
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool accepts(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+NatsCluster::NatsCluster(std::filesystem::path dir, int size) : dir_(std::move(dir)) {
+  nodes_.resize(size);
+  for (Node& n : nodes_) {
+    n.client_port = free_port();
+    n.route_port = free_port();
+  }
+  for (int i = 0; i < size; ++i) {
+    Node& n = nodes_[i];
+    const std::string name = "n" + std::to_string(i + 1);
+    n.config = dir_ / (name + ".conf");
+    n.log = dir_ / (name + ".log");
+    std::ostringstream routes;
+    for (int j = 0; j < size; ++j)
+      if (j != i) routes << "    nats-route://127.0.0.1:" << nodes_[j].route_port << "\n";
+    std::ofstream(n.config) << "server_name: " << name << "\n"
+                            << "listen: 127.0.0.1:" << n.client_port << "\n"
+                            << "jetstream {\n  store_dir: \"" << (dir_ / name).string() << "\"\n}\n"
+                            << "cluster {\n  name: brandledger-test\n  listen: 127.0.0.1:"
+                            << n.route_port << "\n  routes: [\n"
+                            << routes.str() << "  ]\n}\n";
+  }
+  for (int i = 0; i < size; ++i) start(i);
+}
+
+NatsCluster::~NatsCluster() {
+  for (int i = 0; i < size(); ++i)
+    if (running(i)) kill(i);
+}
+
+std::vector<std::string> NatsCluster::urls() const {
+  std::vector<std::string> out;
+  for (int i = 0; i < size(); ++i) out.push_back(url(i));
+  return out;
+}
+
+std::string NatsCluster::url(int node) const {
+  return "nats://127.0.0.1:" + std::to_string(nodes_[node].client_port);
+}
+
+void NatsCluster::start(int node) {
+  Node& n = nodes_[node];
+  if (n.pid > 0) return;
+  n.pid = fork();
+  if (n.pid < 0) throw std::runtime_error("fork failed");
+  if (n.pid == 0) {
+    const int fd = open(n.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    const std::string config = n.config.string();
+    execl(kNatsServer, kNatsServer, "-c", config.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!accepts(n.client_port)) {
+    int status = 0;
+    if (waitpid(n.pid, &status, WNOHANG) == n.pid) {
+      n.pid = -1;
+      throw std::runtime_error("nats-server exited at start: " + log(node));
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("nats-server did not listen within 20 s: " + log(node));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void NatsCluster::kill(int node) {
+  Node& n = nodes_[node];
+  if (n.pid <= 0) return;
+  ::kill(n.pid, SIGKILL);
+  int status = 0;
+  waitpid(n.pid, &status, 0);
+  n.pid = -1;
+}
+
+std::string NatsCluster::log(int node) const {
+  std::ifstream in(nodes_[node].log);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+}  // namespace brandledger::testing
