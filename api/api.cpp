@@ -58,13 +58,20 @@ bool match(const Route& route, const std::vector<std::string>& segments,
 
 std::string_view content_type_for(const std::filesystem::path& p) {
   static const std::map<std::string, std::string_view, std::less<>> kTypes = {
-      {".html", "text/html; charset=utf-8"},  {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},          {".map", "application/json"},
-      {".svg", "image/svg+xml"},               {".png", "image/png"},
-      {".jpg", "image/jpeg"},                  {".webp", "image/webp"},
-      {".ico", "image/x-icon"},                {".woff2", "font/woff2"},
-      {".woff", "font/woff"},                  {".ttf", "font/ttf"},
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".map", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".webp", "image/webp"},
+      {".ico", "image/x-icon"},
+      {".woff2", "font/woff2"},
+      {".woff", "font/woff"},
+      {".ttf", "font/ttf"},
       {".txt", "text/plain; charset=utf-8"}};
   auto it = kTypes.find(p.extension().string());
   return it == kTypes.end() ? std::string_view("application/octet-stream") : it->second;
@@ -115,8 +122,8 @@ std::optional<Response> static_file(const std::filesystem::path& root, const Req
   std::error_code ec;
   const auto base = std::filesystem::weakly_canonical(root, ec);
   if (ec) return std::nullopt;
-  auto file = std::filesystem::weakly_canonical(
-      base / std::filesystem::path(req.path).relative_path(), ec);
+  auto file =
+      std::filesystem::weakly_canonical(base / std::filesystem::path(req.path).relative_path(), ec);
   // Never outside the root: the file must be the root or below it, component by component.
   const auto rel = file.lexically_relative(base);
   if (ec || rel.empty() || *rel.begin() == "..") return std::nullopt;
@@ -136,8 +143,8 @@ std::optional<Response> static_file(const std::filesystem::path& root, const Req
   if (!body) return std::nullopt;
   r.body = std::move(*body);
   r.headers.emplace_back("Vary", "Accept-Encoding");
-  r.headers.emplace_back("Cache-Control", asset ? "public, max-age=31536000, immutable"
-                                                : "no-cache");
+  r.headers.emplace_back("Cache-Control",
+                         asset ? "public, max-age=31536000, immutable" : "no-cache");
   r.headers.emplace_back("Content-Security-Policy", std::string(kContentSecurityPolicy));
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("Referrer-Policy", "same-origin");
@@ -225,6 +232,21 @@ Api::Api(engine::Engine& engine, Post post, ApiOptions options)
           check["problem"] = chain.problem;
         }
         o["chain"] = std::move(check);
+        if (const auto& replication = c->api.options.replication) {
+          const engine::ReplicationStatus r = c->api.engine.replication_status();
+          const auto [events, seconds] = replication->behind();
+          boost::json::object rep{{"role", engine::role_name(r.role)},
+                                  {"sequence", r.sequence},
+                                  {"behind", events},
+                                  {"behind_seconds", seconds}};
+          if (r.degraded) {
+            rep["degraded"] = true;
+            rep["problem"] = r.problem;
+            o["ok"] = false;
+            o["status"] = "degraded";
+          }
+          o["replication"] = std::move(rep);
+        }
         c->reply(json_response(200, o));
       },
       false);
@@ -234,6 +256,7 @@ Api::Api(engine::Engine& engine, Post post, ApiOptions options)
         Response r;
         r.content_type = "text/plain; version=0.0.4";
         r.body = c->api.engine.render_metrics() + c->api.auth.render_metrics();
+        if (const auto& replication = c->api.options.replication) r.body += replication->metrics();
         c->reply(std::move(r));
       },
       false);
@@ -490,6 +513,15 @@ void run_command(const CallPtr& call, engine::Command command,
                                          "the disk holding the data is full; nothing was "
                                          "written. Commands are taken again once space is "
                                          "freed"));
+            if (outcome.error.code() == Status::Code::kFenced)
+              return call->reply(problem(503, "replica",
+                                         "this node is a replica and takes no commands: send "
+                                         "them to the writer (nothing was written here)"));
+            if (outcome.error.code() == Status::Code::kUnavailable)
+              return call->reply(problem(503, "unavailable",
+                                         "the replicated log did not confirm the command; "
+                                         "send it again with the same Idempotency-Key to "
+                                         "learn its outcome"));
             return call->reply(problem(503, "unavailable",
                                        "the command could not be stored; nothing was written"));
           }
@@ -589,7 +621,8 @@ std::optional<Timestamp> time_param(const CallPtr& call, std::string_view name) 
   return t;
 }
 
-std::optional<std::string> format_param(const CallPtr& call, std::span<const std::string_view> files) {
+std::optional<std::string> format_param(const CallPtr& call,
+                                        std::span<const std::string_view> files) {
   const std::string format = call->req.param("format");
   if (format.empty() || format == "json") return std::string();
   for (std::string_view f : files)

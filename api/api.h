@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api/http.h"
@@ -34,6 +35,15 @@ struct ApiOptions {
   // Peers (reverse proxies) whose X-Forwarded-For names the client: its last address is the
   // one throttles count and the login log records. Others' X-Forwarded-For is ignored.
   std::vector<std::string> trusted_proxies;
+  // A node of a replicated log (docs/SCALE-OUT.md); unset on a single node. promote turns a
+  // replica into the writer (POST /v1/admin/promote); behind says how far it trails (events,
+  // seconds) for /healthz; metrics adds the replication's gauges to /metrics.
+  struct Replication {
+    std::function<Status()> promote;
+    std::function<std::pair<std::uint64_t, double>()> behind;
+    std::function<std::string()> metrics;
+  };
+  std::optional<Replication> replication;
 };
 
 class Api {

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
 #include "api/routes.h"
 #include "api/sheets.h"
 #include "engine/json_text.h"
@@ -57,8 +59,8 @@ void audit(const CallPtr& call) {
   // Newest first (API.md); `after` is the last position of the page before.
   auto next_page = [call, f](const storage::ReadTxn& txn, std::size_t n,
                              std::uint64_t from) -> Result<views::Page> {
-    BL_ASSIGN_OR_RETURN(auto page, views::audit(call->api.engine, txn, f, n, from,
-                                                views::Order::kNewestFirst));
+    BL_ASSIGN_OR_RETURN(
+        auto page, views::audit(call->api.engine, txn, f, n, from, views::Order::kNewestFirst));
     for (auto& item : page.items)
       BL_RETURN_IF_ERROR(
           hide_unpublished_results(call->api.engine, txn, call->actor, item.as_object()));
@@ -67,17 +69,19 @@ void audit(const CallPtr& call) {
   if (!format->empty()) {
     // Every matching entry (no `after`, no `limit`), page after page, each written out
     // before the next is read: a file has no silent cap and no size the server holds at once.
-    return reply_file(call, [next_page, format = *format](const storage::ReadTxn& txn) -> Result<Response> {
-      BL_ASSIGN_OR_RETURN(auto writer, SheetWriter::open(format, "审计追溯", audit_columns()));
-      std::uint64_t cursor = 0;
-      for (;;) {
-        BL_ASSIGN_OR_RETURN(auto page, next_page(txn, 1000, cursor));
-        for (const auto& item : page.items) BL_RETURN_IF_ERROR(writer->row(audit_row(item.as_object())));
-        if (!page.next) break;
-        cursor = std::stoull(*page.next);
-      }
-      return writer->finish();
-    });
+    return reply_file(
+        call, [next_page, format = *format](const storage::ReadTxn& txn) -> Result<Response> {
+          BL_ASSIGN_OR_RETURN(auto writer, SheetWriter::open(format, "审计追溯", audit_columns()));
+          std::uint64_t cursor = 0;
+          for (;;) {
+            BL_ASSIGN_OR_RETURN(auto page, next_page(txn, 1000, cursor));
+            for (const auto& item : page.items)
+              BL_RETURN_IF_ERROR(writer->row(audit_row(item.as_object())));
+            if (!page.next) break;
+            cursor = std::stoull(*page.next);
+          }
+          return writer->finish();
+        });
   }
   auto limit = limit_param(call, 100, 10000);
   if (!limit) return;
@@ -226,7 +230,8 @@ void add_log_routes(Api::Impl& api) {
       items.push_back(std::move(item));
     }
     if (items.empty())
-      return c->reply(problem(403, "forbidden", "stream " + c->param(0) + " is outside your scope"));
+      return c->reply(
+          problem(403, "forbidden", "stream " + c->param(0) + " is outside your scope"));
     c->reply(json_response(200, {{"stream", c->param(0)}, {"items", std::move(items)}}));
   });
   api.add("GET", "/v1/audit", audit);
@@ -251,9 +256,9 @@ void add_log_routes(Api::Impl& api) {
           return json_response(200, o);
         }
         static std::atomic<int> scratches{0};
-        const auto scratch = std::filesystem::temp_directory_path() /
-                             ("brandledger-views-" + std::to_string(::getpid()) + "-" +
-                              std::to_string(scratches++));
+        const auto scratch =
+            std::filesystem::temp_directory_path() /
+            ("brandledger-views-" + std::to_string(::getpid()) + "-" + std::to_string(scratches++));
         auto differing = engine.views_differing_from_log(scratch);
         if (!differing.ok()) return problem(503, "unavailable", differing.status().to_string());
         boost::json::array tables;
@@ -285,6 +290,30 @@ void add_log_routes(Api::Impl& api) {
       c->api.post([c, moved] {
         if (!moved.ok()) return c->reply(problem(503, "unavailable", moved.status().to_string()));
         c->reply(json_response(200, {{"now", format_rfc3339(*moved)}}));
+      });
+    });
+    if (!queued) c->reply(problem(503, "unavailable", "the server is stopping"));
+  });
+
+  // Failover (docs/SCALE-OUT.md): a replica catches up with the replicated log and becomes
+  // the writer. Catching up waits on the stream: on the worker, never a server thread.
+  api.add("POST", "/v1/admin/promote", [](const CallPtr& c) {
+    if (!require_roles(c, {"admin"})) return;
+    if (!c->api.options.replication)
+      return c->reply(problem(409, "illegal_transition",
+                              "this server is a single node: there is nothing to promote"));
+    const bool queued = c->api.worker.try_run([c] {
+      const Status promoted = c->api.options.replication->promote();
+      c->api.post([c, promoted] {
+        if (promoted.code() == Status::Code::kUnavailable)
+          return c->reply(problem(503, "unavailable", promoted.message()));
+        if (!promoted.ok()) return c->reply(problem(409, "illegal_transition", promoted.message()));
+        const engine::ReplicationStatus r = c->api.engine.replication_status();
+        spdlog::warn("promoted to writer by {} after batch {} (position {})", c->actor.id,
+                     r.sequence, r.position);
+        c->reply(json_response(200, {{"role", engine::role_name(r.role)},
+                                     {"sequence", r.sequence},
+                                     {"position", r.position}}));
       });
     });
     if (!queued) c->reply(problem(503, "unavailable", "the server is stopping"));

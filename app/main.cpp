@@ -79,14 +79,21 @@ int run(int argc, char** argv) {
       "header-timeout", po::value<int>()->default_value(10),
       "seconds for a whole request header, from its first byte (serve)")(
       "body-timeout", po::value<int>()->default_value(30),
-      "seconds for a whole request body (serve)")(
-      "user", po::value<std::string>(), "the user id (users set-password)")(
+      "seconds for a whole request body (serve)")("user", po::value<std::string>(),
+                                                  "the user id (users set-password)")(
       "public-origin", po::value<std::string>(),
       "the origin browsers use behind a proxy, e.g. https://brand.example.org (serve)")(
       "tls-cert", po::value<std::string>(), "PEM certificate chain: serve HTTPS (serve)")(
       "tls-key", po::value<std::string>(), "PEM private key of --tls-cert (serve)")(
       "unsafe-no-sync", po::bool_switch(),
       "TEST ONLY: answer commands before they reach the disk (serve)")(
+      "nats", po::value<std::string>(),
+      "replicate the log through NATS JetStream at URL[,URL...] (serve; docs/SCALE-OUT.md)")(
+      "nats-stream", po::value<std::string>()->default_value("BRANDLEDGER"),
+      "the JetStream stream of the log (serve --nats)")(
+      "nats-replicas", po::value<int>()->default_value(3),
+      "copies the stream keeps, at most the cluster's size (serve --nats)")(
+      "replica", po::bool_switch(), "start as a read replica of the stream (serve --nats)")(
       "trusted-proxy", po::value<std::vector<std::string>>()->composing(),
       "a reverse proxy's address whose X-Forwarded-For names the client (serve; repeatable)");
   po::positional_options_description positional;
@@ -127,6 +134,15 @@ int run(int argc, char** argv) {
       o.trusted_proxies = vm["trusted-proxy"].as<std::vector<std::string>>();
     o.log_format = vm["log-format"].as<std::string>();
     o.unsafe_no_sync = vm["unsafe-no-sync"].as<bool>();
+    if (vm.count("nats")) o.nats = vm["nats"].as<std::string>();
+    o.nats_stream = vm["nats-stream"].as<std::string>();
+    o.nats_replicas = vm["nats-replicas"].as<int>();
+    o.replica = vm["replica"].as<bool>();
+    if (o.replica && o.nats.empty()) throw po::error("--replica needs --nats");
+    if (o.nats_replicas < 1 || o.nats_replicas > 5)
+      throw po::error("--nats-replicas is 1 to 5 (JetStream's limit)");
+    if (o.nats_stream.empty() || o.nats_stream.find_first_of(" \t.*>/\\") != std::string::npos)
+      throw po::error("--nats-stream: a JetStream stream name (no spaces, '.', '*', '>', '/')");
     o.max_connections = vm["max-connections"].as<std::size_t>();
     o.max_connections_per_address = vm["max-connections-per-address"].as<std::size_t>();
     o.idle_timeout = vm["idle-timeout"].as<int>();

@@ -8,12 +8,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <thread>
 
 #include "api/server.h"
 #include "app/data_commands.h"
 #include "app/demo.h"
 #include "core/passwords.h"
 #include "engine/logging.h"
+#include "replication/replicator.h"
 #include "views/projections.h"
 
 namespace brandledger::app {
@@ -78,8 +81,9 @@ int run_serve(const ServeOptions& o) {
   engine_options.preallocate_ahead = std::size_t{64} << 20;
   engine_options.unsafe_no_sync = o.unsafe_no_sync;
   if (o.unsafe_no_sync)
-    spdlog::warn("--unsafe-no-sync: commands are answered before they reach the disk; a power "
-                 "cut loses answered commands. For the power-loss test only, never in service.");
+    spdlog::warn(
+        "--unsafe-no-sync: commands are answered before they reach the disk; a power "
+        "cut loses answered commands. For the power-loss test only, never in service.");
   // The whole chain walked at start and then daily, in the background (API.md Operations).
   engine_options.chain_check_interval = std::chrono::hours(24);
   std::string bootstrap_token;
@@ -100,10 +104,55 @@ int run_serve(const ServeOptions& o) {
               << " characters\n";
     return 2;
   }
+  // The replicated log: the stream made or checked before the engine opens, so that a
+  // writer never takes a command it could not ship.
+  std::shared_ptr<replication::JetStreamShipper> shipper;
+  if (!o.nats.empty()) {
+    replication::JetStreamOptions js;
+    js.servers = replication::split_servers(o.nats);
+    js.stream = o.nats_stream;
+    js.replicas = o.nats_replicas;
+    auto log = replication::JetStreamLog::connect(js);
+    if (!log.ok()) {
+      std::cerr << "brandledger: --nats: " << log.status().to_string() << "\n";
+      return 1;
+    }
+    std::shared_ptr<replication::JetStreamLog> stream = std::move(*log);
+    Status made = stream->ensure_stream();
+    // A cluster just started elects its leaders first: give it half a minute.
+    for (int i = 0; i < 150 && made.code() == Status::Code::kUnavailable; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      made = stream->ensure_stream();
+    }
+    if (!made.ok()) {
+      std::cerr << "brandledger: --nats: " << made.to_string() << "\n";
+      return 1;
+    }
+    shipper = std::make_shared<replication::JetStreamShipper>(std::move(stream));
+    engine_options.shipper = shipper;
+    engine_options.replica = o.replica;
+  }
+  if (o.replica && o.demo) {
+    std::cerr << "brandledger: --demo goes to the writer; a replica gets it from the stream\n";
+    return 64;
+  }
   auto engine = engine::Engine::open(engine_options, views::make_full_domain());
   if (!engine.ok()) {
     std::cerr << "brandledger: " << engine.status().to_string() << "\n";
     return 1;
+  }
+  // The thread that keeps this node in step with the stream (a writer's backlog first).
+  std::unique_ptr<replication::Replicator> replicator;
+  if (shipper) {
+    // The demo and the bootstrap administrator are commands: the writer ships its backlog
+    // before it takes them.
+    if (Status s = (*engine)->ship_backlog(512 * 1024);
+        !s.ok() && s.code() != Status::Code::kFenced)
+      spdlog::warn("replication: the backlog is not shipped yet ({}): commands wait for it",
+                   s.to_string());
+    replicator = std::make_unique<replication::Replicator>(**engine, shipper);
+    spdlog::info("replicating through NATS stream {} as {}", o.nats_stream,
+                 engine::role_name((*engine)->replication_status().role));
   }
 
   // The demo's history is dated in the past, so it goes in before anything dated now.
@@ -116,7 +165,8 @@ int run_serve(const ServeOptions& o) {
     }
     std::cout << *logins << std::flush;
   }
-  if (!bootstrap_token.empty()) {
+  // A replica's users, the administrator included, come from the writer through the stream.
+  if (!bootstrap_token.empty() && !o.replica) {
     if (Status s = api::bootstrap_admin(**engine, bootstrap_token); !s.ok()) {
       std::cerr << "brandledger: bootstrap admin: " << s.to_string() << "\n";
       return 1;
@@ -137,6 +187,16 @@ int run_serve(const ServeOptions& o) {
   api_options.trusted_proxies = o.trusted_proxies;
   // Over TLS the session cookie is Secure and Origin is compared as https://Host.
   api_options.secure_cookies = !o.tls_cert.empty();
+  if (replicator) {
+    api::ApiOptions::Replication r;
+    r.promote = [&replicator] { return replicator->promote(); };
+    r.behind = [&replicator] {
+      const auto lag = replicator->lag();
+      return std::pair<std::uint64_t, double>{lag.events, lag.seconds};
+    };
+    r.metrics = [&replicator] { return replicator->render_metrics(); };
+    api_options.replication = std::move(r);
+  }
   {
     api::HttpServer http(server, **engine, api_options);
     if (Status s = http.start(); !s.ok()) {
@@ -156,6 +216,9 @@ int run_serve(const ServeOptions& o) {
     // The Api goes here, while logs are still written: its last summary of failed
     // authentications and the last-used times of credentials are written out as it goes.
   }
+  // After the Api (whose answers read its lag) and before the engine closes (it applies
+  // batches through it).
+  replicator.reset();
   spdlog::info("stopped");
   engine::stop_logging();  // drains the asynchronous log
   return 0;

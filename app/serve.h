@@ -28,6 +28,12 @@ struct ServeOptions {
   int body_timeout = 30;    // seconds
   // TEST ONLY (--unsafe-no-sync): answers commands before they reach the disk.
   bool unsafe_no_sync = false;
+  // The log replicated through NATS JetStream (docs/SCALE-OUT.md): the servers ("" for a
+  // single node), the stream, its copies, and whether to start as a replica.
+  std::string nats;
+  std::string nats_stream = "BRANDLEDGER";
+  int nats_replicas = 3;
+  bool replica = false;
 };
 
 // Runs until SIGTERM or SIGINT; returns the process exit code.

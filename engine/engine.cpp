@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
@@ -72,6 +73,9 @@ class Engine::BatchContext {
   };
   std::unordered_map<std::string, Changed, StringHash, std::equal_to<>> changed;
   Timestamp last_occurred;
+  // What a replicated batch carries besides its events (engine/replicated.cpp).
+  std::vector<storage::SecretChange> secrets;
+  std::vector<std::string> command_ids;  // of the commands that appended
 };
 
 namespace {
@@ -151,6 +155,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
     if (last) engine->last_occurred_ = last->occurred_at;
   }
   engine->committed_head_ = head.position;
+  BL_RETURN_IF_ERROR(engine->load_replication_state(txn));
   if (engine->options_.manual_clock) {
     Timestamp start = system_now();
     BL_ASSIGN_OR_RETURN(auto stored, meta.get(txn, kManualClockKey));
@@ -185,8 +190,8 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
 
   if (!engine->options_.read_only) {
     for (const auto& on_open : engine->domain_.on_open)
-      BL_RETURN_IF_ERROR(engine->env_->write(
-          [&](storage::WriteTxn& w) { return on_open(*engine, w); }));
+      BL_RETURN_IF_ERROR(
+          engine->env_->write([&](storage::WriteTxn& w) { return on_open(*engine, w); }));
     if (!engine->options_.take_commands) return engine;
     engine->writer_ = std::thread([e = engine.get()] {
       name_this_thread("bl-writer");
@@ -245,14 +250,15 @@ void Engine::chain_loop() {
     // One read snapshot for the whole walk: writers go on meanwhile (LMDB readers never
     // block the writer), and what is checked is one consistent prefix of the log.
     auto txn = env_->begin_read();
-    Result<storage::VerifyReport> report =
-        txn.ok() ? log_->verify(*txn, &chain_stopping_) : Result<storage::VerifyReport>(txn.status());
+    Result<storage::VerifyReport> report = txn.ok() ? log_->verify(*txn, &chain_stopping_)
+                                                    : Result<storage::VerifyReport>(txn.status());
     if (txn.ok()) txn->abort();
     if (!report.ok()) {
       spdlog::error("chain check: could not walk the log: {}", report.status().to_string());
     } else if (report->complete) {
-      ChainStatus status{true, report->ok, report->events, report->first_bad_position,
-                         report->problem, system_now()};
+      ChainStatus status{
+          true,        report->ok, report->events, report->first_bad_position, report->problem,
+          system_now()};
       if (!report->ok)
         spdlog::error(
             "chain check: the hash chain breaks at position {}: {} ({} events verified before "
@@ -337,12 +343,37 @@ bool Engine::gather_more(std::vector<Pending>& batch, std::size_t expected,
 }
 
 void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
+  if (role_.load() != Role::kSingle) {
+    Status refused;
+    bool backlog = false;
+    {
+      std::lock_guard lock(replication_mutex_);
+      backlog = backlog_pending_;
+    }
+    if (role_.load() == Role::kReplica)
+      refused = Status::Fenced("this node is a replica: commands go to the writer");
+    else if (backlog)
+      refused = Status::Unavailable("the writer is shipping its log to the replicated log");
+    else if (reconcile_)
+      refused = reconcile();
+    if (!refused.ok()) {
+      for (Pending& p : batch) {
+        CommandOutcome o;
+        o.error = refused;
+        metrics_.commands_failed.add();
+        p.done(std::move(o));
+      }
+      if (options_.after_answers) options_.after_answers();
+      return;
+    }
+  }
   std::vector<CommandOutcome> outcomes(batch.size());
   std::vector<bool> excluded(batch.size(), false);
   std::unordered_map<std::string, BatchContext::Changed, StringHash, std::equal_to<>> changed;
   Timestamp last_occurred = last_occurred_;
   bool committed = false;
   std::uint64_t head_after = 0;  // the log's head in the transaction that committed
+  std::uint64_t shipped_as = 0;  // its number in the replicated log (writer role)
   // Group commit: the callers answered last time are likely sending their next commands.
   // While the transaction is open, commands that arrive join it, and when there is nothing
   // to do yet fewer than `expected` came, the writer waits for them, up to this much idle
@@ -393,9 +424,13 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
           return st;
         }
       }
+      BL_ASSIGN_OR_RETURN(storage::LogHead after, log_->head(txn));
+      // A replicated writer commits only what a quorum of the replicated log holds.
+      if (role_.load() == Role::kWriter && after.position != committed_head_)
+        BL_RETURN_IF_ERROR(
+            ship_batch(txn, ctx.command_ids, ctx.secrets, after.position, &shipped_as));
       changed = std::move(ctx.changed);
       last_occurred = ctx.last_occurred;
-      BL_ASSIGN_OR_RETURN(storage::LogHead after, log_->head(txn));
       head_after = after.position;
       return Status::Ok();
     };
@@ -422,6 +457,11 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
     break;
   }
 
+  if (committed && shipped_as != 0) {
+    std::lock_guard lock(replication_mutex_);
+    shipped_sequence_ = shipped_as;
+    shipped_position_ = head_after;
+  }
   if (committed) {
     if (cache_.size() + changed.size() > options_.state_cache_limit) cache_.clear();
     for (auto& [stream, c] : changed) cache_[stream] = StreamState{c.version, std::move(c.state)};
@@ -593,6 +633,10 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
     else
       BL_RETURN_IF_ERROR(secrets.erase(batch.txn, w.key).status());
   }
+  if (role_.load(std::memory_order_relaxed) == Role::kWriter) {
+    for (const SecretWrite& w : decision.secrets) batch.secrets.push_back({w.key, w.value});
+    if (!command_id.empty() && !out->append.duplicate) batch.command_ids.push_back(command_id);
+  }
 
   for (const storage::EventView& ev : written) {
     auto it = batch.changed.find(ev.stream);
@@ -697,13 +741,31 @@ std::string Engine::render_metrics() const {
     gauge("brandledger_map_size_bytes", "Bytes reserved for the LMDB map.", stats->map_size);
     gauge("brandledger_readers", "LMDB reader slots in use.", stats->readers);
   }
+  if (const ReplicationStatus r = replication_status(); r.role != Role::kSingle) {
+    out += fmt::format(
+        "# HELP brandledger_replication_role 1 on the writer, 0 on a replica.\n"
+        "# TYPE brandledger_replication_role gauge\nbrandledger_replication_role {}\n"
+        "# HELP brandledger_replication_sequence The replicated log's batch this node's log ends "
+        "with.\n# TYPE brandledger_replication_sequence gauge\n"
+        "brandledger_replication_sequence {}\n"
+        "# HELP brandledger_replication_degraded 1 once a replicated batch failed its checks.\n"
+        "# TYPE brandledger_replication_degraded gauge\nbrandledger_replication_degraded {}\n"
+        "# HELP brandledger_replication_fenced_total Ships refused because another writer "
+        "appended first.\n# TYPE brandledger_replication_fenced_total counter\n"
+        "brandledger_replication_fenced_total {}\n",
+        r.role == Role::kWriter ? 1 : 0, r.sequence, r.degraded ? 1 : 0,
+        metrics_.ship_fenced.value());
+    metrics_.ship_seconds.render(&out, "brandledger_replication_publish_seconds",
+                                 "Shipping a batch to the replicated log until a quorum holds it.");
+  }
   const ChainStatus chain = chain_status();
   out +=
       "# HELP brandledger_chain_ok 1 unless the last walk of the hash chain found a break.\n"
       "# TYPE brandledger_chain_ok gauge\nbrandledger_chain_ok " +
       std::string(chain.ok ? "1" : "0") +
       "\n# HELP brandledger_chain_checked_events Events the last complete walk of the chain "
-      "verified.\n# TYPE brandledger_chain_checked_events gauge\nbrandledger_chain_checked_events " +
+      "verified.\n# TYPE brandledger_chain_checked_events "
+      "gauge\nbrandledger_chain_checked_events " +
       std::to_string(chain.events) + "\n";
   return out;
 }
@@ -756,6 +818,8 @@ Status Engine::write_secrets(
 }
 
 Result<std::size_t> Engine::fire_due_timers() {
+  // A replica's timers are the writer's to fire: their events arrive with its batches.
+  if (role_.load() == Role::kReplica) return std::size_t{0};
   // Each round fires what is due; a timer's command may schedule another one already due.
   std::size_t fired = 0;
   for (int round = 0; round < 100; ++round) {

@@ -41,6 +41,7 @@
 #include "engine/command.h"
 #include "engine/domain.h"
 #include "engine/metrics.h"
+#include "engine/replication.h"
 #include "storage/environment.h"
 #include "storage/event_log.h"
 
@@ -89,6 +90,12 @@ struct EngineOptions {
   // false: take commands but never fire timers (a CLI command that writes beside a running
   // server, whose timers are the server's to fire).
   bool fire_timers = true;
+  // The replicated log (docs/SCALE-OUT.md): a writer ships each batch to it inside the
+  // batch's transaction and commits only once it is stored; null: a single node.
+  std::shared_ptr<LogShipper> shipper;
+  // With a shipper: start as a replica, which applies the replicated log's batches
+  // (apply_shipped) and refuses every command (Fenced) until promote().
+  bool replica = false;
 };
 
 // The event type the engine appends when a timer fires.
@@ -169,6 +176,28 @@ class Engine {
   };
   ChainStatus chain_status() const;
 
+  // Replication (docs/SCALE-OUT.md). Safe from any thread.
+  ReplicationStatus replication_status() const;
+  // A replica's step: applies `shipped`, which must continue this node's log (its first
+  // position after the head, every link and hash, its stream versions, the batch number
+  // after the last applied), in one transaction with its projections, its idempotency
+  // entries and its secrets' writes. A batch that fails the checks makes the node degraded
+  // for good (recorded in its data: a restart remembers) and is Corruption; a degraded node
+  // applies nothing more. REQUIRES: one caller at a time, and the node is a replica.
+  Status apply_shipped(const ShippedBatch& shipped);
+  // Records for good that the replicated log cannot be applied here (`problem` says why):
+  // the node stays a replica, applies nothing more and cannot be promoted.
+  void become_degraded(const std::string& problem);
+  // Replica to writer: from now on commands are taken and shipped after the last batch
+  // applied, and timers fire. InvalidArgument when degraded.
+  // REQUIRES: the caller has applied every batch it means to (no apply_shipped meanwhile).
+  Status promote();
+  // A writer whose log holds events the replicated log does not (a single node turned
+  // writer; a replicated log that lost its unsynced tail): ships them, in batches of about
+  // `max_bytes`, after the last batch both hold. Before taking commands; on the caller's
+  // thread, in one write transaction, so nothing appends meanwhile.
+  Status ship_backlog(std::size_t max_bytes);
+
   // Stops taking commands, answers every queued one, and joins the threads.
   void stop();
 
@@ -195,6 +224,21 @@ class Engine {
   bool gather_more(std::vector<Pending>& batch, std::size_t expected,
                    std::chrono::microseconds& idle_budget);
   Status run_command(const Command& command, BatchContext& batch, CommandOutcome* out);
+  // Replication (engine/replicated.cpp). Ships the batch being committed in `txn` (positions
+  // after the last shipped up to head_after) and records its number; on the writer thread.
+  Status ship_batch(storage::WriteTxn& txn, const std::vector<std::string>& command_ids,
+                    const std::vector<storage::SecretChange>& secrets, std::uint64_t head_after,
+                    std::uint64_t* sequence);
+  // Applies a shipped batch inside `txn`; `checked`: continues_log already ran.
+  Status apply_shipped_in(storage::WriteTxn& txn, const ShippedBatch& shipped);
+  // After a ship without an answer: applies what the replicated log holds after this node's
+  // last batch; steps down if a batch there is not the one this writer shipped.
+  Status reconcile();
+  // Loads the replication state from the meta table at open.
+  Status load_replication_state(const storage::Txn& txn);
+  // Records batch `sequence`, ending at `position`, as this log's last, inside `txn`.
+  Status record_shipped(storage::WriteTxn& txn, std::uint64_t sequence,
+                        std::uint64_t position) const;
   Result<StreamState> load_for_write(BatchContext& batch, std::string_view stream,
                                      std::uint64_t max_version);
   std::unique_ptr<AggregateState> make_state(std::string_view stream) const;
@@ -240,6 +284,26 @@ class Engine {
   // Writer thread only: the log's head position after this writer's last commit; another
   // head at the next batch means another process appended (see process()).
   std::uint64_t committed_head_ = 0;
+
+  // Replication. role_ is read by any thread; the rest under replication_mutex_ (the writer
+  // thread and the thread applying batches take turns, never run at once by design, but a
+  // reader may look at any time).
+  std::atomic<Role> role_{Role::kSingle};
+  mutable std::mutex replication_mutex_;
+  std::uint64_t shipped_sequence_ = 0;  // the replicated log's batch this log ends with
+  std::uint64_t shipped_position_ = 0;  // the position it ends at
+  bool degraded_ = false;
+  std::string degraded_problem_;
+  // A writer takes no command until ship_backlog() has run (its log may hold events the
+  // replicated log lacks).
+  bool backlog_pending_ = false;
+  std::uint64_t fenced_ = 0;
+  // Writer thread only: the last ship had no answer, so what the replicated log holds after
+  // shipped_sequence_ must be read before the next batch; unanswered_id_ is that batch's id.
+  bool reconcile_ = false;
+  std::string unanswered_id_;
+  // The applying thread's stream states (apply_shipped), as cache_ is the writer's.
+  std::unordered_map<std::string, StreamState, StringHash, std::equal_to<>> applied_states_;
 };
 
 }  // namespace brandledger::engine

@@ -61,6 +61,12 @@ struct EngineMetrics {
   Histogram command_seconds{
       {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
 
+  // Replication (docs/SCALE-OUT.md): shipping one batch to the replicated log, until a
+  // quorum holds it; and ships refused because another writer appended first.
+  Histogram ship_seconds{
+      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
+  Counter ship_fenced;
+
   void render(std::string* out) const;
 };
 

@@ -188,6 +188,7 @@ Result<StreamMessage> JetStreamLog::get(std::uint64_t sequence) {
   }
   StreamMessage out;
   out.sequence = natsMsg_GetSequence(msg);
+  out.stored_ns = natsMsg_GetTime(msg);
   const char* v = nullptr;
   if (natsMsgHeader_Get(msg, kMsgId, &v) == NATS_OK && v != nullptr) out.msg_id = v;
   v = nullptr;

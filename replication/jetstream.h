@@ -33,6 +33,7 @@ struct StreamMessage {
   std::string msg_id;
   std::uint64_t first_position = 0, last_position = 0;  // the log positions it holds
   std::string body;                                     // storage::encode_log_batch()
+  std::int64_t stored_ns = 0;  // when the stream stored it (UTC nanoseconds; get() only)
 };
 
 class JetStreamLog {

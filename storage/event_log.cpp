@@ -1,8 +1,10 @@
 #include "storage/event_log.h"
 
 #include <algorithm>
+#include <cstring>
 #include <unordered_map>
 
+#include "core/sha256.h"
 #include "storage/codec.h"
 
 namespace brandledger::storage {
@@ -68,9 +70,8 @@ Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out,
   if (!req.command_id.empty()) {
     // One search both finds an earlier append of this command and claims the id for this one.
     BL_ASSIGN_OR_RETURN(
-        auto earlier,
-        t_.commands.put_new(txn_, req.command_id,
-                            encode_command_entry({first, last, req.request_digest})));
+        auto earlier, t_.commands.put_new(txn_, req.command_id,
+                                          encode_command_entry({first, last, req.request_digest})));
     if (earlier) {
       BL_ASSIGN_OR_RETURN(*out, EventLog::result_of(t_, txn_, req.command_id, *earlier));
       out->duplicate = true;
@@ -127,6 +128,47 @@ Status EventLog::Writer::append(const AppendRequest& req, AppendResult* out,
     BL_RETURN_IF_ERROR(
         t_.streams.put(txn_, e.stream, encode_stream_head({head->version, head->position}).view()));
   }
+  return Status::Ok();
+}
+
+Status EventLog::Writer::append_stored(std::string_view stored, EventView* written) {
+  auto ev = decode_event_value(stored);
+  if (!ev) return Status::Corruption("a replicated event is malformed");
+  if (!log_head_) {
+    BL_ASSIGN_OR_RETURN(LogHead head, EventLog::read_head(t_, txn_));
+    log_head_ = head;
+  }
+  const std::string at = "replicated event " + std::to_string(ev->position);
+  if (ev->position != log_head_->position + 1)
+    return Status::Corruption(at + " does not follow the log's head " +
+                              std::to_string(log_head_->position));
+  if (!digests_equal(ev->prev_hash, log_head_->hash))
+    return Status::Corruption(at + " does not link to the log's last hash");
+  if (!digests_equal(sha256(hashed_part(stored)), ev->hash))
+    return Status::Corruption(at + " does not match its hash");
+  BL_ASSIGN_OR_RETURN(Head * head, stream_head(ev->stream));
+  if (ev->version != head->version + 1 || ev->stream_prev != head->position)
+    return Status::Corruption(at + " is not the next event of stream " + std::string(ev->stream));
+  BL_ASSIGN_OR_RETURN(char* place, t_.events.reserve(txn_, position_key(ev->position),
+                                                     stored.size(), /*append=*/true));
+  std::memcpy(place, stored.data(), stored.size());
+  *log_head_ = {ev->position, ev->hash};
+  head->version = ev->version;
+  head->position = ev->position;
+  BL_RETURN_IF_ERROR(
+      t_.streams.put(txn_, ev->stream, encode_stream_head({head->version, head->position}).view()));
+  if (written != nullptr) *written = *decode_event_value({place, stored.size()});
+  return Status::Ok();
+}
+
+Status EventLog::Writer::put_command(std::string_view command_id, std::string_view entry) {
+  if (!decode_command_entry(entry))
+    return Status::Corruption("replicated command " + std::string(command_id) +
+                              " has a malformed idempotency entry");
+  BL_ASSIGN_OR_RETURN(auto earlier, t_.commands.put_new(txn_, command_id, entry));
+  if (earlier && *earlier != entry)
+    return Status::Corruption("replicated command " + std::string(command_id) +
+                              " was appended before with other positions");
   return Status::Ok();
 }
 

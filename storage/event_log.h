@@ -79,6 +79,16 @@ class EventLog {
     Status append(const AppendRequest& request, AppendResult* out,
                   std::vector<EventView>* written = nullptr);
 
+    // Appends an event hashed elsewhere, in its stored form (a replicated batch's,
+    // storage/log_batch.h): it must be the next position, link to the log's last hash, have
+    // its hash recompute, and be its stream's next version linked to the stream's last
+    // position; Corruption otherwise, with nothing written. `written`, when given, views the
+    // stored bytes (valid until the transaction writes again).
+    Status append_stored(std::string_view stored, EventView* written = nullptr);
+    // Records a replicated command's idempotency entry (CommandEntry's encoding). An id
+    // already there with another entry is Corruption.
+    Status put_command(std::string_view command_id, std::string_view entry);
+
    private:
     friend class EventLog;
     struct Head {

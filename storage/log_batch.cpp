@@ -60,6 +60,7 @@ class Reader {
 std::string encode_log_batch(const LogBatch& batch) {
   std::size_t size = kMagic.size() + 8 + 4 + 4;
   for (const auto& e : batch.events) size += 4 + e.size();
+  for (const auto& [id, entry] : batch.commands) size += 8 + id.size() + entry.size();
   for (const auto& s : batch.secrets) size += 9 + s.key.size() + (s.value ? s.value->size() : 0);
   std::string out;
   out.reserve(size);
@@ -67,6 +68,11 @@ std::string encode_log_batch(const LogBatch& batch) {
   append_u64be(&out, batch.first_position);
   append_u32be(&out, static_cast<std::uint32_t>(batch.events.size()));
   for (const auto& e : batch.events) append_sized(&out, e);
+  append_u32be(&out, static_cast<std::uint32_t>(batch.commands.size()));
+  for (const auto& [id, entry] : batch.commands) {
+    append_sized(&out, id);
+    append_sized(&out, entry);
+  }
   append_u32be(&out, static_cast<std::uint32_t>(batch.secrets.size()));
   for (const auto& s : batch.secrets) {
     append_sized(&out, s.key);
@@ -74,6 +80,14 @@ std::string encode_log_batch(const LogBatch& batch) {
     if (s.value) append_sized(&out, *s.value);
   }
   return out;
+}
+
+std::string log_batch_id(const LogBatch& batch) {
+  const std::string& last = batch.events.back();
+  Sha256Digest hash{};
+  if (last.size() >= kDigestSize)
+    std::memcpy(hash.data(), last.data() + last.size() - kDigestSize, kDigestSize);
+  return to_hex(hash);
 }
 
 Result<LogBatch> decode_log_batch(std::string_view body) {
@@ -97,6 +111,16 @@ Result<LogBatch> decode_log_batch(std::string_view body) {
     if (!decode_event_value(*e))
       return Status::InvalidArgument("log batch: event " + std::to_string(i) + " is malformed");
     batch.events.emplace_back(*e);
+  }
+  auto c = r.u32();
+  if (!c) return Status::InvalidArgument("log batch: truncated commands");
+  if (*c > r.left() / 8) return Status::InvalidArgument("log batch: more commands than bytes");
+  for (std::uint32_t i = 0; i < *c; ++i) {
+    auto id = r.sized();
+    auto entry = id ? r.sized() : std::nullopt;
+    if (!entry || !decode_command_entry(*entry))
+      return Status::InvalidArgument("log batch: malformed command entry " + std::to_string(i));
+    batch.commands.emplace_back(std::string(*id), std::string(*entry));
   }
   auto m = r.u32();
   if (!m) return Status::InvalidArgument("log batch: truncated secrets");
@@ -139,6 +163,21 @@ Status continues_log(const LogBatch& batch, std::uint64_t head_position,
       return Status::Corruption("event " + std::to_string(expected) + " does not match its hash");
     prev = e->hash;
     ++expected;
+  }
+  for (const auto& [id, bytes] : batch.commands) {
+    auto entry = decode_command_entry(bytes);
+    const bool inside = entry && entry->first_position >= batch.first_position &&
+                        entry->first_position <= entry->last_position &&
+                        entry->last_position <= batch.last_position();
+    if (!inside)
+      return Status::Corruption("the idempotency entry of command " + id +
+                                " names positions outside the batch");
+    for (std::uint64_t p = entry->first_position; p <= entry->last_position; ++p) {
+      auto e = decode_event_value(batch.events[p - batch.first_position]);
+      if (!e || e->command_id != id)
+        return Status::Corruption("the idempotency entry of command " + id + " names event " +
+                                  std::to_string(p) + ", which another command appended");
+    }
   }
   return Status::Ok();
 }

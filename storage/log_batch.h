@@ -1,10 +1,14 @@
 // A committed batch of the log as it travels to replicas: a run of consecutive events in
-// their stored form (prev_hash ‖ record ‖ hash, docs/FORMAT.md) and the writes its commands
-// made to the secrets table (credentials never enter the log, but a replica must know them).
+// their stored form (prev_hash ‖ record ‖ hash, docs/FORMAT.md), the idempotency entries of
+// the commands that appended them (a replica must answer a retried command as the writer
+// would: the entry holds the request's digest, which no event does), and the writes its
+// commands made to the secrets table (credentials never enter the log, but a replica must
+// know them).
 //
 // The body's format (big-endian integers), which replicas read and nothing else writes:
 //
 //   "BLB1" ‖ u64 first_position ‖ u32 n ‖ n × (u32 size ‖ stored event)
+//          ‖ u32 c ‖ c × (u32 id size ‖ command id ‖ u32 entry size ‖ entry)
 //          ‖ u32 m ‖ m × (u32 key size ‖ key ‖ u8 kind ‖ [u32 value size ‖ value])
 //   kind: 1 put, 0 erase
 //
@@ -16,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/sha256.h"
@@ -31,12 +36,17 @@ struct SecretChange {
 struct LogBatch {
   std::uint64_t first_position = 0;  // of events[0]
   std::vector<std::string> events;   // stored values, in position order
+  // Command id -> its entry in the idempotency table (storage/codec.h, CommandEntry).
+  std::vector<std::pair<std::string, std::string>> commands;
   std::vector<SecretChange> secrets;
 
   std::uint64_t last_position() const { return first_position + events.size() - 1; }
 };
 
 std::string encode_log_batch(const LogBatch& batch);
+// The batch's identity in the replicated log (its de-duplication id): the hex hash of its
+// last event, which names the whole chain up to it. REQUIRES: events not empty.
+std::string log_batch_id(const LogBatch& batch);
 // InvalidArgument when the bytes are not a well-formed batch (truncated, trailing bytes,
 // no events, an undecodable event).
 Result<LogBatch> decode_log_batch(std::string_view body);
@@ -44,7 +54,8 @@ Result<LogBatch> decode_log_batch(std::string_view body);
 // Ok when the batch's events follow a log whose head is (head_position, head_hash) (0 and
 // zeros for an empty log): the first is at head_position + 1, each names its position in
 // order and links to the previous event's hash, and each stored hash is the SHA-256 of what
-// it covers. Corruption naming the first event that does not, otherwise.
+// it covers; and each idempotency entry names positions of this batch whose events carry
+// its command id. Corruption naming the first event or entry that does not, otherwise.
 Status continues_log(const LogBatch& batch, std::uint64_t head_position,
                      const Sha256Digest& head_hash);
 

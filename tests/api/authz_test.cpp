@@ -322,6 +322,12 @@ TEST_CASE("authorization matrix: every role against every command endpoint") {
          return Target{"POST", brand_path(id, "rectification"), {{"passed", true}}};
        },
        "committee"},
+      // A single node has nothing to promote (409): the matrix holds everyone else off first.
+      {"promote a replica", "POST /v1/admin/promote",
+       [&](World&) {
+         return Target{"POST", "/v1/admin/promote", {}};
+       },
+       "admin", 409},
       {"move the clock", "POST /v1/admin/clock",
        [&](World& ww) {
          ww.now_ = brandledger::add_days(ww.now_, 1);

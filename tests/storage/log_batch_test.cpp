@@ -19,7 +19,8 @@ std::vector<std::string> chained(std::uint64_t first, int n, Sha256Digest prev) 
     e.stream_prev = i == 0 ? 0 : first + i - 1;
     e.type = "BrandProgressReported";
     e.actor = {"b1", "书记", "branch", "b1"};
-    e.command_id = "cmd-" + std::to_string(first + i);
+    const std::string command_id = "cmd-" + std::to_string(first + i);  // e views it
+    e.command_id = command_id;
     e.data = R"({"summary":"年度自评"})";
     e.prev_hash = prev;
     std::string stored;
@@ -37,13 +38,17 @@ Sha256Digest hash_of(const std::string& stored) {
 
 TEST_CASE("a log batch travels with its events byte for byte and its secrets' writes") {
   LogBatch batch{
-      7, chained(7, 3, Sha256Digest{}), {{"user:b1", "argon2id-hash"}, {"token:x", std::nullopt}}};
+      7,
+      chained(7, 3, Sha256Digest{}),
+      {{"cmd-8", encode_command_entry({8, 8, std::string(kRequestDigestSize, 'd')})}},
+      {{"user:b1", "argon2id-hash"}, {"token:x", std::nullopt}}};
   const std::string body = encode_log_batch(batch);
   auto back = decode_log_batch(body);
   REQUIRE(back.ok());
   CHECK(back->first_position == 7);
   CHECK(back->last_position() == 9);
   CHECK(back->events == batch.events);
+  CHECK(back->commands == batch.commands);
   REQUIRE(back->secrets.size() == 2);
   CHECK(back->secrets[0].key == "user:b1");
   CHECK(back->secrets[0].value == std::optional<std::string>("argon2id-hash"));
@@ -57,7 +62,7 @@ TEST_CASE("a log batch travels with its events byte for byte and its secrets' wr
     CHECK(decode_log_batch(body.substr(0, n)).status().code() == Status::Code::kInvalidArgument);
   }
   CHECK_FALSE(decode_log_batch(body + "x").ok());
-  CHECK_FALSE(decode_log_batch(encode_log_batch(LogBatch{7, {}, {}})).ok());  // no events
+  CHECK_FALSE(decode_log_batch(encode_log_batch(LogBatch{7, {}, {}, {}})).ok());  // no events
   // A count that the body cannot hold is refused before anything is reserved for it.
   std::string huge = body;
   huge[12] = '\x7f';  // the event count's top byte
@@ -67,8 +72,8 @@ TEST_CASE("a log batch travels with its events byte for byte and its secrets' wr
 TEST_CASE("a log batch continues a log only from its head - linked and hashed") {
   const auto first = chained(1, 2, Sha256Digest{});
   const Sha256Digest head = hash_of(first.back());
-  LogBatch next{3, chained(3, 3, head), {}};
-  CHECK(continues_log(LogBatch{1, first, {}}, 0, Sha256Digest{}).ok());
+  LogBatch next{3, chained(3, 3, head), {}, {}};
+  CHECK(continues_log(LogBatch{1, first, {}, {}}, 0, Sha256Digest{}).ok());
   CHECK(continues_log(next, 2, head).ok());
 
   // Not after this head: a gap, an overlap, another chain.
@@ -96,6 +101,14 @@ TEST_CASE("a log batch continues a log only from its head - linked and hashed") 
   const Status s = continues_log(relinked, 2, head);
   CHECK(s.code() == Status::Code::kCorruption);
   CHECK(s.message().find("event 5") != std::string::npos);
+  // Idempotency entries must name this batch's events of that very command.
+  LogBatch with_entry = next;
+  with_entry.commands = {{"cmd-4", encode_command_entry({4, 4, {}})}};
+  CHECK(continues_log(with_entry, 2, head).ok());
+  with_entry.commands = {{"cmd-4", encode_command_entry({4, 5, {}})}};  // 5 is cmd-5's
+  CHECK(continues_log(with_entry, 2, head).code() == Status::Code::kCorruption);
+  with_entry.commands = {{"cmd-4", encode_command_entry({1, 1, {}})}};  // not in the batch
+  CHECK(continues_log(with_entry, 2, head).code() == Status::Code::kCorruption);
   // Events out of order.
   LogBatch swapped = next;
   std::swap(swapped.events[0], swapped.events[1]);

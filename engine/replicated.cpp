@@ -1,0 +1,333 @@
+// The engine's part in a replicated log (docs/SCALE-OUT.md): the writer ships each batch
+// inside its transaction, before the commit; a replica applies shipped batches after
+// checking them; promotion, step-down, and the backlog a new writer ships first.
+#include <spdlog/spdlog.h>
+
+#include "engine/engine.h"
+#include "storage/codec.h"
+
+namespace brandledger::engine {
+namespace {
+
+// Meta keys (the meta table holds "small settings of the layers above").
+constexpr std::string_view kSequenceKey = "replication.sequence";  // u64 seq ‖ u64 position
+constexpr std::string_view kDegradedKey = "replication.degraded";  // why, in words
+// "replication.batch." ‖ u64be seq -> u64 last position: where each batch ends, so that a
+// writer can ship batches again with the boundaries (and ids) they had.
+constexpr std::string_view kBatchPrefix = "replication.batch.";
+
+std::string batch_key(std::uint64_t sequence) {
+  std::string key(kBatchPrefix);
+  storage::append_u64be(&key, sequence);
+  return key;
+}
+
+}  // namespace
+
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::kSingle: return "single";
+    case Role::kWriter: return "writer";
+    case Role::kReplica: return "replica";
+  }
+  return "single";
+}
+
+Status Engine::load_replication_state(const storage::Txn& txn) {
+  const auto& meta = env_->log_tables().meta;
+  BL_ASSIGN_OR_RETURN(auto stored, meta.get(txn, kSequenceKey));
+  BL_ASSIGN_OR_RETURN(auto degraded, meta.get(txn, kDegradedKey));
+  std::lock_guard lock(replication_mutex_);
+  if (stored && stored->size() == 16) {
+    shipped_sequence_ = storage::decode_u64(stored->substr(0, 8)).value_or(0);
+    shipped_position_ = storage::decode_u64(stored->substr(8)).value_or(0);
+  }
+  if (degraded) {
+    degraded_ = true;
+    degraded_problem_ = std::string(*degraded);
+  }
+  if (options_.shipper) role_ = options_.replica || degraded_ ? Role::kReplica : Role::kWriter;
+  backlog_pending_ = role_ == Role::kWriter;
+  return Status::Ok();
+}
+
+Status Engine::record_shipped(storage::WriteTxn& txn, std::uint64_t sequence,
+                              std::uint64_t position) const {
+  const auto& meta = env_->log_tables().meta;
+  BL_RETURN_IF_ERROR(
+      meta.put(txn, kSequenceKey, storage::encode_u64(sequence) + storage::encode_u64(position)));
+  return meta.put(txn, batch_key(sequence), storage::encode_u64(position));
+}
+
+ReplicationStatus Engine::replication_status() const {
+  std::lock_guard lock(replication_mutex_);
+  return {role_.load(), shipped_sequence_, shipped_position_,
+          degraded_,    degraded_problem_, fenced_};
+}
+
+Status Engine::ship_batch(storage::WriteTxn& txn, const std::vector<std::string>& command_ids,
+                          const std::vector<storage::SecretChange>& secrets,
+                          std::uint64_t head_after, std::uint64_t* sequence) {
+  std::uint64_t after_sequence = 0, after_position = 0;
+  {
+    std::lock_guard lock(replication_mutex_);
+    after_sequence = shipped_sequence_;
+    after_position = shipped_position_;
+  }
+  storage::LogBatch batch;
+  batch.first_position = after_position + 1;
+  const auto& t = env_->log_tables();
+  for (std::uint64_t p = batch.first_position; p <= head_after; ++p) {
+    BL_ASSIGN_OR_RETURN(auto stored, t.events.get(txn, storage::position_key(p)));
+    if (!stored) return Status::Internal("event " + std::to_string(p) + " vanished while shipping");
+    batch.events.emplace_back(*stored);
+  }
+  for (const std::string& id : command_ids) {
+    BL_ASSIGN_OR_RETURN(auto entry, t.commands.get(txn, id));
+    if (entry) batch.commands.emplace_back(id, std::string(*entry));
+  }
+  batch.secrets = secrets;
+  const auto start = std::chrono::steady_clock::now();
+  auto shipped = options_.shipper->ship(batch, after_sequence);
+  metrics_.ship_seconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (!shipped.ok()) {
+    if (shipped.status().code() == Status::Code::kFenced) {
+      // Another writer appended: this one steps down. Nothing of the batch was committed
+      // here, so there is nothing to undo; a replica follows from this log's head.
+      {
+        std::lock_guard lock(replication_mutex_);
+        ++fenced_;
+      }
+      metrics_.ship_fenced.add();
+      role_ = Role::kReplica;
+      spdlog::warn("replication: fenced after batch {} ({}): stepping down to replica",
+                   after_sequence, shipped.status().message());
+    } else {
+      // Stored or not, nobody knows: read the replicated log before the next batch.
+      reconcile_ = true;
+      unanswered_id_ = storage::log_batch_id(batch);
+      spdlog::warn("replication: batch after {} has no answer ({}): its commands get 503",
+                   after_sequence, shipped.status().message());
+    }
+    return shipped.status();
+  }
+  *sequence = *shipped;
+  return record_shipped(txn, *shipped, head_after);
+}
+
+Status Engine::reconcile() {
+  std::uint64_t after = 0;
+  {
+    std::lock_guard lock(replication_mutex_);
+    after = shipped_sequence_;
+  }
+  BL_ASSIGN_OR_RETURN(std::vector<ShippedBatch> stored, options_.shipper->since(after, 64));
+  bool foreign = false;
+  for (const ShippedBatch& b : stored) {
+    foreign = foreign || b.id != unanswered_id_;
+    BL_RETURN_IF_ERROR(apply_shipped(b));
+  }
+  reconcile_ = false;
+  unanswered_id_.clear();
+  if (foreign) {
+    role_ = Role::kReplica;
+    spdlog::warn("replication: the replicated log holds another writer's batches: stepping down");
+    return Status::Fenced("another writer appended: this node is now a replica");
+  }
+  if (!stored.empty())
+    spdlog::info("replication: the unanswered batch was stored after all (batch {})",
+                 stored.back().sequence);
+  return Status::Ok();
+}
+
+void Engine::become_degraded(const std::string& problem) {
+  {
+    std::lock_guard lock(replication_mutex_);
+    if (degraded_) return;
+    degraded_ = true;
+    degraded_problem_ = problem;
+  }
+  role_ = Role::kReplica;
+  spdlog::error("replication: {}: applying stopped; this node is degraded and cannot be promoted",
+                problem);
+  const Status s = env_->write([&](storage::WriteTxn& txn) {
+    return env_->log_tables().meta.put(txn, kDegradedKey, problem);
+  });
+  if (!s.ok()) spdlog::error("replication: could not record the degraded state: {}", s.to_string());
+}
+
+Status Engine::apply_shipped(const ShippedBatch& shipped) {
+  std::uint64_t expected_sequence = 0;
+  {
+    std::lock_guard lock(replication_mutex_);
+    if (degraded_) return Status::Corruption("degraded: " + degraded_problem_);
+    expected_sequence = shipped_sequence_ + 1;
+  }
+  if (shipped.sequence != expected_sequence) {
+    const std::string problem = "batch " + std::to_string(shipped.sequence) +
+                                " arrived where batch " + std::to_string(expected_sequence) +
+                                " was due";
+    become_degraded(problem);
+    return Status::Corruption(problem);
+  }
+  Status s = env_->write([&](storage::WriteTxn& txn) { return apply_shipped_in(txn, shipped); });
+  if (s.code() == Status::Code::kCorruption) {
+    applied_states_.clear();  // the failed transaction's states are not the log's
+    become_degraded("batch " + std::to_string(shipped.sequence) + ": " + s.message());
+    return s;
+  }
+  if (!s.ok()) {
+    applied_states_.clear();
+    return s;
+  }
+  std::lock_guard lock(replication_mutex_);
+  shipped_sequence_ = shipped.sequence;
+  shipped_position_ = shipped.batch.last_position();
+  return Status::Ok();
+}
+
+Status Engine::apply_shipped_in(storage::WriteTxn& txn, const ShippedBatch& shipped) {
+  const storage::LogBatch& batch = shipped.batch;
+  BL_ASSIGN_OR_RETURN(storage::LogHead head, log_->head(txn));
+  BL_RETURN_IF_ERROR(storage::continues_log(batch, head.position, head.hash));
+  if (storage::log_batch_id(batch) != shipped.id)
+    return Status::Corruption("its id is not its last event's hash");
+  storage::EventLog::Writer writer = log_->writer(txn);
+  ViewWriter views(*env_, txn);
+  for (const std::string& stored : batch.events) {
+    storage::EventView ev;
+    BL_RETURN_IF_ERROR(writer.append_stored(stored, &ev));
+    BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(ev));
+    auto it = applied_states_.find(ev.stream);
+    if (it == applied_states_.end() || it->second.version != ev.version - 1) {
+      if (applied_states_.size() >= options_.state_cache_limit) applied_states_.clear();
+      BL_ASSIGN_OR_RETURN(StreamState before, replay(txn, ev.stream, ev.version - 1));
+      it = applied_states_.insert_or_assign(std::string(ev.stream), std::move(before)).first;
+    }
+    // Applied to a copy of its own: the committed state others may hold stays as it was.
+    std::shared_ptr<AggregateState> state = it->second.state->clone();
+    state->apply(RecordedEvent{ev, data});
+    const RecordedEvent recorded{ev, data, state.get()};
+    for (const auto& projection : domain_.projections)
+      BL_RETURN_IF_ERROR(projection->apply(recorded, views));
+    it->second = StreamState{ev.version, std::move(state)};
+  }
+  for (const auto& [id, entry] : batch.commands) BL_RETURN_IF_ERROR(writer.put_command(id, entry));
+  const storage::Table& secrets = env_->log_tables().secrets;
+  for (const storage::SecretChange& c : batch.secrets) {
+    if (c.value)
+      BL_RETURN_IF_ERROR(secrets.put(txn, c.key, *c.value));
+    else
+      BL_RETURN_IF_ERROR(secrets.erase(txn, c.key).status());
+  }
+  return record_shipped(txn, shipped.sequence, batch.last_position());
+}
+
+Status Engine::promote() {
+  {
+    std::lock_guard lock(replication_mutex_);
+    if (!options_.shipper) return Status::InvalidArgument("this node has no replicated log");
+    if (degraded_)
+      return Status::InvalidArgument("this node is degraded (" + degraded_problem_ +
+                                     "): it cannot be promoted");
+  }
+  applied_states_.clear();
+  {
+    std::lock_guard lock(replication_mutex_);
+    backlog_pending_ = false;  // it holds exactly what the replicated log held
+  }
+  role_ = Role::kWriter;
+  spdlog::info("replication: promoted to writer after batch {}", replication_status().sequence);
+  // Timers that fell due while this node was a replica fire now, as the writer's would have.
+  auto fired = fire_due_timers();
+  if (!fired.ok())
+    spdlog::warn("replication: due timers after promotion: {}", fired.status().to_string());
+  return Status::Ok();
+}
+
+Status Engine::ship_backlog(std::size_t max_bytes) {
+  {
+    std::lock_guard lock(replication_mutex_);
+    if (role_.load() != Role::kWriter || !backlog_pending_) return Status::Ok();
+  }
+  BL_ASSIGN_OR_RETURN(std::uint64_t stream_last, options_.shipper->last_sequence());
+  std::uint64_t local_sequence = 0;
+  {
+    std::lock_guard lock(replication_mutex_);
+    local_sequence = shipped_sequence_;
+  }
+  if (stream_last > local_sequence) {
+    role_ = Role::kReplica;
+    {
+      std::lock_guard lock(replication_mutex_);
+      backlog_pending_ = false;
+    }
+    return Status::Fenced("the replicated log is ahead of this node (batch " +
+                          std::to_string(stream_last) + " against " +
+                          std::to_string(local_sequence) + "): another writer has written");
+  }
+  std::uint64_t final_sequence = 0, final_position = 0;
+  BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) -> Status {
+    const auto& t = env_->log_tables();
+    BL_ASSIGN_OR_RETURN(storage::LogHead head, log_->head(txn));
+    // Where the batch the replicated log ends with ends here.
+    std::uint64_t position = 0;
+    if (stream_last > 0) {
+      BL_ASSIGN_OR_RETURN(auto end, t.meta.get(txn, batch_key(stream_last)));
+      if (!end)
+        return Status::Corruption("no record of where batch " + std::to_string(stream_last) +
+                                  " ends");
+      position = storage::decode_u64(*end).value_or(0);
+    }
+    std::uint64_t sequence = stream_last;
+    std::size_t shipped_batches = 0;
+    while (position < head.position) {
+      // The batch's old bounds when it had a number here; else up to max_bytes, cut only
+      // between commands (a command's events travel together).
+      std::uint64_t end = 0;
+      BL_ASSIGN_OR_RETURN(auto known, t.meta.get(txn, batch_key(sequence + 1)));
+      if (known) end = storage::decode_u64(*known).value_or(0);
+      storage::LogBatch batch;
+      batch.first_position = position + 1;
+      std::size_t bytes = 0;
+      std::string last_command;
+      for (std::uint64_t p = position + 1; p <= head.position; ++p) {
+        BL_ASSIGN_OR_RETURN(auto stored, t.events.get(txn, storage::position_key(p)));
+        if (!stored) return Status::Internal("event " + std::to_string(p) + " is missing");
+        auto ev = storage::decode_event_value(*stored);
+        if (!ev) return Status::Corruption("event " + std::to_string(p) + " is malformed");
+        const bool same_command = !ev->command_id.empty() && ev->command_id == last_command;
+        if (end != 0 ? p > end : (!same_command && !batch.events.empty() && bytes >= max_bytes))
+          break;
+        batch.events.emplace_back(*stored);
+        bytes += stored->size();
+        if (!ev->command_id.empty() && ev->command_id != last_command) {
+          BL_ASSIGN_OR_RETURN(auto entry, t.commands.get(txn, ev->command_id));
+          if (entry) batch.commands.emplace_back(std::string(ev->command_id), std::string(*entry));
+        }
+        last_command = std::string(ev->command_id);
+      }
+      BL_ASSIGN_OR_RETURN(std::uint64_t stored_as, options_.shipper->ship(batch, sequence));
+      sequence = stored_as;
+      position = batch.last_position();
+      BL_RETURN_IF_ERROR(record_shipped(txn, sequence, position));
+      ++shipped_batches;
+    }
+    if (shipped_batches > 0)
+      spdlog::info(
+          "replication: shipped {} batches of this node's log (to position {}) before "
+          "taking commands",
+          shipped_batches, position);
+    final_sequence = sequence;
+    final_position = position;
+    return Status::Ok();
+  }));
+  std::lock_guard lock(replication_mutex_);
+  shipped_sequence_ = final_sequence;
+  shipped_position_ = final_position;
+  backlog_pending_ = false;
+  return Status::Ok();
+}
+
+}  // namespace brandledger::engine

@@ -1,0 +1,213 @@
+#include "replication/replicator.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "engine/logging.h"
+
+namespace brandledger::replication {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Result<std::uint64_t> JetStreamShipper::ship(const storage::LogBatch& batch,
+                                             std::uint64_t expected_last) {
+  StreamMessage m;
+  m.msg_id = storage::log_batch_id(batch);
+  m.first_position = batch.first_position;
+  m.last_position = batch.last_position();
+  m.body = storage::encode_log_batch(batch);
+  return log_->publish(m, expected_last);
+}
+
+Result<std::vector<engine::ShippedBatch>> JetStreamShipper::since(std::uint64_t after,
+                                                                  std::size_t limit) {
+  std::vector<engine::ShippedBatch> out;
+  for (std::uint64_t seq = after + 1; out.size() < limit; ++seq) {
+    auto m = log_->get(seq);
+    if (m.status().code() == Status::Code::kNotFound) break;
+    if (!m.ok()) {
+      if (!out.empty()) break;  // what was read is good; the rest next time
+      return m.status();
+    }
+    auto batch = storage::decode_log_batch(m->body);
+    if (!batch.ok())
+      return Status::Corruption("batch " + std::to_string(seq) +
+                                " of the stream: " + batch.status().message());
+    if (batch->first_position != m->first_position || batch->last_position() != m->last_position)
+      return Status::Corruption("batch " + std::to_string(seq) +
+                                " of the stream: its headers and its body name other positions");
+    out.push_back({m->sequence, m->msg_id, std::move(*batch), m->stored_ns});
+  }
+  return out;
+}
+
+Replicator::Replicator(engine::Engine& engine, std::shared_ptr<JetStreamShipper> shipper,
+                       ReplicatorOptions options)
+    : engine_(engine), shipper_(std::move(shipper)), options_(options) {
+  thread_ = std::thread([this] {
+    engine::name_this_thread("bl-replication");
+    run();
+  });
+}
+
+Replicator::~Replicator() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Replicator::run() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [&] { return stopping_ || !paused_; });
+      if (stopping_) return;
+      stepping_ = true;
+    }
+    const bool worked = step();
+    std::unique_lock lock(mutex_);
+    stepping_ = false;
+    cv_.notify_all();
+    if (worked) continue;
+    const auto wait = lag_.reachable ? options_.poll : options_.retry;
+    cv_.wait_for(lock, wait, [&] { return stopping_; });
+    if (stopping_) return;
+  }
+}
+
+bool Replicator::step() {
+  const engine::ReplicationStatus node = engine_.replication_status();
+  if (node.degraded) return false;
+  if (node.role == engine::Role::kWriter) {
+    const Status s = engine_.ship_backlog(options_.backlog_batch_bytes);
+    std::lock_guard lock(mutex_);
+    lag_ = Lag{node.sequence, node.sequence, 0, 0, s.ok()};
+    if (!s.ok())
+      spdlog::warn("replication: the writer's backlog: {}{}", s.to_string(),
+                   s.code() == Status::Code::kFenced ? ": following as a replica" : "");
+    return s.code() == Status::Code::kFenced;  // now a replica: follow at once
+  }
+  auto last = shipper_->last_sequence();
+  if (!last.ok()) {
+    std::lock_guard lock(mutex_);
+    if (lag_.reachable)
+      spdlog::warn("replication: the stream cannot be read: {}", last.status().to_string());
+    lag_.reachable = false;
+    return false;
+  }
+  if (*last <= node.sequence) {
+    std::lock_guard lock(mutex_);
+    lag_ = Lag{*last, node.sequence, 0, 0, true};
+    return false;
+  }
+  auto batches = shipper_->since(node.sequence, 64);
+  if (!batches.ok()) {
+    if (batches.status().code() == Status::Code::kCorruption)
+      engine_.become_degraded(batches.status().message());
+    std::lock_guard lock(mutex_);
+    lag_.reachable = batches.status().code() == Status::Code::kCorruption;
+    return false;
+  }
+  Lag lag{*last, node.sequence, 0, 0, true};
+  if (!batches->empty()) {
+    if (batches->front().stored_ns > 0)
+      lag.seconds = std::max<double>(0, (now_ns() - batches->front().stored_ns) / 1e9);
+    lag.events = batches->back().batch.last_position() - node.position;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    lag_ = lag;
+  }
+  for (const engine::ShippedBatch& b : *batches) {
+    const Status s = engine_.apply_shipped(b);
+    if (!s.ok()) {
+      spdlog::error("replication: batch {} not applied: {}", b.sequence, s.to_string());
+      return false;
+    }
+  }
+  return true;
+}
+
+Status Replicator::promote() {
+  {
+    std::unique_lock lock(mutex_);
+    const engine::ReplicationStatus node = engine_.replication_status();
+    if (node.degraded)
+      return Status::InvalidArgument("this node is degraded (" + node.problem +
+                                     "): it cannot be promoted");
+    if (node.role != engine::Role::kReplica)
+      return Status::InvalidArgument("this node is the writer already");
+    paused_ = true;
+    cv_.wait(lock, [&] { return !stepping_; });
+  }
+  auto resume = [&] {
+    std::lock_guard lock(mutex_);
+    paused_ = false;
+    cv_.notify_all();
+  };
+  // Everything the stream holds, then the fence of its last batch is this node's.
+  for (;;) {
+    auto last = shipper_->last_sequence();
+    if (!last.ok()) {
+      resume();
+      return last.status();
+    }
+    const engine::ReplicationStatus node = engine_.replication_status();
+    if (node.sequence >= *last) break;
+    auto batches = shipper_->since(node.sequence, 256);
+    Status s = batches.status();
+    if (batches.ok())
+      for (const engine::ShippedBatch& b : *batches)
+        if (s = engine_.apply_shipped(b); !s.ok()) break;
+    if (!s.ok()) {
+      if (s.code() == Status::Code::kCorruption) engine_.become_degraded(s.message());
+      resume();
+      return s;
+    }
+  }
+  const Status promoted = engine_.promote();
+  resume();
+  return promoted;
+}
+
+Replicator::Lag Replicator::lag() const {
+  std::lock_guard lock(mutex_);
+  Lag out = lag_;
+  if (engine_.replication_status().role == engine::Role::kWriter)
+    out = Lag{out.stream_last, out.stream_last, 0, 0, out.reachable};
+  return out;
+}
+
+std::string Replicator::render_metrics() const {
+  const Lag l = lag();
+  return fmt::format(
+      "# HELP brandledger_replication_lag_batches Batches of the replicated log not applied "
+      "here.\n# TYPE brandledger_replication_lag_batches gauge\n"
+      "brandledger_replication_lag_batches {}\n"
+      "# HELP brandledger_replication_lag_events Log positions not applied here.\n"
+      "# TYPE brandledger_replication_lag_events gauge\nbrandledger_replication_lag_events {}\n"
+      "# HELP brandledger_replication_lag_seconds How long the oldest batch not applied here has "
+      "been stored.\n# TYPE brandledger_replication_lag_seconds gauge\n"
+      "brandledger_replication_lag_seconds {:.3f}\n"
+      "# HELP brandledger_replication_reachable 1 when the last read of the replicated log "
+      "succeeded.\n# TYPE brandledger_replication_reachable gauge\n"
+      "brandledger_replication_reachable {}\n",
+      l.stream_last > l.applied ? l.stream_last - l.applied : 0, l.events, l.seconds,
+      l.reachable ? 1 : 0);
+}
+
+}  // namespace brandledger::replication
