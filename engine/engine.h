@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -298,10 +299,12 @@ class Engine {
   // replicated log lacks).
   bool backlog_pending_ = false;
   std::uint64_t fenced_ = 0;
-  // Writer thread only: the last ship had no answer, so what the replicated log holds after
-  // shipped_sequence_ must be read before the next batch; unanswered_id_ is that batch's id.
+  // Writer thread only: a ship was refused or had no answer, so what the replicated log
+  // holds after shipped_sequence_ must be read before the next batch; unanswered_ids_ are
+  // the ids of this writer's batches not known to be stored or refused since its last
+  // stored one (any of them may still be stored).
   bool reconcile_ = false;
-  std::string unanswered_id_;
+  std::set<std::string> unanswered_ids_;
   // The applying thread's stream states (apply_shipped), as cache_ is the writer's.
   std::unordered_map<std::string, StreamState, StringHash, std::equal_to<>> applied_states_;
 };

@@ -92,26 +92,18 @@ Status Engine::ship_batch(storage::WriteTxn& txn, const std::vector<std::string>
   metrics_.ship_seconds.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (!shipped.ok()) {
-    if (shipped.status().code() == Status::Code::kFenced) {
-      // Another writer appended: this one steps down. Nothing of the batch was committed
-      // here, so there is nothing to undo; a replica follows from this log's head.
-      {
-        std::lock_guard lock(replication_mutex_);
-        ++fenced_;
-      }
-      metrics_.ship_fenced.add();
-      role_ = Role::kReplica;
-      spdlog::warn("replication: fenced after batch {} ({}): stepping down to replica",
-                   after_sequence, shipped.status().message());
-    } else {
-      // Stored or not, nobody knows: read the replicated log before the next batch.
-      reconcile_ = true;
-      unanswered_id_ = storage::log_batch_id(batch);
-      spdlog::warn("replication: batch after {} has no answer ({}): its commands get 503",
-                   after_sequence, shipped.status().message());
-    }
-    return shipped.status();
+    // Refused by the fence, or no answer: either way, before the next batch this writer
+    // reads what the replicated log holds after its last batch. Its own earlier batches
+    // without an answer may be there (a proposal the stream's RAFT log committed once a
+    // quorum was back): those it applies and goes on; another writer's make it step down.
+    reconcile_ = true;
+    unanswered_ids_.insert(storage::log_batch_id(batch));
+    spdlog::warn("replication: batch after {} not stored ({}): its commands get 503",
+                 after_sequence, shipped.status().message());
+    return Status::Unavailable("the replicated log did not store the batch: " +
+                               shipped.status().message());
   }
+  unanswered_ids_.clear();  // a batch stored after ours settles every earlier one
   *sequence = *shipped;
   return record_shipped(txn, *shipped, head_after);
 }
@@ -123,21 +115,27 @@ Status Engine::reconcile() {
     after = shipped_sequence_;
   }
   BL_ASSIGN_OR_RETURN(std::vector<ShippedBatch> stored, options_.shipper->since(after, 64));
-  bool foreign = false;
   for (const ShippedBatch& b : stored) {
-    foreign = foreign || b.id != unanswered_id_;
+    if (!unanswered_ids_.contains(b.id)) {
+      {
+        std::lock_guard lock(replication_mutex_);
+        ++fenced_;
+      }
+      metrics_.ship_fenced.add();
+      role_ = Role::kReplica;
+      spdlog::warn(
+          "replication: batch {} of the replicated log is another writer's: stepping "
+          "down to replica",
+          b.sequence);
+      return Status::Fenced("another writer appended: this node is now a replica");
+    }
     BL_RETURN_IF_ERROR(apply_shipped(b));
+    spdlog::info("replication: batch {} without an answer was stored after all: applied",
+                 b.sequence);
   }
-  reconcile_ = false;
-  unanswered_id_.clear();
-  if (foreign) {
-    role_ = Role::kReplica;
-    spdlog::warn("replication: the replicated log holds another writer's batches: stepping down");
-    return Status::Fenced("another writer appended: this node is now a replica");
-  }
-  if (!stored.empty())
-    spdlog::info("replication: the unanswered batch was stored after all (batch {})",
-                 stored.back().sequence);
+  // Fewer than asked: nothing more is stored now (more of ours may land later; then the
+  // fence refuses the next batch and this runs again).
+  if (stored.size() < 64) reconcile_ = false;
   return Status::Ok();
 }
 

@@ -47,6 +47,7 @@ bool accepts(int port) {
 }  // namespace
 
 NatsCluster::NatsCluster(std::filesystem::path dir, int size) : dir_(std::move(dir)) {
+  std::filesystem::create_directories(dir_);
   nodes_.resize(size);
   for (Node& n : nodes_) {
     n.client_port = free_port();

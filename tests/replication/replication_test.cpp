@@ -1,0 +1,395 @@
+// A replicated BrandLedger as it runs: three real nats-server processes, a writer and
+// replicas as real `brandledger serve --nats` processes, clients over HTTP (docs/SCALE-OUT.md).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "replication/jetstream.h"
+#include "storage/codec.h"
+#include "storage/log_batch.h"
+#include "support/command_line.h"
+#include "support/temp_dir.h"
+#include "tests/api/server_process.h"
+#include "tests/replication/nats_cluster.h"
+
+using namespace brandledger;
+using namespace brandledger::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string joined(const std::vector<std::string>& urls) {
+  std::string out;
+  for (const auto& u : urls) out += (out.empty() ? "" : ",") + u;
+  return out;
+}
+
+std::unique_ptr<ServerProcess> node(const TempDir& dir, const std::string& name,
+                                    const NatsCluster& nats, bool replica) {
+  std::vector<std::string> args = {"--nats", joined(nats.urls())};
+  if (replica) args.push_back("--replica");
+  return std::make_unique<ServerProcess>(dir / name, args);
+}
+
+// An org creation with an Idempotency-Key; nullopt when no answer came (connection refused
+// or cut: the server was killed).
+std::optional<HttpResult> create_org(unsigned short port, const std::string& id) {
+  const std::string body =
+      R"({"id":")" + id + R"(","name":"单位)" + id + R"(","kind":"unit","parent":"wc"})";
+  try {
+    return http(port, "POST", "/v1/orgs", body,
+                {{"Authorization", std::string("Bearer ") + kAdminToken},
+                 {"Content-Type", "application/json"},
+                 {"Idempotency-Key", "key-" + id}});
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+HttpResult get(unsigned short port, const std::string& target) {
+  return http(port, "GET", target, "", {{"Authorization", std::string("Bearer ") + kAdminToken}});
+}
+
+boost::json::object healthz(unsigned short port) {
+  return http(port, "GET", "/healthz").json().as_object();
+}
+
+// The log as the node serves it: every event, in order, as JSON text.
+std::string events_of(unsigned short port) {
+  return get(port, "/v1/events?limit=10000").body;
+}
+
+std::uint64_t head_of(unsigned short port) {
+  auto items = get(port, "/v1/events?limit=10000").json().at("items").as_array();
+  return items.empty() ? 0 : items.back().at("position").to_number<std::uint64_t>();
+}
+
+// Waits until `port` serves a log with `events` events.
+bool catches_up(unsigned short port, std::uint64_t events, std::chrono::seconds within = 30s) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (head_of(port) == events) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+// Every command_id of the log with how many events carry it.
+std::map<std::string, int> commands_of(unsigned short port) {
+  std::map<std::string, int> out;
+  const boost::json::value page = get(port, "/v1/events?limit=10000").json();
+  for (const auto& e : page.at("items").as_array())
+    if (const auto& id = e.at("command_id"); id.is_string()) ++out[std::string(id.as_string())];
+  return out;
+}
+
+std::string command_of(const std::string& id) {
+  return std::string("admin\x1fkey-") + id;
+}
+
+void make_committee(unsigned short port) {
+  auto r = http(port, "POST", "/v1/orgs", R"({"id":"wc","name":"机关工委","kind":"committee"})",
+                {{"Authorization", std::string("Bearer ") + kAdminToken},
+                 {"Content-Type", "application/json"}});
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+}
+
+// The stopped data dir's log tables and views, table by table, as mdb_dump prints them;
+// meta and secrets are each node's own (its clock, its batch numbers, tokens' last use).
+std::map<std::string, std::string> tables_of(const std::filesystem::path& data) {
+  std::map<std::string, std::string> out;
+  const Run list = run_shell("mdb_dump -l " + data.string());
+  REQUIRE(list.code == 0);
+  std::istringstream names(list.out);
+  for (std::string name; std::getline(names, name);) {
+    if (name.empty() || name == "meta" || name == "secrets") continue;
+    const Run dump = run_shell("mdb_dump -s '" + name + "' " + data.string());
+    REQUIRE(dump.code == 0);
+    out[name] = dump.out;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a writer and two replicas on three nats-servers: every write on both replicas - byte for "
+    "byte") {
+  TempDir dir;
+  NatsCluster nats(dir / "nats");
+  auto writer = node(dir, "writer", nats, false);
+  auto r1 = node(dir, "r1", nats, true);
+  auto r2 = node(dir, "r2", nats, true);
+  make_committee(writer->port());
+
+  // Each write, then how long until both replicas serve it.
+  std::vector<double> delays;
+  for (int i = 0; i < 100; ++i) {
+    const std::string id = "u" + std::to_string(i);
+    auto r = create_org(writer->port(), id);
+    REQUIRE(r);
+    REQUIRE(r->status == 201);
+    const auto written = std::chrono::steady_clock::now();
+    for (ServerProcess* replica : {r1.get(), r2.get()}) {
+      while (get(replica->port(), "/v1/orgs/" + id).status != 200) {
+        REQUIRE(std::chrono::steady_clock::now() - written < 10s);
+        std::this_thread::sleep_for(1ms);
+      }
+    }
+    delays.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - written)
+            .count());
+  }
+  std::sort(delays.begin(), delays.end());
+  std::printf("replication: 100 writes seen on both replicas within %.1f ms (median %.1f ms)\n",
+              delays.back(), delays[delays.size() / 2]);
+  CHECK(delays.back() < 2000);
+
+  // Commands on a replica: 503 replica, with Retry-After, and nothing written.
+  auto refused = create_org(r1->port(), "on-a-replica");
+  REQUIRE(refused);
+  CHECK(refused->status == 503);
+  CHECK(refused->code() == "replica");
+  CHECK(refused->headers.count("retry-after") == 1);
+  auto health = healthz(r1->port());
+  CHECK(health.at("replication").at("role") == "replica");
+  CHECK(healthz(writer->port()).at("replication").at("role") == "writer");
+
+  const std::string log = events_of(writer->port());
+  CHECK(events_of(r1->port()) == log);
+  CHECK(events_of(r2->port()) == log);
+  CHECK(get(r1->port(), "/v1/admin/verify").json().at("views_ok").as_bool());
+
+  // Stopped, the three data dirs hold the same log and the same views, byte for byte.
+  REQUIRE(writer->stop() == 0);
+  REQUIRE(r1->stop() == 0);
+  REQUIRE(r2->stop() == 0);
+  const Run exported = run(std::string("export --data ") + (dir / "writer").string());
+  REQUIRE(exported.code == 0);
+  CHECK(run(std::string("export --data ") + (dir / "r1").string()).out == exported.out);
+  CHECK(run(std::string("export --data ") + (dir / "r2").string()).out == exported.out);
+  const auto tables = tables_of(dir / "writer");
+  CHECK(tables.count("events") == 1);
+  CHECK(tables.size() > 5);  // the log's tables and the views
+  CHECK(tables_of(dir / "r1") == tables);
+  CHECK(tables_of(dir / "r2") == tables);
+}
+
+TEST_CASE(
+    "the writer killed under load: a replica promoted holds every acknowledged command once - the "
+    "old writer comes back a replica") {
+  TempDir dir;
+  NatsCluster nats(dir / "nats");
+  auto writer = node(dir, "writer", nats, false);
+  auto a = node(dir, "a", nats, true);
+  auto b = node(dir, "b", nats, true);
+  make_committee(writer->port());
+
+  // Four clients write until the writer dies; each remembers what was acknowledged and what
+  // got no answer.
+  std::mutex mutex;
+  std::set<std::string> acknowledged, unanswered;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c)
+    clients.emplace_back([&, c] {
+      for (int i = 0; !stop; ++i) {
+        const std::string id = "c" + std::to_string(c) + "-" + std::to_string(i);
+        auto r = create_org(writer->port(), id);
+        std::lock_guard lock(mutex);
+        if (r && r->status == 201)
+          acknowledged.insert(id);
+        else
+          unanswered.insert(id);
+        if (!r) return;  // the writer is gone
+      }
+    });
+  std::this_thread::sleep_for(1500ms);
+  writer->kill();
+  stop = true;
+  for (auto& t : clients) t.join();
+  REQUIRE(acknowledged.size() > 20);
+
+  // Promote a: it catches up with the stream and takes commands.
+  HttpResult promoted;
+  for (int i = 0; i < 50; ++i) {
+    promoted = http(a->port(), "POST", "/v1/admin/promote", "",
+                    {{"Authorization", std::string("Bearer ") + kAdminToken}});
+    if (promoted.status != 503) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  INFO(promoted.body);
+  REQUIRE(promoted.status == 200);
+  CHECK(healthz(a->port()).at("replication").at("role") == "writer");
+
+  // Clients send again what got no answer, with the same keys; and, to be sure, what was
+  // acknowledged too: the first answer, never a second event.
+  for (const std::set<std::string>* ids : {&unanswered, &acknowledged})
+    for (const std::string& id : *ids) {
+      auto r = create_org(a->port(), id);
+      REQUIRE(r);
+      INFO(id << " " << r->body);
+      CHECK(r->status == 201);
+    }
+  const auto commands = commands_of(a->port());
+  for (const std::set<std::string>* ids : {&acknowledged, &unanswered})
+    for (const std::string& id : *ids) {
+      INFO(id);
+      CHECK(commands.count(command_of(id)) == 1);
+      const bool once = commands.count(command_of(id)) == 1 && commands.at(command_of(id)) == 1;
+      CHECK(once);
+    }
+  std::printf(
+      "replication: writer killed after %zu acknowledged commands (%zu unanswered); the "
+      "promoted replica holds each once\n",
+      acknowledged.size(), unanswered.size());
+
+  // b follows the new writer; the old writer, restarted as a writer, finds the stream ahead
+  // and comes back as a replica of it.
+  const std::uint64_t head = head_of(a->port());
+  CHECK(catches_up(b->port(), head));
+  auto old = node(dir, "writer", nats, false);
+  CHECK(catches_up(old->port(), head));
+  CHECK(healthz(old->port()).at("replication").at("role") == "replica");
+  auto refused = create_org(old->port(), "to-the-old-writer");
+  REQUIRE(refused);
+  CHECK(refused->code() == "replica");
+  CHECK(events_of(old->port()) == events_of(a->port()));
+}
+
+TEST_CASE(
+    "writes go on with one nats-server down - get 503 with two down and lose nothing - and resume "
+    "when they are back") {
+  TempDir dir;
+  NatsCluster nats(dir / "nats");
+  auto writer = node(dir, "writer", nats, false);
+  make_committee(writer->port());
+  std::set<std::string> acknowledged;
+  int n = 0;
+  // Writes until one is acknowledged (a leader election may refuse a few), up to `within`.
+  auto write_until_ok = [&](std::chrono::seconds within) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::string id = "n" + std::to_string(n++);
+      auto r = create_org(writer->port(), id);
+      if (r && r->status == 201) {
+        acknowledged.insert(id);
+        return true;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  };
+  for (int i = 0; i < 20; ++i) REQUIRE(write_until_ok(10s));
+
+  nats.kill(2);
+  for (int i = 0; i < 20; ++i) REQUIRE(write_until_ok(20s));
+
+  nats.kill(1);
+  int refused = 0;
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = "n" + std::to_string(n++);
+    auto r = create_org(writer->port(), id);
+    REQUIRE(r);
+    INFO(r->body);
+    CHECK(r->status == 503);
+    if (r->status == 503) ++refused;
+    if (r->status == 201) acknowledged.insert(id);
+  }
+  CHECK(refused == 5);
+  // Reads go on meanwhile.
+  CHECK(get(writer->port(), "/v1/orgs/n0").status == 200);
+
+  nats.start(1);
+  nats.start(2);
+  const bool resumed = write_until_ok(60s);
+  INFO(run_shell("grep -v 'commands go to the writer' " + (dir / "writer.log").string() +
+                 " | grep -i 'replication\\|warn\\|fenced' | tail -30")
+           .out);
+  REQUIRE(resumed);
+  for (int i = 0; i < 10; ++i) REQUIRE(write_until_ok(10s));
+  const auto commands = commands_of(writer->port());
+  for (const std::string& id : acknowledged) {
+    INFO(id);
+    CHECK(commands.count(command_of(id)) == 1);
+  }
+  std::printf(
+      "replication: %zu writes acknowledged across one and then two nats-servers "
+      "down, %d refused with 503 while two were down; each acknowledged one once\n",
+      acknowledged.size(), refused);
+}
+
+TEST_CASE("a replica fed a tampered batch refuses it - reports degraded - and cannot be promoted") {
+  TempDir dir;
+  NatsCluster nats(dir / "nats");
+  auto writer = node(dir, "writer", nats, false);
+  auto replica = node(dir, "replica", nats, true);
+  make_committee(writer->port());
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(create_org(writer->port(), "t" + std::to_string(i))->status == 201);
+  const std::uint64_t head = head_of(writer->port());
+  REQUIRE(catches_up(replica->port(), head));
+
+  // By hand, into the stream: the next event, linked to the last, its bytes changed after
+  // it was hashed.
+  replication::JetStreamOptions o;
+  o.servers = nats.urls();
+  auto stream = replication::JetStreamLog::connect(o);
+  REQUIRE(stream.ok());
+  auto last_seq = (*stream)->last_sequence();
+  REQUIRE(last_seq.ok());
+  auto last = (*stream)->get(*last_seq);
+  REQUIRE(last.ok());
+  auto batch = storage::decode_log_batch(last->body);
+  REQUIRE(batch.ok());
+  auto ev = storage::decode_event_value(batch->events.back());
+  REQUIRE(ev);
+  storage::EventView forged = *ev;
+  forged.position = head + 1;
+  forged.version = ev->version + 1;
+  forged.stream_prev = ev->position;
+  forged.prev_hash = ev->hash;
+  const std::string data = R"({"id":"t4","name":"篡改","kind":"unit","parent":"wc"})";
+  forged.data = data;
+  std::string stored;
+  storage::encode_event_value(forged, &stored);
+  const auto at = stored.find("篡改");
+  REQUIRE(at != std::string::npos);
+  stored[at] ^= 0x01;  // after hashing: the hash no longer covers these bytes
+  storage::LogBatch tampered{head + 1, {stored}, {}, {}};
+  replication::StreamMessage m{0, storage::log_batch_id(tampered), head + 1, head + 1,
+                               storage::encode_log_batch(tampered)};
+  REQUIRE((*stream)->publish(m, *last_seq).ok());
+
+  boost::json::object health;
+  for (int i = 0; i < 100; ++i) {
+    health = healthz(replica->port());
+    if (health.at("status") == "degraded") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  INFO(boost::json::serialize(health));
+  CHECK(health.at("status") == "degraded");
+  CHECK(health.at("replication").at("degraded") == true);
+  CHECK(std::string(health.at("replication").at("problem").as_string()).find("hash") !=
+        std::string::npos);
+  CHECK(head_of(replica->port()) == head);                   // nothing of it applied
+  CHECK(get(replica->port(), "/v1/orgs/t4").status == 200);  // reads go on
+  CHECK(get(replica->port(), "/metrics").body.find("brandledger_replication_degraded 1") !=
+        std::string::npos);
+  auto promote = http(replica->port(), "POST", "/v1/admin/promote", "",
+                      {{"Authorization", std::string("Bearer ") + kAdminToken}});
+  CHECK(promote.status == 409);
+  // A restart remembers.
+  replica->stop();
+  replica = node(dir, "replica", nats, true);
+  CHECK(healthz(replica->port()).at("status") == "degraded");
+}
