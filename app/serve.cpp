@@ -120,6 +120,8 @@ int run_serve(const ServeOptions& o) {
     std::shared_ptr<replication::JetStreamLog> stream = std::move(*log);
     Status made = stream->ensure_stream();
     // A cluster just started elects its leaders first: give it half a minute.
+    if (made.code() == Status::Code::kUnavailable)
+      spdlog::info("waiting up to 30 s for the JetStream cluster ({})", made.message());
     for (int i = 0; i < 150 && made.code() == Status::Code::kUnavailable; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       made = stream->ensure_stream();
