@@ -199,7 +199,10 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
     });
     if (!engine->options_.fire_timers) return engine;
     // Catch up with timers that fell due while nothing ran.
-    BL_RETURN_IF_ERROR(engine->fire_due_timers().status());
+    // (A replicated writer takes no command before its backlog is shipped: its due timers
+    // fire once it is, from ship_backlog.)
+    if (engine->role_.load() == Role::kSingle)
+      BL_RETURN_IF_ERROR(engine->fire_due_timers().status());
     if (!engine->manual_clock())
       engine->timer_thread_ = std::thread([e = engine.get()] {
         name_this_thread("bl-timers");
@@ -374,6 +377,9 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
   bool committed = false;
   std::uint64_t head_after = 0;  // the log's head in the transaction that committed
   std::uint64_t shipped_as = 0;  // its number in the replicated log (writer role)
+  // The role for the whole batch: a replicated writer ships it; checked again for replicas
+  // above, and only this thread turns a writer into a replica.
+  const bool writer_role = role_.load() == Role::kWriter;
   // Group commit: the callers answered last time are likely sending their next commands.
   // While the transaction is open, commands that arrive join it, and when there is nothing
   // to do yet fewer than `expected` came, the writer waits for them, up to this much idle
@@ -426,7 +432,7 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
       }
       BL_ASSIGN_OR_RETURN(storage::LogHead after, log_->head(txn));
       // A replicated writer commits only what a quorum of the replicated log holds.
-      if (role_.load() == Role::kWriter && after.position != committed_head_)
+      if (writer_role && after.position != committed_head_)
         BL_RETURN_IF_ERROR(
             ship_batch(txn, ctx.command_ids, ctx.secrets, after.position, &shipped_as));
       changed = std::move(ctx.changed);
@@ -457,6 +463,19 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
     break;
   }
 
+  if (!committed && shipped_as != 0) {
+    // The replicated log holds the batch, this log does not (the commit failed after the
+    // ship): the outcome is the stream's. Read it before the next batch; its commands get
+    // the answer of an unknown outcome, so that a retry with its key finds it.
+    reconcile_ = true;
+    unanswered_ids_.insert(in_flight_id_);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      if (!excluded[i] && !outcomes[i].error.ok())
+        outcomes[i].error = Status::Unavailable(
+            "stored by the replicated log but not committed "
+            "here: " +
+            outcomes[i].error.message());
+  }
   if (committed && shipped_as != 0) {
     std::lock_guard lock(replication_mutex_);
     shipped_sequence_ = shipped_as;

@@ -305,6 +305,7 @@ class Engine {
   // stored one (any of them may still be stored).
   bool reconcile_ = false;
   std::set<std::string> unanswered_ids_;
+  std::string in_flight_id_;  // the id of the batch shipped in the transaction now open
   // The applying thread's stream states (apply_shipped), as cache_ is the writer's.
   std::unordered_map<std::string, StreamState, StringHash, std::equal_to<>> applied_states_;
 };

@@ -104,6 +104,7 @@ Status Engine::ship_batch(storage::WriteTxn& txn, const std::vector<std::string>
                                shipped.status().message());
   }
   unanswered_ids_.clear();  // a batch stored after ours settles every earlier one
+  in_flight_id_ = storage::log_batch_id(batch);
   *sequence = *shipped;
   return record_shipped(txn, *shipped, head_after);
 }
@@ -169,7 +170,14 @@ Status Engine::apply_shipped(const ShippedBatch& shipped) {
     become_degraded(problem);
     return Status::Corruption(problem);
   }
-  Status s = env_->write([&](storage::WriteTxn& txn) { return apply_shipped_in(txn, shipped); });
+  Status s = env_->write([&](storage::WriteTxn& txn) -> Status {
+    // A throw from a projection fails the batch (kept off the thread that applies).
+    try {
+      return apply_shipped_in(txn, shipped);
+    } catch (const std::exception& e) {
+      return Status::Internal(std::string("applying the batch threw: ") + e.what());
+    }
+  });
   if (s.code() == Status::Code::kCorruption) {
     applied_states_.clear();  // the failed transaction's states are not the log's
     become_degraded("batch " + std::to_string(shipped.sequence) + ": " + s.message());
@@ -194,8 +202,10 @@ Status Engine::apply_shipped_in(storage::WriteTxn& txn, const ShippedBatch& ship
   storage::EventLog::Writer writer = log_->writer(txn);
   ViewWriter views(*env_, txn);
   for (const std::string& stored : batch.events) {
-    storage::EventView ev;
-    BL_RETURN_IF_ERROR(writer.append_stored(stored, &ev));
+    BL_RETURN_IF_ERROR(writer.append_stored(stored));
+    // Read from the batch's own bytes: a view into the page would not outlive the
+    // projections' writes.
+    const storage::EventView ev = *storage::decode_event_value(stored);
     BL_ASSIGN_OR_RETURN(boost::json::object data, event_data(ev));
     auto it = applied_states_.find(ev.stream);
     if (it == applied_states_.end() || it->second.version != ev.version - 1) {
@@ -249,53 +259,101 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
     std::lock_guard lock(replication_mutex_);
     if (role_.load() != Role::kWriter || !backlog_pending_) return Status::Ok();
   }
-  BL_ASSIGN_OR_RETURN(std::uint64_t stream_last, options_.shipper->last_sequence());
-  std::uint64_t local_sequence = 0;
-  {
-    std::lock_guard lock(replication_mutex_);
-    local_sequence = shipped_sequence_;
-  }
-  if (stream_last > local_sequence) {
+  auto step_down = [&](const std::string& why) {
     role_ = Role::kReplica;
     {
       std::lock_guard lock(replication_mutex_);
       backlog_pending_ = false;
+      ++fenced_;
     }
-    return Status::Fenced("the replicated log is ahead of this node (batch " +
-                          std::to_string(stream_last) + " against " +
-                          std::to_string(local_sequence) + "): another writer has written");
+    metrics_.ship_fenced.add();
+    return Status::Fenced(why + ": another writer has written; this node follows it");
+  };
+  const auto& t = env_->log_tables();
+  // The id this log's event at `position` gives a batch ending there ("" past the head).
+  auto id_at = [&](std::uint64_t position) -> Result<std::string> {
+    BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env_->begin_read());
+    BL_ASSIGN_OR_RETURN(auto stored, t.events.get(txn, storage::position_key(position)));
+    if (!stored) return std::string();
+    auto ev = storage::decode_event_value(*stored);
+    return ev ? to_hex(ev->hash) : std::string();
+  };
+  auto batch_end = [&](std::uint64_t sequence) -> Result<std::uint64_t> {
+    if (sequence == 0) return std::uint64_t{0};
+    BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env_->begin_read());
+    BL_ASSIGN_OR_RETURN(auto end, t.meta.get(txn, batch_key(sequence)));
+    if (!end)
+      return Status::Corruption("no record of where batch " + std::to_string(sequence) + " ends");
+    return storage::decode_u64(*end).value_or(0);
+  };
+  auto stream_batch = [&](std::uint64_t sequence) -> Result<ShippedBatch> {
+    BL_ASSIGN_OR_RETURN(auto one, options_.shipper->since(sequence - 1, 1));
+    if (one.empty())
+      return Status::Unavailable("batch " + std::to_string(sequence) + " cannot be read");
+    return std::move(one.front());
+  };
+
+  BL_ASSIGN_OR_RETURN(std::uint64_t stream_last, options_.shipper->last_sequence());
+  std::uint64_t sequence = replication_status().sequence;
+  // The last batch both hold must be the same batch: else the logs forked (the stream lost
+  // its tail and another writer wrote after it).
+  if (const std::uint64_t common = std::min(stream_last, sequence); common > 0) {
+    BL_ASSIGN_OR_RETURN(ShippedBatch theirs, stream_batch(common));
+    BL_ASSIGN_OR_RETURN(std::uint64_t end, batch_end(common));
+    BL_ASSIGN_OR_RETURN(std::string ours, id_at(end));
+    if (theirs.id != ours)
+      return step_down("the replicated log's batch " + std::to_string(common) +
+                       " is not this node's");
   }
-  std::uint64_t final_sequence = 0, final_position = 0;
-  BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) -> Status {
-    const auto& t = env_->log_tables();
-    BL_ASSIGN_OR_RETURN(storage::LogHead head, log_->head(txn));
-    // Where the batch the replicated log ends with ends here.
-    std::uint64_t position = 0;
-    if (stream_last > 0) {
-      BL_ASSIGN_OR_RETURN(auto end, t.meta.get(txn, batch_key(stream_last)));
-      if (!end)
-        return Status::Corruption("no record of where batch " + std::to_string(stream_last) +
-                                  " ends");
-      position = storage::decode_u64(*end).value_or(0);
-    }
-    std::uint64_t sequence = stream_last;
-    std::size_t shipped_batches = 0;
-    while (position < head.position) {
-      // The batch's old bounds when it had a number here; else up to max_bytes, cut only
-      // between commands (a command's events travel together).
+  // Batches the stream holds beyond this node's record are its own when their events are
+  // this log's events (a ship whose answer was lost): adopted. Anything else is another
+  // writer's.
+  BL_ASSIGN_OR_RETURN(std::uint64_t position, batch_end(std::min(stream_last, sequence)));
+  for (std::uint64_t next = sequence + 1; next <= stream_last; ++next) {
+    BL_ASSIGN_OR_RETURN(ShippedBatch theirs, stream_batch(next));
+    BL_ASSIGN_OR_RETURN(std::string ours, id_at(theirs.batch.last_position()));
+    if (theirs.batch.first_position != position + 1 || theirs.id != ours)
+      return step_down("the replicated log is ahead of this node (batch " +
+                       std::to_string(stream_last) + ")");
+    BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) {
+      return record_shipped(txn, next, theirs.batch.last_position());
+    }));
+    position = theirs.batch.last_position();
+    sequence = next;
+  }
+  if (stream_last < sequence) sequence = stream_last;  // the stream lost its tail: ship it again
+
+  // The rest, a batch per transaction, so that what the stream holds is recorded here as it
+  // goes: with the old bounds (and so the old ids) where a batch had a number here, else up
+  // to max_bytes, cut only between commands.
+  std::size_t shipped_batches = 0;
+  for (;;) {
+    bool done = false;
+    BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) -> Status {
+      BL_ASSIGN_OR_RETURN(storage::LogHead head, log_->head(txn));
+      if (position >= head.position) {
+        done = true;
+        return Status::Ok();
+      }
       std::uint64_t end = 0;
       BL_ASSIGN_OR_RETURN(auto known, t.meta.get(txn, batch_key(sequence + 1)));
       if (known) end = storage::decode_u64(*known).value_or(0);
       storage::LogBatch batch;
       batch.first_position = position + 1;
       std::size_t bytes = 0;
-      std::string last_command;
+      std::string last_command, last_actor;
+      Timestamp last_recorded{};
       for (std::uint64_t p = position + 1; p <= head.position; ++p) {
         BL_ASSIGN_OR_RETURN(auto stored, t.events.get(txn, storage::position_key(p)));
         if (!stored) return Status::Internal("event " + std::to_string(p) + " is missing");
         auto ev = storage::decode_event_value(*stored);
         if (!ev) return Status::Corruption("event " + std::to_string(p) + " is malformed");
-        const bool same_command = !ev->command_id.empty() && ev->command_id == last_command;
+        // One command's events share its id, or (without an Idempotency-Key) its actor and
+        // the instant it was recorded: never cut between them.
+        const bool same_command = batch.events.empty()      ? false
+                                  : !ev->command_id.empty() ? ev->command_id == last_command
+                                                            : ev->recorded_at == last_recorded &&
+                                                                  ev->actor.id == last_actor;
         if (end != 0 ? p > end : (!same_command && !batch.events.empty() && bytes >= max_bytes))
           break;
         batch.events.emplace_back(*stored);
@@ -305,26 +363,42 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
           if (entry) batch.commands.emplace_back(std::string(ev->command_id), std::string(*entry));
         }
         last_command = std::string(ev->command_id);
+        last_recorded = ev->recorded_at;
+        last_actor = std::string(ev->actor.id);
       }
+      if (batch.events.empty()) return Status::Corruption("an empty batch in the backlog");
+      // The stream's first batch carries the credentials this log's commands wrote before
+      // it was replicated (they are in no event): a replica must know the same users.
+      if (sequence == 0)
+        BL_RETURN_IF_ERROR(
+            t.secrets.scan_prefix(txn, "", [&](std::string_view k, std::string_view v) {
+              batch.secrets.push_back({std::string(k), std::string(v)});
+              return true;
+            }));
       BL_ASSIGN_OR_RETURN(std::uint64_t stored_as, options_.shipper->ship(batch, sequence));
+      BL_RETURN_IF_ERROR(record_shipped(txn, stored_as, batch.last_position()));
       sequence = stored_as;
       position = batch.last_position();
-      BL_RETURN_IF_ERROR(record_shipped(txn, sequence, position));
       ++shipped_batches;
-    }
-    if (shipped_batches > 0)
-      spdlog::info(
-          "replication: shipped {} batches of this node's log (to position {}) before "
-          "taking commands",
-          shipped_batches, position);
-    final_sequence = sequence;
-    final_position = position;
-    return Status::Ok();
-  }));
-  std::lock_guard lock(replication_mutex_);
-  shipped_sequence_ = final_sequence;
-  shipped_position_ = final_position;
-  backlog_pending_ = false;
+      return Status::Ok();
+    }));
+    if (done) break;
+  }
+  if (shipped_batches > 0)
+    spdlog::info(
+        "replication: shipped {} batches of this node's log (to position {}) before "
+        "taking commands",
+        shipped_batches, position);
+  {
+    std::lock_guard lock(replication_mutex_);
+    shipped_sequence_ = sequence;
+    shipped_position_ = position;
+    backlog_pending_ = false;
+  }
+  // Timers that fell due while the writer could take no command.
+  auto fired = fire_due_timers();
+  if (!fired.ok())
+    spdlog::warn("replication: due timers after the backlog: {}", fired.status().to_string());
   return Status::Ok();
 }
 

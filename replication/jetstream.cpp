@@ -165,6 +165,11 @@ Result<std::uint64_t> JetStreamLog::publish(const StreamMessage& message,
   if (s == NATS_OK) {
     const std::uint64_t seq = ack->Sequence;
     jsPubAck_Destroy(ack);
+    // De-duplication answers before the fence: the same message stored earlier, elsewhere
+    // than right after `expected_last`, is no append after it.
+    if (seq != expected_last + 1)
+      return Status::Fenced("the message was stored before, at " + std::to_string(seq) +
+                            ", not after " + expected);
     return seq;
   }
   if (code == JSStreamWrongLastSequenceErr)

@@ -67,8 +67,11 @@ std::string events_of(unsigned short port) {
   return get(port, "/v1/events?limit=10000").body;
 }
 
+// 0 also while the node cannot answer yet (a replica that has not got its users).
 std::uint64_t head_of(unsigned short port) {
-  auto items = get(port, "/v1/events?limit=10000").json().at("items").as_array();
+  const HttpResult r = get(port, "/v1/events?limit=10000");
+  if (r.status != 200) return 0;
+  auto items = r.json().at("items").as_array();
   return items.empty() ? 0 : items.back().at("position").to_number<std::uint64_t>();
 }
 
@@ -392,4 +395,33 @@ TEST_CASE("a replica fed a tampered batch refuses it - reports degraded - and ca
   replica->stop();
   replica = node(dir, "replica", nats, true);
   CHECK(healthz(replica->port()).at("status") == "degraded");
+}
+
+TEST_CASE(
+    "a single node turned writer ships its log first - in batches that keep commands whole - and a "
+    "replica gets all of it") {
+  TempDir dir;
+  {
+    ServerProcess single(dir / "writer");
+    make_committee(single.port());
+    for (int i = 0; i < 300; ++i)
+      REQUIRE(create_org(single.port(), "s" + std::to_string(i))->status == 201);
+    REQUIRE(single.stop() == 0);
+  }
+  NatsCluster nats(dir / "nats");
+  auto writer = node(dir, "writer", nats, false);
+  auto replica = node(dir, "replica", nats, true);
+  const std::uint64_t head = head_of(writer->port());
+  REQUIRE(head > 300);
+  REQUIRE(catches_up(replica->port(), head));
+  CHECK(events_of(replica->port()) == events_of(writer->port()));
+  // The writer takes commands once its log is shipped, and they reach the replica too.
+  REQUIRE(create_org(writer->port(), "after")->status == 201);
+  CHECK(catches_up(replica->port(), head + 1));
+  // Restarted, it finds the stream holding exactly its log: it ships nothing again.
+  REQUIRE(writer->stop() == 0);
+  writer = node(dir, "writer", nats, false);
+  REQUIRE(create_org(writer->port(), "again")->status == 201);
+  CHECK(catches_up(replica->port(), head + 2));
+  CHECK(healthz(writer->port()).at("replication").at("role") == "writer");
 }
