@@ -148,11 +148,12 @@ int run_serve(const ServeOptions& o) {
   if (shipper) {
     // The demo and the bootstrap administrator are commands: the writer ships its backlog
     // before it takes them.
-    if (Status s = (*engine)->ship_backlog(512 * 1024);
+    const replication::ReplicatorOptions replicator_options;
+    if (Status s = (*engine)->ship_backlog(replicator_options.backlog_batch_bytes);
         !s.ok() && s.code() != Status::Code::kFenced)
       spdlog::warn("replication: the backlog is not shipped yet ({}): commands wait for it",
                    s.to_string());
-    replicator = std::make_unique<replication::Replicator>(**engine, shipper);
+    replicator = std::make_unique<replication::Replicator>(**engine, shipper, replicator_options);
     spdlog::info("replicating through NATS stream {} as {}", o.nats_stream,
                  engine::role_name((*engine)->replication_status().role));
   }
