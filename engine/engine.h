@@ -189,8 +189,11 @@ class Engine {
   // Records for good that the replicated log cannot be applied here (`problem` says why):
   // the node stays a replica, applies nothing more and cannot be promoted.
   void become_degraded(const std::string& problem);
-  // Replica to writer: from now on commands are taken and shipped after the last batch
-  // applied, and timers fire. InvalidArgument when degraded.
+  // Replica to writer: stores a claim (a batch without events) right after the last batch
+  // applied, so that a writer still shipping after it is fenced off, even one whose last
+  // batch was on its way when the caller read the replicated log; then commands are taken
+  // and timers fire. InvalidArgument when degraded; Fenced when a batch came first (the
+  // caller applies it and may try again); Unavailable without an answer.
   // REQUIRES: the caller has applied every batch it means to (no apply_shipped meanwhile).
   Status promote();
   // A writer whose log holds events the replicated log does not (a single node turned

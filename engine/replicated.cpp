@@ -87,8 +87,9 @@ Status Engine::ship_batch(storage::WriteTxn& txn, const std::vector<std::string>
     if (entry) batch.commands.emplace_back(id, std::string(*entry));
   }
   batch.secrets = secrets;
+  const std::string id = storage::log_batch_id(batch);
   const auto start = std::chrono::steady_clock::now();
-  auto shipped = options_.shipper->ship(batch, after_sequence);
+  auto shipped = options_.shipper->ship(batch, id, after_sequence);
   metrics_.ship_seconds.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (!shipped.ok()) {
@@ -97,14 +98,14 @@ Status Engine::ship_batch(storage::WriteTxn& txn, const std::vector<std::string>
     // without an answer may be there (a proposal the stream's RAFT log committed once a
     // quorum was back): those it applies and goes on; another writer's make it step down.
     reconcile_ = true;
-    unanswered_ids_.insert(storage::log_batch_id(batch));
+    unanswered_ids_.insert(id);
     spdlog::warn("replication: batch after {} not stored ({}): its commands get 503",
                  after_sequence, shipped.status().message());
     return Status::Unavailable("the replicated log did not store the batch: " +
                                shipped.status().message());
   }
   unanswered_ids_.clear();  // a batch stored after ours settles every earlier one
-  in_flight_id_ = storage::log_batch_id(batch);
+  in_flight_id_ = id;
   *sequence = *shipped;
   return record_shipped(txn, *shipped, head_after);
 }
@@ -197,8 +198,13 @@ Status Engine::apply_shipped_in(storage::WriteTxn& txn, const ShippedBatch& ship
   const storage::LogBatch& batch = shipped.batch;
   BL_ASSIGN_OR_RETURN(storage::LogHead head, log_->head(txn));
   BL_RETURN_IF_ERROR(storage::continues_log(batch, head.position, head.hash));
-  if (storage::log_batch_id(batch) != shipped.id)
-    return Status::Corruption("its id is not its last event's hash");
+  if (batch.is_claim() ? shipped.id != storage::claim_id(head.hash, shipped.sequence)
+                       : shipped.id != storage::log_batch_id(batch))
+    return Status::Corruption(batch.is_claim() ? "the claim's id does not name this log's head"
+                                               : "its id is not its last event's hash");
+  if (batch.is_claim())
+    spdlog::info("replication: batch {}: a writer claimed the log after position {}",
+                 shipped.sequence, head.position);
   storage::EventLog::Writer writer = log_->writer(txn);
   ViewWriter views(*env_, txn);
   for (const std::string& stored : batch.events) {
@@ -233,20 +239,41 @@ Status Engine::apply_shipped_in(storage::WriteTxn& txn, const ShippedBatch& ship
 }
 
 Status Engine::promote() {
+  std::uint64_t sequence = 0, position = 0;
   {
     std::lock_guard lock(replication_mutex_);
     if (!options_.shipper) return Status::InvalidArgument("this node has no replicated log");
     if (degraded_)
       return Status::InvalidArgument("this node is degraded (" + degraded_problem_ +
                                      "): it cannot be promoted");
+    if (role_.load() != Role::kReplica) return Status::InvalidArgument("this node is the writer");
+    sequence = shipped_sequence_;
+    position = shipped_position_;
   }
+  // The claim, fenced like any batch: stored only right after the last batch applied here.
+  storage::LogHead head;
+  {
+    BL_ASSIGN_OR_RETURN(storage::ReadTxn read, env_->begin_read());
+    BL_ASSIGN_OR_RETURN(head, log_->head(read));
+  }
+  if (head.position != position)
+    return Status::Internal("the log's head " + std::to_string(head.position) +
+                            " is not where batch " + std::to_string(sequence) + " ends");
+  const storage::LogBatch claim{position + 1, {}, {}, {}};
+  BL_ASSIGN_OR_RETURN(
+      std::uint64_t claimed,
+      options_.shipper->ship(claim, storage::claim_id(head.hash, sequence + 1), sequence));
+  BL_RETURN_IF_ERROR(
+      env_->write([&](storage::WriteTxn& txn) { return record_shipped(txn, claimed, position); }));
   applied_states_.clear();
   {
     std::lock_guard lock(replication_mutex_);
+    shipped_sequence_ = claimed;
     backlog_pending_ = false;  // it holds exactly what the replicated log held
   }
   role_ = Role::kWriter;
-  spdlog::info("replication: promoted to writer after batch {}", replication_status().sequence);
+  spdlog::info("replication: promoted to writer: batch {} claims the log after position {}",
+               claimed, position);
   // Timers that fell due while this node was a replica fire now, as the writer's would have.
   auto fired = fire_due_timers();
   if (!fired.ok())
@@ -267,16 +294,24 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
       ++fenced_;
     }
     metrics_.ship_fenced.add();
+    spdlog::warn("replication: {}: another writer has written; stepping down to replica", why);
     return Status::Fenced(why + ": another writer has written; this node follows it");
   };
   const auto& t = env_->log_tables();
-  // The id this log's event at `position` gives a batch ending there ("" past the head).
-  auto id_at = [&](std::uint64_t position) -> Result<std::string> {
+  // The id this log gives a batch like `theirs` (numbered as theirs is): its last event's
+  // hash, or for a claim the claimed head's ("" past this log's head).
+  auto id_here = [&](const ShippedBatch& theirs) -> Result<std::string> {
     BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env_->begin_read());
-    BL_ASSIGN_OR_RETURN(auto stored, t.events.get(txn, storage::position_key(position)));
-    if (!stored) return std::string();
-    auto ev = storage::decode_event_value(*stored);
-    return ev ? to_hex(ev->hash) : std::string();
+    const std::uint64_t position = theirs.batch.last_position();
+    Sha256Digest hash{};
+    if (position > 0) {
+      BL_ASSIGN_OR_RETURN(auto stored, t.events.get(txn, storage::position_key(position)));
+      if (!stored) return std::string();
+      auto ev = storage::decode_event_value(*stored);
+      if (!ev) return std::string();
+      hash = ev->hash;
+    }
+    return theirs.batch.is_claim() ? storage::claim_id(hash, theirs.sequence) : to_hex(hash);
   };
   auto batch_end = [&](std::uint64_t sequence) -> Result<std::uint64_t> {
     if (sequence == 0) return std::uint64_t{0};
@@ -300,8 +335,8 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
   if (const std::uint64_t common = std::min(stream_last, sequence); common > 0) {
     BL_ASSIGN_OR_RETURN(ShippedBatch theirs, stream_batch(common));
     BL_ASSIGN_OR_RETURN(std::uint64_t end, batch_end(common));
-    BL_ASSIGN_OR_RETURN(std::string ours, id_at(end));
-    if (theirs.id != ours)
+    BL_ASSIGN_OR_RETURN(std::string ours, id_here(theirs));
+    if (theirs.batch.last_position() != end || theirs.id != ours)
       return step_down("the replicated log's batch " + std::to_string(common) +
                        " is not this node's");
   }
@@ -311,8 +346,9 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
   BL_ASSIGN_OR_RETURN(std::uint64_t position, batch_end(std::min(stream_last, sequence)));
   for (std::uint64_t next = sequence + 1; next <= stream_last; ++next) {
     BL_ASSIGN_OR_RETURN(ShippedBatch theirs, stream_batch(next));
-    BL_ASSIGN_OR_RETURN(std::string ours, id_at(theirs.batch.last_position()));
-    if (theirs.batch.first_position != position + 1 || theirs.id != ours)
+    BL_ASSIGN_OR_RETURN(std::string ours, id_here(theirs));
+    // (A claim is never this node's: a writer that claimed it recorded it with its answer.)
+    if (theirs.batch.first_position != position + 1 || theirs.batch.is_claim() || theirs.id != ours)
       return step_down("the replicated log is ahead of this node (batch " +
                        std::to_string(stream_last) + ")");
     BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) {
@@ -375,7 +411,8 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
               batch.secrets.push_back({std::string(k), std::string(v)});
               return true;
             }));
-      BL_ASSIGN_OR_RETURN(std::uint64_t stored_as, options_.shipper->ship(batch, sequence));
+      BL_ASSIGN_OR_RETURN(std::uint64_t stored_as,
+                          options_.shipper->ship(batch, storage::log_batch_id(batch), sequence));
       BL_RETURN_IF_ERROR(record_shipped(txn, stored_as, batch.last_position()));
       sequence = stored_as;
       position = batch.last_position();

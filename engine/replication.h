@@ -15,7 +15,7 @@ namespace brandledger::engine {
 // A batch as the replicated log holds it.
 struct ShippedBatch {
   std::uint64_t sequence = 0;  // its number in the replicated log
-  std::string id;              // storage::log_batch_id()
+  std::string id;              // storage::log_batch_id(), or claim_id() for a claim
   storage::LogBatch batch;
   std::int64_t stored_ns = 0;  // when the replicated log stored it (UTC ns; 0: unknown)
 };
@@ -23,10 +23,10 @@ struct ShippedBatch {
 class LogShipper {
  public:
   virtual ~LogShipper() = default;
-  // Stores `batch` right after the batch numbered `expected_last` (0: first), and returns its
-  // number once a quorum holds it. Fenced: another writer stored a batch there first.
-  // Unavailable: no answer; the batch may or may not be stored.
-  virtual Result<std::uint64_t> ship(const storage::LogBatch& batch,
+  // Stores `batch`, known by `id`, right after the batch numbered `expected_last` (0: first),
+  // and returns its number once a quorum holds it. Fenced: another writer stored a batch
+  // there first. Unavailable: no answer; the batch may or may not be stored.
+  virtual Result<std::uint64_t> ship(const storage::LogBatch& batch, const std::string& id,
                                      std::uint64_t expected_last) = 0;
   // The batches stored after number `after`, in order, up to `limit` of them.
   virtual Result<std::vector<ShippedBatch>> since(std::uint64_t after, std::size_t limit) = 0;

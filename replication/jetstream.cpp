@@ -202,7 +202,7 @@ Result<StreamMessage> JetStreamLog::get(std::uint64_t sequence) {
   auto last = natsMsgHeader_Get(msg, kLastPosition, &v) == NATS_OK ? parse_u64(v) : std::nullopt;
   out.body.assign(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
   natsMsg_Destroy(msg);
-  if (!first || !last || *last < *first)
+  if (!first || !last || *first == 0 || *last + 1 < *first)  // a claim holds none: last + 1
     return Status::Corruption("message " + std::to_string(sequence) +
                               " of the stream names no log positions");
   out.first_position = *first;

@@ -31,8 +31,9 @@ struct JetStreamOptions {
 struct StreamMessage {
   std::uint64_t sequence = 0;
   std::string msg_id;
-  std::uint64_t first_position = 0, last_position = 0;  // the log positions it holds
-  std::string body;                                     // storage::encode_log_batch()
+  // The log positions it holds (a claim holds none: last_position is first_position - 1).
+  std::uint64_t first_position = 0, last_position = 0;
+  std::string body;            // storage::encode_log_batch()
   std::int64_t stored_ns = 0;  // when the stream stored it (UTC nanoseconds; get() only)
 };
 

@@ -20,10 +20,10 @@ std::int64_t now_ns() {
 
 }  // namespace
 
-Result<std::uint64_t> JetStreamShipper::ship(const storage::LogBatch& batch,
+Result<std::uint64_t> JetStreamShipper::ship(const storage::LogBatch& batch, const std::string& id,
                                              std::uint64_t expected_last) {
   StreamMessage m;
-  m.msg_id = storage::log_batch_id(batch);
+  m.msg_id = id;
   m.first_position = batch.first_position;
   m.last_position = batch.last_position();
   m.body = storage::encode_log_batch(batch);
@@ -96,9 +96,8 @@ bool Replicator::step() {
     const Status s = engine_.ship_backlog(options_.backlog_batch_bytes);
     std::lock_guard lock(mutex_);
     lag_ = Lag{node.sequence, node.sequence, 0, 0, s.ok()};
-    if (!s.ok())
-      spdlog::warn("replication: the writer's backlog: {}{}", s.to_string(),
-                   s.code() == Status::Code::kFenced ? ": following as a replica" : "");
+    if (!s.ok() && s.code() != Status::Code::kFenced)  // (a step-down is the engine's to say)
+      spdlog::warn("replication: the writer's backlog: {}", s.to_string());
     return s.code() == Status::Code::kFenced;  // now a replica: follow at once
   }
   auto last = shipper_->last_sequence();
@@ -159,15 +158,26 @@ Status Replicator::promote() {
     paused_ = false;
     cv_.notify_all();
   };
-  // Everything the stream holds, then the fence of its last batch is this node's.
-  for (;;) {
+  // Everything the stream holds, then a claim right after it. A batch stored first (the
+  // last of a writer that died with it on its way, or a writer still running) is applied
+  // and the claim tried again after it; a log that keeps moving is left to its writer.
+  constexpr int kClaims = 20;
+  Status promoted = Status::Unavailable(
+      "the replicated log kept moving: " + std::to_string(kClaims) + " claims came too late");
+  for (int claims = 0; claims < kClaims;) {
     auto last = shipper_->last_sequence();
     if (!last.ok()) {
-      resume();
-      return last.status();
+      promoted = last.status();
+      break;
     }
     const engine::ReplicationStatus node = engine_.replication_status();
-    if (node.sequence >= *last) break;
+    if (node.sequence >= *last) {
+      ++claims;
+      const Status s = engine_.promote();
+      if (s.code() == Status::Code::kFenced) continue;
+      promoted = s;
+      break;
+    }
     auto batches = shipper_->since(node.sequence, 256);
     Status s = batches.status();
     if (batches.ok())
@@ -175,11 +185,10 @@ Status Replicator::promote() {
         if (s = engine_.apply_shipped(b); !s.ok()) break;
     if (!s.ok()) {
       if (s.code() == Status::Code::kCorruption) engine_.become_degraded(s.message());
-      resume();
-      return s;
+      promoted = s;
+      break;
     }
   }
-  const Status promoted = engine_.promote();
   resume();
   return promoted;
 }

@@ -20,7 +20,8 @@ namespace brandledger::replication {
 class JetStreamShipper : public engine::LogShipper {
  public:
   explicit JetStreamShipper(std::shared_ptr<JetStreamLog> log) : log_(std::move(log)) {}
-  Result<std::uint64_t> ship(const storage::LogBatch& batch, std::uint64_t expected_last) override;
+  Result<std::uint64_t> ship(const storage::LogBatch& batch, const std::string& id,
+                             std::uint64_t expected_last) override;
   Result<std::vector<engine::ShippedBatch>> since(std::uint64_t after, std::size_t limit) override;
   Result<std::uint64_t> last_sequence() override { return log_->last_sequence(); }
   JetStreamLog& log() { return *log_; }

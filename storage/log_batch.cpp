@@ -90,6 +90,10 @@ std::string log_batch_id(const LogBatch& batch) {
   return to_hex(hash);
 }
 
+std::string claim_id(const Sha256Digest& head_hash, std::uint64_t sequence) {
+  return to_hex(head_hash) + "." + std::to_string(sequence);
+}
+
 Result<LogBatch> decode_log_batch(std::string_view body) {
   Reader r(body);
   std::string_view magic;
@@ -99,7 +103,7 @@ Result<LogBatch> decode_log_batch(std::string_view body) {
   auto first = r.u64();
   auto n = r.u32();
   if (!first || !n) return Status::InvalidArgument("log batch: truncated header");
-  if (*n == 0 || *first == 0) return Status::InvalidArgument("log batch: no events");
+  if (*first == 0) return Status::InvalidArgument("log batch: no position 0 in a log");
   // Each event takes at least its size field: a count the body cannot hold is refused before
   // anything is reserved for it.
   if (*n > r.left() / 4) return Status::InvalidArgument("log batch: more events than bytes");
@@ -115,6 +119,7 @@ Result<LogBatch> decode_log_batch(std::string_view body) {
   auto c = r.u32();
   if (!c) return Status::InvalidArgument("log batch: truncated commands");
   if (*c > r.left() / 8) return Status::InvalidArgument("log batch: more commands than bytes");
+  if (*c > 0 && *n == 0) return Status::InvalidArgument("log batch: a claim with commands");
   for (std::uint32_t i = 0; i < *c; ++i) {
     auto id = r.sized();
     auto entry = id ? r.sized() : std::nullopt;

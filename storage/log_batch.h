@@ -12,6 +12,10 @@
 //          ‖ u32 m ‖ m × (u32 key size ‖ key ‖ u8 kind ‖ [u32 value size ‖ value])
 //   kind: 1 put, 0 erase
 //
+// A batch with no events is a claim: the node that stores it becomes the writer from there
+// on (a promotion), and a writer still shipping after the claimed head is refused by the
+// fence. Its id names the head it claims and the number it takes (claim_id).
+//
 // decode_log_batch() checks the framing only; continues_log() checks that the events carry
 // on a log whose head is given: positions, links and every hash recomputed.
 #pragma once
@@ -40,15 +44,20 @@ struct LogBatch {
   std::vector<std::pair<std::string, std::string>> commands;
   std::vector<SecretChange> secrets;
 
+  // For a claim (no events), the head it claims.
   std::uint64_t last_position() const { return first_position + events.size() - 1; }
+  bool is_claim() const { return events.empty(); }
 };
 
 std::string encode_log_batch(const LogBatch& batch);
 // The batch's identity in the replicated log (its de-duplication id): the hex hash of its
 // last event, which names the whole chain up to it. REQUIRES: events not empty.
 std::string log_batch_id(const LogBatch& batch);
+// A claim's id: the hex hash of the head it claims, "." and the batch number it takes, so
+// that each claim is distinct to the de-duplication window and names the log it continues.
+std::string claim_id(const Sha256Digest& head_hash, std::uint64_t sequence);
 // InvalidArgument when the bytes are not a well-formed batch (truncated, trailing bytes,
-// no events, an undecodable event).
+// an undecodable event, a claim with idempotency entries).
 Result<LogBatch> decode_log_batch(std::string_view body);
 
 // Ok when the batch's events follow a log whose head is (head_position, head_hash) (0 and

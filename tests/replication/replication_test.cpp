@@ -122,17 +122,45 @@ std::map<std::string, std::string> tables_of(const std::filesystem::path& data) 
   return out;
 }
 
+// On the way out, a failure's included, what each node's log says of replication: CTest
+// shows it with a failed test's output.
+class ReplicationLines {
+ public:
+  ReplicationLines(const TempDir& dir, std::vector<std::string> nodes)
+      : dir_(dir), nodes_(std::move(nodes)) {}
+  ~ReplicationLines() {
+    for (const std::string& name : nodes_) {
+      const Run lines = run_shell("grep -h 'replication' " + (dir_ / (name + ".log")).string() +
+                                  " 2>/dev/null | grep -v 'commands go to the writer' | tail -40");
+      std::printf("-- %s:\n%s", name.c_str(), lines.out.c_str());
+    }
+  }
+
+ private:
+  const TempDir& dir_;
+  std::vector<std::string> nodes_;
+};
+
+// Three nats-servers, a writer and two replicas (a and b), the committee made.
+struct WriterAndReplicas {
+  TempDir dir;
+  ReplicationLines lines{dir, {"writer", "a", "b"}};
+  NatsCluster nats{dir / "nats"};
+  std::unique_ptr<ServerProcess> writer = node(dir, "writer", nats, false);
+  std::unique_ptr<ServerProcess> a = node(dir, "a", nats, true);
+  std::unique_ptr<ServerProcess> b = node(dir, "b", nats, true);
+
+  WriterAndReplicas() { make_committee(writer->port()); }
+};
+
 }  // namespace
 
 TEST_CASE(
     "a writer and two replicas on three nats-servers: every write on both replicas - byte for "
     "byte") {
-  TempDir dir;
-  NatsCluster nats(dir / "nats");
-  auto writer = node(dir, "writer", nats, false);
-  auto r1 = node(dir, "r1", nats, true);
-  auto r2 = node(dir, "r2", nats, true);
-  make_committee(writer->port());
+  WriterAndReplicas cluster;
+  const TempDir& dir = cluster.dir;
+  auto &writer = cluster.writer, &r1 = cluster.a, &r2 = cluster.b;
 
   // Each write, then how long until both replicas serve it.
   std::vector<double> delays;
@@ -178,24 +206,22 @@ TEST_CASE(
   REQUIRE(r2->stop() == 0);
   const Run exported = run(std::string("export --data ") + (dir / "writer").string());
   REQUIRE(exported.code == 0);
-  CHECK(run(std::string("export --data ") + (dir / "r1").string()).out == exported.out);
-  CHECK(run(std::string("export --data ") + (dir / "r2").string()).out == exported.out);
+  CHECK(run(std::string("export --data ") + (dir / "a").string()).out == exported.out);
+  CHECK(run(std::string("export --data ") + (dir / "b").string()).out == exported.out);
   const auto tables = tables_of(dir / "writer");
   CHECK(tables.count("events") == 1);
   CHECK(tables.size() > 5);  // the log's tables and the views
-  CHECK(tables_of(dir / "r1") == tables);
-  CHECK(tables_of(dir / "r2") == tables);
+  CHECK(tables_of(dir / "a") == tables);
+  CHECK(tables_of(dir / "b") == tables);
 }
 
 TEST_CASE(
     "the writer killed under load: a replica promoted holds every acknowledged command once - the "
     "old writer comes back a replica") {
-  TempDir dir;
-  NatsCluster nats(dir / "nats");
-  auto writer = node(dir, "writer", nats, false);
-  auto a = node(dir, "a", nats, true);
-  auto b = node(dir, "b", nats, true);
-  make_committee(writer->port());
+  WriterAndReplicas cluster;
+  const TempDir& dir = cluster.dir;
+  NatsCluster& nats = cluster.nats;
+  auto &writer = cluster.writer, &a = cluster.a, &b = cluster.b;
 
   // Four clients write until the writer dies; each remembers what was acknowledged and what
   // got no answer.
@@ -267,6 +293,41 @@ TEST_CASE(
   REQUIRE(refused);
   CHECK(refused->code() == "replica");
   CHECK(events_of(old->port()) == events_of(a->port()));
+}
+
+TEST_CASE(
+    "a replica promoted while the writer still runs claims the log - the old writer's next batch "
+    "is fenced off and it follows") {
+  WriterAndReplicas cluster;
+  auto &writer = cluster.writer, &a = cluster.a, &b = cluster.b;
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(create_org(writer->port(), "p" + std::to_string(i))->status == 201);
+  const std::uint64_t head = head_of(writer->port());
+  REQUIRE(catches_up(a->port(), head));
+
+  // The writer is alive and well: only the claim in the replicated log tells it.
+  auto promoted = http(a->port(), "POST", "/v1/admin/promote", "",
+                       {{"Authorization", std::string("Bearer ") + kAdminToken}});
+  INFO(promoted.body);
+  REQUIRE(promoted.status == 200);
+
+  // Its next command is refused, then it knows it is a replica; nothing of it is written.
+  auto first = create_org(writer->port(), "late");
+  REQUIRE(first);
+  CHECK(first->status == 503);
+  auto second = create_org(writer->port(), "later");
+  REQUIRE(second);
+  CHECK(second->code() == "replica");
+  CHECK(healthz(writer->port()).at("replication").at("role") == "replica");
+
+  // The new writer writes; the old one and the other replica follow it, through the claim.
+  REQUIRE(create_org(a->port(), "late")->status == 201);
+  const std::uint64_t now = head_of(a->port());
+  CHECK(now == head + 1);
+  CHECK(catches_up(writer->port(), now));
+  CHECK(catches_up(b->port(), now));
+  CHECK(events_of(writer->port()) == events_of(a->port()));
+  CHECK(events_of(b->port()) == events_of(a->port()));
 }
 
 TEST_CASE(

@@ -37,11 +37,10 @@ Sha256Digest hash_of(const std::string& stored) {
 }  // namespace
 
 TEST_CASE("a log batch travels with its events byte for byte and its secrets' writes") {
-  LogBatch batch{
-      7,
-      chained(7, 3, Sha256Digest{}),
-      {{"cmd-8", encode_command_entry({8, 8, std::string(kRequestDigestSize, 'd')})}},
-      {{"user:b1", "argon2id-hash"}, {"token:x", std::nullopt}}};
+  LogBatch batch{7,
+                 chained(7, 3, Sha256Digest{}),
+                 {{"cmd-8", encode_command_entry({8, 8, std::string(kRequestDigestSize, 'd')})}},
+                 {{"user:b1", "argon2id-hash"}, {"token:x", std::nullopt}}};
   const std::string body = encode_log_batch(batch);
   auto back = decode_log_batch(body);
   REQUIRE(back.ok());
@@ -62,11 +61,28 @@ TEST_CASE("a log batch travels with its events byte for byte and its secrets' wr
     CHECK(decode_log_batch(body.substr(0, n)).status().code() == Status::Code::kInvalidArgument);
   }
   CHECK_FALSE(decode_log_batch(body + "x").ok());
-  CHECK_FALSE(decode_log_batch(encode_log_batch(LogBatch{7, {}, {}, {}})).ok());  // no events
+  CHECK_FALSE(decode_log_batch(encode_log_batch(LogBatch{0, {}, {}, {}})).ok());  // position 0
   // A count that the body cannot hold is refused before anything is reserved for it.
   std::string huge = body;
   huge[12] = '\x7f';  // the event count's top byte
   CHECK_FALSE(decode_log_batch(huge).ok());
+}
+
+TEST_CASE("a claim is a batch without events at the head it claims - with an id per number") {
+  const auto body = encode_log_batch(LogBatch{7, {}, {}, {}});
+  auto claim = decode_log_batch(body);
+  REQUIRE(claim.ok());
+  CHECK(claim->is_claim());
+  CHECK(claim->last_position() == 6);
+  CHECK(continues_log(*claim, 6, Sha256Digest{}).ok());
+  CHECK(continues_log(*claim, 5, Sha256Digest{}).code() == Status::Code::kCorruption);
+  // A claim appends no command, so it carries no idempotency entry.
+  CHECK_FALSE(decode_log_batch(encode_log_batch(LogBatch{7, {}, {{"c", "entry"}}, {}})).ok());
+  // Two claims of one head are two batches to the de-duplication window.
+  Sha256Digest head{};
+  head[0] = 0xab;
+  CHECK(claim_id(head, 4) != claim_id(head, 5));
+  CHECK(claim_id(head, 4).starts_with(to_hex(head)));
 }
 
 TEST_CASE("a log batch continues a log only from its head - linked and hashed") {
