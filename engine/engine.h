@@ -179,6 +179,7 @@ class Engine {
 
   // Replication (docs/SCALE-OUT.md). Safe from any thread.
   ReplicationStatus replication_status() const;
+  Role role() const { return role_.load(); }
   // A replica's step: applies `shipped`, which must continue this node's log (its first
   // position after the head, every link and hash, its stream versions, the batch number
   // after the last applied), in one transaction with its projections, its idempotency

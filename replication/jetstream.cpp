@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
+#include <mutex>
 #include <optional>
 
 namespace brandledger::replication {
@@ -44,7 +46,30 @@ struct JetStreamLog::Handles {
   natsOptions* opts = nullptr;
   natsConnection* nc = nullptr;
   jsCtx* js = nullptr;
+  natsSubscription* doorbell = nullptr;
+  std::mutex ring_mutex;  // held while `ring` runs: unwatch() waits for a call under way
+  std::function<void()> ring;
+
+  void end_doorbell() {
+    {
+      std::lock_guard lock(ring_mutex);
+      ring = nullptr;
+    }
+    if (doorbell != nullptr) {
+      natsSubscription_Unsubscribe(doorbell);
+      natsSubscription_Destroy(doorbell);
+      doorbell = nullptr;
+    }
+  }
+  static void on_doorbell(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+    natsMsg_Destroy(msg);
+    auto* h = static_cast<Handles*>(closure);
+    std::lock_guard lock(h->ring_mutex);
+    if (h->ring) h->ring();
+  }
+
   ~Handles() {
+    end_doorbell();
     if (js != nullptr) jsCtx_Destroy(js);
     if (nc != nullptr) natsConnection_Destroy(nc);  // closes it
     if (opts != nullptr) natsOptions_Destroy(opts);
@@ -52,7 +77,10 @@ struct JetStreamLog::Handles {
 };
 
 JetStreamLog::JetStreamLog(JetStreamOptions options)
-    : options_(std::move(options)), subject_(options_.stream + ".log"), h_(new Handles) {}
+    : options_(std::move(options)),
+      subject_(options_.stream + ".log"),
+      head_subject_(options_.stream + ".head"),
+      h_(new Handles) {}
 
 JetStreamLog::~JetStreamLog() = default;
 
@@ -178,6 +206,32 @@ Result<std::uint64_t> JetStreamLog::publish(const StreamMessage& message,
   // A timeout, no responders, a lost connection, a cluster without quorum: whether the
   // message was stored is unknown.
   return Status::Unavailable("publish to " + options_.stream + ": " + jetstream_error(s, code));
+}
+
+void JetStreamLog::announce(std::uint64_t sequence) {
+  const std::string text = std::to_string(sequence);
+  // Buffered and flushed by nats.c's own thread: nothing here waits on the network. A
+  // failure (no connection now) loses a hint, which the followers' poll makes up for.
+  natsConnection_PublishString(h_->nc, head_subject_.c_str(), text.c_str());
+}
+
+Status JetStreamLog::watch(std::function<void()> ring) {
+  h_->end_doorbell();
+  {
+    std::lock_guard lock(h_->ring_mutex);
+    h_->ring = std::move(ring);
+  }
+  natsStatus s = natsConnection_Subscribe(&h_->doorbell, h_->nc, head_subject_.c_str(),
+                                          &Handles::on_doorbell, h_.get());
+  if (s != NATS_OK) {
+    h_->doorbell = nullptr;
+    return Status::Unavailable("subscribing to " + head_subject_ + ": " + nats_error(s));
+  }
+  return Status::Ok();
+}
+
+void JetStreamLog::unwatch() {
+  h_->end_doorbell();
 }
 
 Result<StreamMessage> JetStreamLog::get(std::uint64_t sequence) {

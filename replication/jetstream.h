@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,13 +64,25 @@ class JetStreamLog {
   // The message at `sequence` (NotFound past the end).
   Result<StreamMessage> get(std::uint64_t sequence);
 
+  // The doorbell: a plain NATS message on `<stream>.head` (outside the stream, not stored)
+  // saying that the stream now ends at `sequence`. At most once: a hint that lets those
+  // who follow the stream read it at once instead of at their next poll, never a source of
+  // truth. Returns without waiting for anyone.
+  void announce(std::uint64_t sequence);
+  // Calls `ring` (on a NATS thread) for each announcement from now on, until unwatch(); at
+  // most one watcher.
+  Status watch(std::function<void()> ring);
+  // No call to the last watch()'s `ring` starts after this returns.
+  void unwatch();
+
   const JetStreamOptions& options() const { return options_; }
 
  private:
   struct Handles;
   explicit JetStreamLog(JetStreamOptions options);
   JetStreamOptions options_;
-  std::string subject_;
+  std::string subject_;       // the stream's: "<stream>.log"
+  std::string head_subject_;  // the doorbell's: "<stream>.head"
   std::unique_ptr<Handles> h_;
 };
 

@@ -27,7 +27,9 @@ Result<std::uint64_t> JetStreamShipper::ship(const storage::LogBatch& batch, con
   m.first_position = batch.first_position;
   m.last_position = batch.last_position();
   m.body = storage::encode_log_batch(batch);
-  return log_->publish(m, expected_last);
+  auto stored = log_->publish(m, expected_last);
+  if (stored.ok()) log_->announce(*stored);
+  return stored;
 }
 
 Result<std::vector<engine::ShippedBatch>> JetStreamShipper::since(std::uint64_t after,
@@ -59,9 +61,21 @@ Replicator::Replicator(engine::Engine& engine, std::shared_ptr<JetStreamShipper>
     engine::name_this_thread("bl-replication");
     run();
   });
+  // A follower reads the stream as soon as the writer announces a batch; without the
+  // doorbell (a failure here, a lost announcement) it still polls.
+  const Status watching = shipper_->log().watch([this] {
+    if (engine_.role() == engine::Role::kWriter) return;
+    std::lock_guard lock(mutex_);
+    rung_ = true;
+    cv_.notify_all();
+  });
+  if (!watching.ok())
+    spdlog::warn("replication: no doorbell ({}): polling every {} ms", watching.to_string(),
+                 options_.poll.count());
 }
 
 Replicator::~Replicator() {
+  shipper_->log().unwatch();  // before the state its ring touches goes
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -84,7 +98,8 @@ void Replicator::run() {
     cv_.notify_all();
     if (worked) continue;
     const auto wait = lag_.reachable ? options_.poll : options_.retry;
-    cv_.wait_for(lock, wait, [&] { return stopping_; });
+    cv_.wait_for(lock, wait, [&] { return stopping_ || rung_; });
+    rung_ = false;
     if (stopping_) return;
   }
 }

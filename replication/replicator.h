@@ -31,8 +31,9 @@ class JetStreamShipper : public engine::LogShipper {
 };
 
 struct ReplicatorOptions {
-  // How often a node in step asks the stream whether it grew.
-  std::chrono::milliseconds poll{20};
+  // How often a node in step asks the stream whether it grew, when no doorbell rang (the
+  // writer announces each batch it ships: JetStreamLog::announce).
+  std::chrono::milliseconds poll{250};
   // After a failure to reach the stream, how long before trying again.
   std::chrono::milliseconds retry{500};
   // The most a batch of the backlog a new writer ships holds (NATS's default max_payload is
@@ -79,6 +80,7 @@ class Replicator {
   bool stopping_ = false;
   bool paused_ = false;    // promote() holds the thread off
   bool stepping_ = false;  // the thread is inside step()
+  bool rung_ = false;      // the doorbell rang since the thread last waited
   Lag lag_;
   std::thread thread_;
 };

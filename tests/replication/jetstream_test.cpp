@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "replication/jetstream.h"
@@ -192,4 +194,47 @@ TEST_CASE(
   }
   for (std::uint64_t p : acknowledged)
     CHECK(std::find(stored.begin(), stored.end(), p) != stored.end());
+}
+
+TEST_CASE("the doorbell rings each watcher of the stream once per announcement until unwatched") {
+  TempDir dir;
+  NatsCluster cluster(dir.path());
+  auto writer = connected(cluster);
+  auto follower = connected(cluster);  // on a connection of its own, as a replica is
+  std::mutex mutex;
+  std::condition_variable cv;
+  int rings = 0;
+  REQUIRE(retried([&] {
+            return follower->watch([&] {
+              std::lock_guard lock(mutex);
+              ++rings;
+              cv.notify_all();
+            });
+          }).ok());
+  // The subscription reaches the servers asynchronously: announce until the first ring.
+  std::unique_lock lock(mutex);
+  for (int i = 0; i < 100 && rings == 0; ++i) {
+    lock.unlock();
+    writer->announce(1);
+    lock.lock();
+    cv.wait_for(lock, 100ms, [&] { return rings > 0; });
+  }
+  REQUIRE(rings > 0);
+  const int before = rings;
+  lock.unlock();
+  writer->announce(2);
+  writer->announce(3);
+  lock.lock();
+  CHECK(cv.wait_for(lock, 5s, [&] { return rings >= before + 2; }));
+  lock.unlock();
+
+  follower->unwatch();
+  const int after = [&] {
+    std::lock_guard l(mutex);
+    return rings;
+  }();
+  writer->announce(4);
+  std::this_thread::sleep_for(300ms);
+  std::lock_guard l(mutex);
+  CHECK(rings == after);  // nothing rings after unwatch()
 }
