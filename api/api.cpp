@@ -517,6 +517,8 @@ void run_command(const CallPtr& call, engine::Command command,
               return call->reply(problem(503, "replica",
                                          "this node is a replica and takes no commands: send "
                                          "them to the writer (nothing was written here)"));
+            if (outcome.error.code() == Status::Code::kTooLarge)
+              return call->reply(problem(413, "payload_too_large", outcome.error.message()));
             if (outcome.error.code() == Status::Code::kUnavailable)
               return call->reply(problem(503, "unavailable",
                                          "the replicated log did not confirm the command; "

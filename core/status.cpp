@@ -17,6 +17,7 @@ std::string_view code_name(Status::Code code) {
     case Status::Code::kInternal: return "internal";
     case Status::Code::kFenced: return "fenced";
     case Status::Code::kUnavailable: return "unavailable";
+    case Status::Code::kTooLarge: return "too large";
   }
   return "unknown";
 }

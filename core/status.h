@@ -31,6 +31,7 @@ class Status {
     kInternal,     // a defect inside the server (an unexpected exception): never the caller's
     kFenced,       // another writer appended to the replicated log first: this one must stop
     kUnavailable,  // the replicated log cannot be reached or has no quorum; a write's fate unknown
+    kTooLarge,     // more than a limit takes (a command's events above a replicated message)
   };
 
   Status() = default;
@@ -50,6 +51,7 @@ class Status {
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
   static Status Fenced(std::string msg) { return {Code::kFenced, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
+  static Status TooLarge(std::string msg) { return {Code::kTooLarge, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

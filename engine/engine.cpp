@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "engine/json_text.h"
@@ -330,6 +331,28 @@ void Engine::take_queued(std::vector<Pending>& batch) {
   }
 }
 
+void Engine::requeue_from(std::vector<Pending>& batch, std::size_t from,
+                          std::vector<bool>& excluded, std::vector<CommandOutcome>& outcomes) {
+  // Excluded commands stay: they are answered with this batch.
+  std::vector<Pending> back;
+  std::size_t kept = from;
+  for (std::size_t i = from; i < batch.size(); ++i) {
+    if (excluded[i]) {
+      batch[kept] = std::move(batch[i]);
+      outcomes[kept] = std::move(outcomes[i]);
+      excluded[kept] = true;
+      ++kept;
+    } else {
+      back.push_back(std::move(batch[i]));
+    }
+  }
+  batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(kept), batch.end());
+  outcomes.erase(outcomes.begin() + static_cast<std::ptrdiff_t>(kept), outcomes.end());
+  excluded.resize(kept);
+  std::lock_guard lock(queue_mutex_);
+  for (auto it = back.rbegin(); it != back.rend(); ++it) queue_.push_front(std::move(*it));
+}
+
 bool Engine::gather_more(std::vector<Pending>& batch, std::size_t expected,
                          std::chrono::microseconds& idle_budget) {
   std::unique_lock lock(queue_mutex_);
@@ -386,6 +409,8 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
   // time in all (as PostgreSQL's commit_delay does). A lone caller never waits: its last
   // batch was 1.
   std::chrono::microseconds idle_budget = options_.group_commit_wait;
+  // The most commands this batch may hold: lowered when it is too large to ship.
+  std::size_t cap = std::numeric_limits<std::size_t>::max();
 
   for (;;) {
     std::optional<std::size_t> failing;
@@ -407,7 +432,7 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
       BatchContext ctx(*env_, txn, log_->writer(txn), last_occurred_);
       for (std::size_t i = 0;; ++i) {
         if (i == batch.size()) {
-          if (!gather_more(batch, expected, idle_budget)) break;
+          if (batch.size() >= cap || !gather_more(batch, expected, idle_budget)) break;
           outcomes.resize(batch.size());
           excluded.resize(batch.size(), false);
         }
@@ -447,6 +472,28 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
       metrics_.batch_seconds.observe(
           std::chrono::duration<double>(Clock_::now() - batch_start).count());
       break;
+    }
+    if (s.code() == Status::Code::kTooLarge) {
+      // More than one message of the replicated log takes: the later half of the commands
+      // goes back to the head of the queue for the next batch. A command too large alone
+      // is refused.
+      std::vector<std::size_t> active;
+      for (std::size_t i = 0; i < batch.size(); ++i)
+        if (!excluded[i]) active.push_back(i);
+      if (active.size() > 1) {
+        cap = active[active.size() / 2];
+        requeue_from(batch, cap, excluded, outcomes);
+        continue;
+      }
+      if (active.size() == 1) {
+        excluded[active[0]] = true;
+        outcomes[active[0]] = CommandOutcome{};
+        outcomes[active[0]].error = Status::TooLarge(
+            "the command's events are too large to "
+            "replicate: " +
+            s.message());
+        continue;
+      }
     }
     if (failing && s.code() != Status::Code::kMapFull && s.code() != Status::Code::kNoSpace) {
       // One command broke the transaction: answer it with the error, redo the others.
@@ -655,6 +702,11 @@ Status Engine::run_command(const Command& cmd, BatchContext& batch, CommandOutco
   if (role_.load(std::memory_order_relaxed) == Role::kWriter) {
     for (const SecretWrite& w : decision.secrets) batch.secrets.push_back({w.key, w.value});
     if (!command_id.empty() && !out->append.duplicate) batch.command_ids.push_back(command_id);
+  } else if (replicated_data_) {
+    // A tool beside a replicated writer (users set-password): its event ships with the
+    // writer's next batch, and so, from here, do its secrets' writes.
+    for (const SecretWrite& w : decision.secrets)
+      BL_RETURN_IF_ERROR(record_unshipped_secret(batch.txn, {w.key, w.value}));
   }
 
   for (const storage::EventView& ev : written) {

@@ -228,6 +228,10 @@ class Engine {
   // True when the batch grew.
   bool gather_more(std::vector<Pending>& batch, std::size_t expected,
                    std::chrono::microseconds& idle_budget);
+  // Returns the commands of batch[from..] that are not excluded to the head of the queue,
+  // in order; the excluded stay (with their outcomes), after batch[from - 1].
+  void requeue_from(std::vector<Pending>& batch, std::size_t from, std::vector<bool>& excluded,
+                    std::vector<CommandOutcome>& outcomes);
   Status run_command(const Command& command, BatchContext& batch, CommandOutcome* out);
   // Replication (engine/replicated.cpp). Ships the batch being committed in `txn` (positions
   // after the last shipped up to head_after) and records its number; on the writer thread.
@@ -239,6 +243,11 @@ class Engine {
   // After a ship without an answer: applies what the replicated log holds after this node's
   // last batch; steps down if a batch there is not the one this writer shipped.
   Status reconcile();
+  // Secrets' writes made on a replicated node's data without a shipper (a tool such as
+  // `users set-password` beside the writer), kept in meta until the writer ships them.
+  Status record_unshipped_secret(storage::WriteTxn& txn, const storage::SecretChange& change);
+  // Appends them to *out and removes them, inside the transaction that ships them.
+  Status take_unshipped_secrets(storage::WriteTxn& txn, std::vector<storage::SecretChange>* out);
   // Loads the replication state from the meta table at open.
   Status load_replication_state(const storage::Txn& txn);
   // Records batch `sequence`, ending at `position`, as this log's last, inside `txn`.
@@ -294,6 +303,8 @@ class Engine {
   // thread and the thread applying batches take turns, never run at once by design, but a
   // reader may look at any time).
   std::atomic<Role> role_{Role::kSingle};
+  // Opened without a shipper on data a replicated node wrote (a tool beside the writer).
+  bool replicated_data_ = false;
   mutable std::mutex replication_mutex_;
   std::uint64_t shipped_sequence_ = 0;  // the replicated log's batch this log ends with
   std::uint64_t shipped_position_ = 0;  // the position it ends at

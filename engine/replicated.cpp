@@ -15,6 +15,8 @@ constexpr std::string_view kDegradedKey = "replication.degraded";  // why, in wo
 // "replication.batch." ‖ u64be seq -> u64 last position: where each batch ends, so that a
 // writer can ship batches again with the boundaries (and ids) they had.
 constexpr std::string_view kBatchPrefix = "replication.batch.";
+// "replication.unshipped_secret." ‖ secret key -> u8 kind (1 put, 0 erase) ‖ value.
+constexpr std::string_view kUnshippedSecretPrefix = "replication.unshipped_secret.";
 
 std::string batch_key(std::uint64_t sequence) {
   std::string key(kBatchPrefix);
@@ -47,6 +49,7 @@ Status Engine::load_replication_state(const storage::Txn& txn) {
     degraded_problem_ = std::string(*degraded);
   }
   if (options_.shipper) role_ = options_.replica || degraded_ ? Role::kReplica : Role::kWriter;
+  replicated_data_ = !options_.shipper && stored.has_value();
   backlog_pending_ = role_ == Role::kWriter;
   return Status::Ok();
 }
@@ -57,6 +60,29 @@ Status Engine::record_shipped(storage::WriteTxn& txn, std::uint64_t sequence,
   BL_RETURN_IF_ERROR(
       meta.put(txn, kSequenceKey, storage::encode_u64(sequence) + storage::encode_u64(position)));
   return meta.put(txn, batch_key(sequence), storage::encode_u64(position));
+}
+
+Status Engine::record_unshipped_secret(storage::WriteTxn& txn,
+                                       const storage::SecretChange& change) {
+  std::string value(1, change.value ? '\1' : '\0');
+  if (change.value) value += *change.value;
+  return env_->log_tables().meta.put(txn, std::string(kUnshippedSecretPrefix) + change.key, value);
+}
+
+Status Engine::take_unshipped_secrets(storage::WriteTxn& txn,
+                                      std::vector<storage::SecretChange>* out) {
+  const auto& meta = env_->log_tables().meta;
+  std::vector<std::string> keys;
+  BL_RETURN_IF_ERROR(
+      meta.scan_prefix(txn, kUnshippedSecretPrefix, [&](std::string_view k, std::string_view v) {
+        keys.emplace_back(k);
+        storage::SecretChange c{std::string(k.substr(kUnshippedSecretPrefix.size())), {}};
+        if (!v.empty() && v[0] == '\1') c.value = std::string(v.substr(1));
+        out->push_back(std::move(c));
+        return true;
+      }));
+  for (const std::string& k : keys) BL_RETURN_IF_ERROR(meta.erase(txn, k).status());
+  return Status::Ok();
 }
 
 ReplicationStatus Engine::replication_status() const {
@@ -86,7 +112,16 @@ Status Engine::ship_batch(storage::WriteTxn& txn, const std::vector<std::string>
     BL_ASSIGN_OR_RETURN(auto entry, t.commands.get(txn, id));
     if (entry) batch.commands.emplace_back(id, std::string(*entry));
   }
-  batch.secrets = secrets;
+  // A tool's writes beside this writer first: they came before this batch's.
+  BL_RETURN_IF_ERROR(take_unshipped_secrets(txn, &batch.secrets));
+  batch.secrets.insert(batch.secrets.end(), secrets.begin(), secrets.end());
+  // Above what one message takes, it is not shipped at all: the writer splits the batch.
+  if (const std::size_t limit = options_.shipper->max_batch_bytes();
+      limit > 0 && storage::encoded_size(batch) > limit)
+    return Status::TooLarge("the batch's events take " +
+                            std::to_string(storage::encoded_size(batch)) +
+                            " bytes, and one message of the replicated log takes " +
+                            std::to_string(limit) + " (the NATS servers' max_payload)");
   const std::string id = storage::log_batch_id(batch);
   const auto start = std::chrono::steady_clock::now();
   auto shipped = options_.shipper->ship(batch, id, after_sequence);
@@ -286,6 +321,9 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
     std::lock_guard lock(replication_mutex_);
     if (role_.load() != Role::kWriter || !backlog_pending_) return Status::Ok();
   }
+  // One batch, a command beyond max_bytes included, must fit in a message.
+  if (const std::size_t limit = options_.shipper->max_batch_bytes(); limit > 0)
+    max_bytes = std::min(max_bytes, limit / 2);
   auto step_down = [&](const std::string& why) {
     role_ = Role::kReplica;
     {
@@ -411,6 +449,8 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
               batch.secrets.push_back({std::string(k), std::string(v)});
               return true;
             }));
+      // And a tool's writes while the writer was down (users set-password).
+      BL_RETURN_IF_ERROR(take_unshipped_secrets(txn, &batch.secrets));
       BL_ASSIGN_OR_RETURN(std::uint64_t stored_as,
                           options_.shipper->ship(batch, storage::log_batch_id(batch), sequence));
       BL_RETURN_IF_ERROR(record_shipped(txn, stored_as, batch.last_position()));

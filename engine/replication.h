@@ -32,6 +32,8 @@ class LogShipper {
   virtual Result<std::vector<ShippedBatch>> since(std::uint64_t after, std::size_t limit) = 0;
   // The number of the last batch stored (0: none).
   virtual Result<std::uint64_t> last_sequence() = 0;
+  // The largest encoded batch (storage::encoded_size) ship() can store; 0 when unknown.
+  virtual std::size_t max_batch_bytes() = 0;
 };
 
 enum class Role : std::uint8_t {

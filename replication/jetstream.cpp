@@ -234,6 +234,13 @@ void JetStreamLog::unwatch() {
   h_->end_doorbell();
 }
 
+std::size_t JetStreamLog::max_body_bytes() const {
+  // The headers: four of ours and the server's own, well under this.
+  constexpr std::int64_t kHeaderRoom = 1024;
+  const std::int64_t max = natsConnection_GetMaxPayload(h_->nc);
+  return max > kHeaderRoom ? static_cast<std::size_t>(max - kHeaderRoom) : 0;
+}
+
 Result<StreamMessage> JetStreamLog::get(std::uint64_t sequence) {
   natsMsg* msg = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);

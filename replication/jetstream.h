@@ -75,6 +75,10 @@ class JetStreamLog {
   // No call to the last watch()'s `ring` starts after this returns.
   void unwatch();
 
+  // The largest message body the servers take (their max_payload less room for the
+  // headers); 0 before the first connection.
+  std::size_t max_body_bytes() const;
+
   const JetStreamOptions& options() const { return options_; }
 
  private:

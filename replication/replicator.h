@@ -24,6 +24,7 @@ class JetStreamShipper : public engine::LogShipper {
                              std::uint64_t expected_last) override;
   Result<std::vector<engine::ShippedBatch>> since(std::uint64_t after, std::size_t limit) override;
   Result<std::uint64_t> last_sequence() override { return log_->last_sequence(); }
+  std::size_t max_batch_bytes() override { return log_->max_body_bytes(); }
   JetStreamLog& log() { return *log_; }
 
  private:

@@ -57,13 +57,18 @@ class Reader {
 
 }  // namespace
 
-std::string encode_log_batch(const LogBatch& batch) {
-  std::size_t size = kMagic.size() + 8 + 4 + 4;
+std::size_t encoded_size(const LogBatch& batch) {
+  std::size_t size = kMagic.size() + 8 + 4 + 4 + 4;
   for (const auto& e : batch.events) size += 4 + e.size();
   for (const auto& [id, entry] : batch.commands) size += 8 + id.size() + entry.size();
-  for (const auto& s : batch.secrets) size += 9 + s.key.size() + (s.value ? s.value->size() : 0);
+  for (const auto& s : batch.secrets)
+    size += 4 + s.key.size() + 1 + (s.value ? 4 + s.value->size() : 0);
+  return size;
+}
+
+std::string encode_log_batch(const LogBatch& batch) {
   std::string out;
-  out.reserve(size);
+  out.reserve(encoded_size(batch));
   out.append(kMagic);
   append_u64be(&out, batch.first_position);
   append_u32be(&out, static_cast<std::uint32_t>(batch.events.size()));

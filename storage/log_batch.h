@@ -50,6 +50,8 @@ struct LogBatch {
 };
 
 std::string encode_log_batch(const LogBatch& batch);
+// The size of encode_log_batch(batch), without encoding it.
+std::size_t encoded_size(const LogBatch& batch);
 // The batch's identity in the replicated log (its de-duplication id): the hex hash of its
 // last event, which names the whole chain up to it. REQUIRES: events not empty.
 std::string log_batch_id(const LogBatch& batch);

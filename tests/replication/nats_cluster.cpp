@@ -46,7 +46,8 @@ bool accepts(int port) {
 
 }  // namespace
 
-NatsCluster::NatsCluster(std::filesystem::path dir, int size) : dir_(std::move(dir)) {
+NatsCluster::NatsCluster(std::filesystem::path dir, int size, std::size_t max_payload)
+    : dir_(std::move(dir)) {
   std::filesystem::create_directories(dir_);
   nodes_.resize(size);
   for (Node& n : nodes_) {
@@ -62,6 +63,9 @@ NatsCluster::NatsCluster(std::filesystem::path dir, int size) : dir_(std::move(d
     for (int j = 0; j < size; ++j)
       if (j != i) routes << "    nats-route://127.0.0.1:" << nodes_[j].route_port << "\n";
     std::ofstream(n.config) << "server_name: " << name << "\n"
+                            << (max_payload > 0
+                                    ? "max_payload: " + std::to_string(max_payload) + "\n"
+                                    : std::string())
                             << "listen: 127.0.0.1:" << n.client_port << "\n"
                             << "jetstream {\n  store_dir: \"" << (dir_ / name).string() << "\"\n}\n"
                             << "cluster {\n  name: brandledger-test\n  listen: 127.0.0.1:"

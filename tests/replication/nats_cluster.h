@@ -13,8 +13,9 @@ namespace brandledger::testing {
 
 class NatsCluster {
  public:
-  // Starts `size` servers clustered with each other, storing under `dir`.
-  NatsCluster(std::filesystem::path dir, int size = 3);
+  // Starts `size` servers clustered with each other, storing under `dir`; `max_payload`
+  // bytes the most a client may publish in one message (0: the servers' default, 1 MiB).
+  NatsCluster(std::filesystem::path dir, int size = 3, std::size_t max_payload = 0);
   ~NatsCluster();
   NatsCluster(const NatsCluster&) = delete;
   NatsCluster& operator=(const NatsCluster&) = delete;

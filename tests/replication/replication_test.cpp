@@ -122,6 +122,26 @@ std::map<std::string, std::string> tables_of(const std::filesystem::path& data) 
   return out;
 }
 
+// The value of `key` in the stopped data dir's secrets table, in mdb_dump's hex ("" when
+// there is none).
+std::string secret_of(const std::filesystem::path& data, const std::string& key) {
+  const Run dump = run_shell("mdb_dump -s secrets " + data.string());
+  std::string hex;
+  for (unsigned char c : key) {
+    char byte[3];
+    std::snprintf(byte, sizeof byte, "%02x", c);
+    hex += byte;
+  }
+  std::istringstream lines(dump.out);
+  for (std::string line; std::getline(lines, line);)
+    if (line == " " + hex) {
+      std::string value;
+      std::getline(lines, value);
+      return value;
+    }
+  return "";
+}
+
 // On the way out, a failure's included, what each node's log says of replication: CTest
 // shows it with a failed test's output.
 class ReplicationLines {
@@ -185,6 +205,16 @@ TEST_CASE(
               delays.back(), delays[delays.size() / 2]);
   CHECK(delays.back() < 2000);
 
+  // `users set-password` beside the running writer: its event and its secret's write go to
+  // the replicas with the writer's next batch.
+  const Run set = run_shell("echo 'a-new-password-42' | " + std::string(BRANDLEDGER_BINARY) +
+                            " users set-password --data " + (dir / "writer").string() + " admin");
+  INFO(set.out);
+  REQUIRE(set.code == 0);
+  REQUIRE(create_org(writer->port(), "after-password")->status == 201);
+  REQUIRE(catches_up(r1->port(), head_of(writer->port())));
+  REQUIRE(catches_up(r2->port(), head_of(writer->port())));
+
   // Commands on a replica: 503 replica, with Retry-After, and nothing written.
   auto refused = create_org(r1->port(), "on-a-replica");
   REQUIRE(refused);
@@ -213,6 +243,10 @@ TEST_CASE(
   CHECK(tables.size() > 5);  // the log's tables and the views
   CHECK(tables_of(dir / "a") == tables);
   CHECK(tables_of(dir / "b") == tables);
+  const std::string password = secret_of(dir / "writer", "password/admin");
+  CHECK_FALSE(password.empty());
+  CHECK(secret_of(dir / "a", "password/admin") == password);
+  CHECK(secret_of(dir / "b", "password/admin") == password);
 }
 
 TEST_CASE(
@@ -328,6 +362,77 @@ TEST_CASE(
   CHECK(catches_up(b->port(), now));
   CHECK(events_of(writer->port()) == events_of(a->port()));
   CHECK(events_of(b->port()) == events_of(a->port()));
+}
+
+TEST_CASE(
+    "batches above the servers' max_payload are split between commands - a command too large "
+    "alone gets 413 with nothing written") {
+  TempDir dir;
+  ReplicationLines lines(dir, {"writer", "replica"});
+  constexpr std::size_t kMaxPayload = 4096;
+  NatsCluster nats(dir / "nats", 3, kMaxPayload);
+  auto writer = node(dir, "writer", nats, false);
+  auto replica = node(dir, "replica", nats, true);
+  make_committee(writer->port());
+
+  // An org with a comment of `chars` Chinese characters (3 bytes each).
+  auto create = [&](const std::string& id, int chars) {
+    std::string comment;
+    for (int i = 0; i < chars; ++i) comment += "审";
+    const std::string body = R"({"id":")" + id + R"(","name":"单位)" + id +
+                             R"(","kind":"unit","parent":"wc","comment":")" + comment + R"("})";
+    return http(writer->port(), "POST", "/v1/orgs", body,
+                {{"Authorization", std::string("Bearer ") + kAdminToken},
+                 {"Content-Type", "application/json"},
+                 {"Idempotency-Key", "key-" + id}});
+  };
+  // Eight clients at once: a batch of all their commands would take several kilobytes, a
+  // batch of two or three fits.
+  std::mutex mutex;
+  std::vector<std::string> failures;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c)
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < 10; ++i) {
+        const std::string id = "m" + std::to_string(c) + "-" + std::to_string(i);
+        const HttpResult r = create(id, 100);
+        std::lock_guard lock(mutex);
+        if (r.status != 201) failures.push_back(id + ": " + r.body);
+      }
+    });
+  for (auto& t : clients) t.join();
+  INFO((failures.empty() ? std::string() : failures.front()));
+  CHECK(failures.empty());
+
+  // A command whose event alone is more than a message takes: refused, nothing written.
+  const std::uint64_t head = head_of(writer->port());
+  const HttpResult big = create("big", 2000);
+  INFO(big.body);
+  CHECK(big.status == 413);
+  CHECK(big.code() == "payload_too_large");
+  CHECK(head_of(writer->port()) == head);
+  CHECK(get(writer->port(), "/v1/orgs/big").status == 404);
+  // The writer goes on, and the replica holds everything, in messages the servers took.
+  REQUIRE(create("after", 10).status == 201);
+  REQUIRE(catches_up(replica->port(), head + 1));
+  CHECK(events_of(replica->port()) == events_of(writer->port()));
+  replication::JetStreamOptions o;
+  o.servers = nats.urls();
+  auto stream = replication::JetStreamLog::connect(o);
+  REQUIRE(stream.ok());
+  const auto last = (*stream)->last_sequence();
+  REQUIRE(last.ok());
+  std::size_t several = 0;  // batches of more than one command
+  for (std::uint64_t seq = 1; seq <= *last; ++seq) {
+    auto m = (*stream)->get(seq);
+    REQUIRE(m.ok());
+    CHECK(m->body.size() < kMaxPayload);
+    if (m->last_position > m->first_position + 1) ++several;
+  }
+  CHECK(several > 0);  // the commands were still grouped, up to what fits
+  std::printf(
+      "replication: %llu batches under a max_payload of %zu bytes, %zu with several commands\n",
+      static_cast<unsigned long long>(*last), kMaxPayload, several);
 }
 
 TEST_CASE(
