@@ -191,8 +191,7 @@ void finish_login(const CallPtr& c, const std::string& user, const std::string& 
           return c->reply(problem(401, "invalid_credentials", "wrong user id or password"));
         return c->reply(problem(*o.rejection));
       }
-      if (!o.error.ok())
-        return c->reply(problem(503, "unavailable", "the session could not be stored"));
+      if (!o.error.ok()) return c->reply(command_failure(o.error));
       Authenticator& a = c->api.auth;
       a.login_by_user().clear(user);
       a.logins.fetch_add(1, std::memory_order_relaxed);

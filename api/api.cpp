@@ -501,31 +501,7 @@ void run_command(const CallPtr& call, engine::Command command,
           if (outcome.rejection) return call->reply(problem(*outcome.rejection));
           if (!outcome.error.ok()) {
             spdlog::error("command {} failed: {}", call->req.path, outcome.error.to_string());
-            if (outcome.error.code() == Status::Code::kInternal)
-              return call->reply(problem(500, "internal",
-                                         "the server failed on this command; nothing was written"));
-            if (outcome.error.code() == Status::Code::kMapFull)
-              return call->reply(problem(507, "insufficient_storage",
-                                         "the data store is full (its map_size is used up); "
-                                         "nothing was written"));
-            if (outcome.error.code() == Status::Code::kNoSpace)
-              return call->reply(problem(507, "insufficient_storage",
-                                         "the disk holding the data is full; nothing was "
-                                         "written. Commands are taken again once space is "
-                                         "freed"));
-            if (outcome.error.code() == Status::Code::kFenced)
-              return call->reply(problem(503, "replica",
-                                         "this node is a replica and takes no commands: send "
-                                         "them to the writer (nothing was written here)"));
-            if (outcome.error.code() == Status::Code::kTooLarge)
-              return call->reply(problem(413, "payload_too_large", outcome.error.message()));
-            if (outcome.error.code() == Status::Code::kUnavailable)
-              return call->reply(problem(503, "unavailable",
-                                         "the replicated log did not confirm the command; "
-                                         "send it again with the same Idempotency-Key to "
-                                         "learn its outcome"));
-            return call->reply(problem(503, "unavailable",
-                                       "the command could not be stored; nothing was written"));
+            return call->reply(command_failure(outcome.error));
           }
           try {
             call->reply(done(outcome));

@@ -98,6 +98,7 @@ std::string detail_zh(std::string_view code, std::string_view field) {
       {"too_many_attempts", "尝试次数过多，请稍后再试"},
       {"too_many_connections", "服务器连接数已满，请稍后再试"},
       {"unavailable", "服务暂时无法处理，请稍后再试"},
+      {"replica", "本节点是只读副本，可以查询但不受理提交和登录：请到写节点操作"},
       {"insufficient_storage", "存储空间已满，本次操作未被保存，请联系管理员"},
       {"internal", "服务器内部错误，请联系管理员"},
       {"incomplete_four_haves", "“四有”内容不完整：请填写主题、内涵、特色和成效"},
@@ -181,6 +182,31 @@ Response problem(const engine::Rejection& r) {
     response.body = boost::json::serialize(body);
   }
   return response;
+}
+
+Response command_failure(const Status& error) {
+  switch (error.code()) {
+    case Status::Code::kInternal:
+      return problem(500, "internal", "the server failed on this command; nothing was written");
+    case Status::Code::kMapFull:
+      return problem(507, "insufficient_storage",
+                     "the data store is full (its map_size is used up); nothing was written");
+    case Status::Code::kNoSpace:
+      return problem(507, "insufficient_storage",
+                     "the disk holding the data is full; nothing was written. Commands are "
+                     "taken again once space is freed");
+    case Status::Code::kFenced:
+      return problem(503, "replica",
+                     "this node is a replica and takes no commands: send them to the writer "
+                     "(nothing was written here)");
+    case Status::Code::kTooLarge: return problem(413, "payload_too_large", error.message());
+    case Status::Code::kUnavailable:
+      return problem(503, "unavailable",
+                     "the replicated log did not confirm the command; send it again with the "
+                     "same Idempotency-Key to learn its outcome");
+    default:
+      return problem(503, "unavailable", "the command could not be stored; nothing was written");
+  }
 }
 
 std::string problem_detail_zh(std::string_view code, std::string_view own) {

@@ -36,5 +36,8 @@ std::string problem_detail_zh(std::string_view code, std::string_view detail_zh)
 unsigned status_of(engine::RejectionKind kind);
 // Names the rejection's field when it has one.
 Response problem(const engine::Rejection& rejection);
+// A command the engine could not store (CommandOutcome::error): 500 internal, 507
+// insufficient_storage, 413 payload_too_large, 503 replica or unavailable.
+Response command_failure(const Status& error);
 
 }  // namespace brandledger::api

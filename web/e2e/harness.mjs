@@ -15,11 +15,13 @@ export const adminToken = 'e2e-admin-token-0123456789abcdef'
 export const demoPassword = 'e2e-demo-password'
 const binary = process.env.BRANDLEDGER_BINARY ?? join(webRoot, '..', 'build', 'app', 'brandledger')
 
-export async function startServer() {
+// `demo`: load the demo data (not on a replica, which gets everything from its writer);
+// `args`: more of serve's options (--nats ...).
+export async function startServer({ demo = true, args = [] } = {}) {
   const data = mkdtempSync(join(tmpdir(), 'brandledger-e2e-'))
   const child = spawn(
     binary,
-    ['serve', '--data', join(data, 'd'), '--demo', '--manual-clock', '--listen', '127.0.0.1:0', '--web', join(webRoot, 'dist')],
+    ['serve', '--data', join(data, 'd'), ...(demo ? ['--demo'] : []), '--manual-clock', '--listen', '127.0.0.1:0', '--web', join(webRoot, 'dist'), ...args],
     { env: { ...process.env, BRANDLEDGER_BOOTSTRAP_TOKEN: adminToken, BRANDLEDGER_DEMO_PASSWORD: demoPassword }, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let log = ''
@@ -68,6 +70,49 @@ export async function startServer() {
       child.kill('SIGTERM')
       await new Promise((resolve) => child.on('exit', resolve))
       rmSync(data, { recursive: true, force: true })
+    },
+  }
+}
+
+// A loopback port nobody listens on now.
+export async function freePort() {
+  const { createServer } = await import('node:net')
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.on('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+// One Debian nats-server with JetStream, for a writer and a replica to share (a stream of
+// one copy: --nats-replicas 1).
+export async function startNats() {
+  const store = mkdtempSync(join(tmpdir(), 'brandledger-e2e-nats-'))
+  const port = await freePort()
+  const child = spawn(process.env.NATS_SERVER ?? '/usr/sbin/nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let log = ''
+  child.stderr.on('data', (d) => (log += d))
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${log}`)), 15000)
+    child.stderr.on('data', () => {
+      if (log.includes('Server is ready')) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    child.on('exit', (code) => reject(new Error(`nats-server exited (${code}):\n${log}`)))
+  })
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    async stop() {
+      child.kill('SIGTERM')
+      await new Promise((resolve) => child.on('exit', resolve))
+      rmSync(store, { recursive: true, force: true })
     },
   }
 }

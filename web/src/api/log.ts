@@ -37,10 +37,21 @@ export interface Verification {
   problem?: string
 }
 
+// The node's place in a replicated log (docs/SCALE-OUT.md); absent on a single node.
+export interface NodeReplication {
+  role: 'writer' | 'replica'
+  sequence: number
+  behind: number
+  behind_seconds: number
+  degraded?: boolean
+  problem?: string
+}
+
 export interface Health {
   ok: boolean
   status: string
   chain: { checked: boolean; ok: boolean; events?: number; at?: string }
+  replication?: NodeReplication
 }
 
 export const audit = (filter: AuditFilter) => get<Page<AuditEntry>>('/v1/audit', filter)
