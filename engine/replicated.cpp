@@ -378,20 +378,45 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
       return step_down("the replicated log's batch " + std::to_string(common) +
                        " is not this node's");
   }
-  // Batches the stream holds beyond this node's record are its own when their events are
-  // this log's events (a ship whose answer was lost): adopted. Anything else is another
-  // writer's.
+  // Batches the stream holds beyond this node's record: its own when their events are this
+  // log's events (a ship whose answer was lost): adopted. A batch this log does not hold yet
+  // continues it: this writer shipped it and stopped before its commit (a crash between
+  // the two), since another writer would have claimed the log first: applied from the
+  // stream, as a replica would. A claim: another node is the writer.
   BL_ASSIGN_OR_RETURN(std::uint64_t position, batch_end(std::min(stream_last, sequence)));
   for (std::uint64_t next = sequence + 1; next <= stream_last; ++next) {
     BL_ASSIGN_OR_RETURN(ShippedBatch theirs, stream_batch(next));
-    BL_ASSIGN_OR_RETURN(std::string ours, id_here(theirs));
-    // (A claim is never this node's: a writer that claimed it recorded it with its answer.)
-    if (theirs.batch.first_position != position + 1 || theirs.batch.is_claim() || theirs.id != ours)
+    if (theirs.batch.is_claim())
+      return step_down("batch " + std::to_string(next) + " claims the replicated log");
+    if (theirs.batch.first_position != position + 1)
       return step_down("the replicated log is ahead of this node (batch " +
                        std::to_string(stream_last) + ")");
-    BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) {
-      return record_shipped(txn, next, theirs.batch.last_position());
-    }));
+    BL_ASSIGN_OR_RETURN(std::string ours, id_here(theirs));
+    if (theirs.id == ours) {
+      BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) {
+        return record_shipped(txn, next, theirs.batch.last_position());
+      }));
+    } else {
+      storage::LogHead head;
+      {
+        BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env_->begin_read());
+        BL_ASSIGN_OR_RETURN(head, log_->head(txn));
+      }
+      if (head.position != position)  // this log went on otherwise: a fork
+        return step_down("batch " + std::to_string(next) +
+                         " of the replicated log is not this "
+                         "node's");
+      {
+        std::lock_guard lock(replication_mutex_);
+        shipped_sequence_ = sequence;
+        shipped_position_ = position;
+      }
+      BL_RETURN_IF_ERROR(apply_shipped(theirs));
+      spdlog::info(
+          "replication: batch {} was shipped but not committed here (a stop between the "
+          "two): applied from the replicated log",
+          next);
+    }
     position = theirs.batch.last_position();
     sequence = next;
   }

@@ -6,6 +6,10 @@
 //                                server's lock file holds no data)
 //   BL_RECORD_OUT=<file>         where the recording goes (recording.h)
 //   BL_RECORD_COUNTER=<file>     8 bytes, created by the caller: the number of records so far
+//   BL_KILL_ARMED=<file>         (optional) once this file exists, the process SIGKILLs
+//                                itself at its next durability barrier on a data file,
+//                                before the barrier: a crash with a commit's pages written
+//                                and not yet flushed, its meta page not yet written
 //
 // It interposes the libc functions a program writes files with (open*, write, pwrite*,
 // writev, pwritev*, ftruncate, fallocate, fsync, fdatasync, sync, syncfs, dup*, close,
@@ -20,6 +24,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +72,7 @@ constexpr int kMaxFiles = 64;
 struct State {
   bool active = false;
   char dir[PATH_MAX] = {};  // the data dir, resolved
+  char kill_armed[PATH_MAX] = {};  // BL_KILL_ARMED, or empty
   dev_t dir_device = 0;
   int out = -1;
   std::atomic<std::uint64_t>* counter = nullptr;
@@ -88,6 +94,8 @@ void init() {
   const char* counter = getenv("BL_RECORD_COUNTER");
   if (dir == nullptr || out == nullptr || counter == nullptr) return;
   if (realpath(dir, g.dir) == nullptr) return;
+  if (const char* armed = getenv("BL_KILL_ARMED"); armed != nullptr)
+    strncpy(g.kill_armed, armed, sizeof g.kill_armed - 1);
   struct stat st {};
   if (stat(g.dir, &st) != 0) return;
   g.dir_device = st.st_dev;
@@ -254,6 +262,7 @@ ssize_t written(int fd, const iovec* iov, int pieces, off_t offset, bool data_sy
 template <typename Call>
 int synced(int fd, Call call) {
   if (tracked(fd) == 0) return call();
+  if (g.kill_armed[0] != '\0' && access(g.kill_armed, F_OK) == 0) kill(getpid(), SIGKILL);
   Locked locked;
   const std::uint32_t t = g.fds[fd].load();
   const int rc = call();

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -327,6 +329,61 @@ TEST_CASE(
   REQUIRE(refused);
   CHECK(refused->code() == "replica");
   CHECK(events_of(old->port()) == events_of(a->port()));
+}
+
+TEST_CASE(
+    "a writer killed between shipping a batch and committing it comes back the writer - holding "
+    "the batch once") {
+  TempDir dir;
+  ReplicationLines lines(dir, {"writer", "replica"});
+  NatsCluster nats(dir / "nats");
+  const auto data = dir / "writer";
+  std::filesystem::create_directories(data);
+  std::ofstream(dir / "counter", std::ios::binary) << std::string(8, '\0');
+  const auto armed = dir / "armed";
+  std::string asan = "verify_asan_link_order=0";
+  if (const char* a = std::getenv("ASAN_OPTIONS"); a != nullptr && *a != '\0')
+    asan = std::string(a) + ":" + asan;
+  // The write recorder of the fault tests, recording nowhere: once `armed` exists, the
+  // writer dies at its next flush, after the ship of that batch and before its commit.
+  auto writer =
+      std::make_unique<ServerProcess>(data, std::vector<std::string>{"--nats", joined(nats.urls())},
+                                      std::vector<std::pair<std::string, std::string>>{
+                                          {"LD_PRELOAD", BL_WRITE_RECORDER},
+                                          {"BL_RECORD_DIR", data.string()},
+                                          {"BL_RECORD_OUT", "/dev/null"},
+                                          {"BL_RECORD_COUNTER", (dir / "counter").string()},
+                                          {"BL_KILL_ARMED", armed.string()},
+                                          {"ASAN_OPTIONS", asan}});
+  auto replica = node(dir, "replica", nats, true);
+  make_committee(writer->port());
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(create_org(writer->port(), "k" + std::to_string(i))->status == 201);
+  const std::uint64_t head = head_of(writer->port());
+  REQUIRE(catches_up(replica->port(), head));
+
+  std::ofstream(armed) << "";
+  CHECK_FALSE(create_org(writer->port(), "lost").has_value());  // no answer: it died
+  writer->kill();
+  std::filesystem::remove(armed);
+  // The stream holds the batch the writer's log lost: the replica applied it.
+  REQUIRE(catches_up(replica->port(), head + 1));
+  CHECK(get(replica->port(), "/v1/orgs/lost").status == 200);
+
+  // Restarted, it finds its own batch after its last, with no claim between: it applies it
+  // from the stream and stays the writer.
+  writer = node(dir, "writer", nats, false);
+  CHECK(healthz(writer->port()).at("replication").at("role") == "writer");
+  CHECK(head_of(writer->port()) == head + 1);
+  // The client sends it again with its key: the first answer, and one event.
+  auto again = create_org(writer->port(), "lost");
+  REQUIRE(again);
+  INFO(again->body);
+  CHECK(again->status == 201);
+  CHECK(commands_of(writer->port()).at(command_of("lost")) == 1);
+  REQUIRE(create_org(writer->port(), "next")->status == 201);
+  CHECK(catches_up(replica->port(), head + 2));
+  CHECK(events_of(replica->port()) == events_of(writer->port()));
 }
 
 TEST_CASE(
