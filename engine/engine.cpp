@@ -528,6 +528,7 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
     shipped_sequence_ = shipped_as;
     shipped_position_ = head_after;
   }
+  if (committed && writer_role && shipped_as == 0) confirm_still_writer(batch, excluded, outcomes);
   if (committed) {
     if (cache_.size() + changed.size() > options_.state_cache_limit) cache_.clear();
     for (auto& [stream, c] : changed) cache_[stream] = StreamState{c.version, std::move(c.state)};

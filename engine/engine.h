@@ -233,6 +233,12 @@ class Engine {
   void requeue_from(std::vector<Pending>& batch, std::size_t from, std::vector<bool>& excluded,
                     std::vector<CommandOutcome>& outcomes);
   Status run_command(const Command& command, BatchContext& batch, CommandOutcome* out);
+  // A replicated writer's batch that appended nothing (refusals, no-ops) shipped nothing, so
+  // no fence vouched for the state it was decided on: its answers stand only if the
+  // replicated log still ends with this writer's last batch. Else they become Unavailable
+  // and the log is read before the next batch (a cut-off writer then steps down).
+  void confirm_still_writer(const std::vector<Pending>& batch, const std::vector<bool>& excluded,
+                            std::vector<CommandOutcome>& outcomes);
   // Replication (engine/replicated.cpp). Ships the batch being committed in `txn` (positions
   // after the last shipped up to head_after) and records its number; on the writer thread.
   Status ship_batch(storage::WriteTxn& txn, const std::vector<std::string>& command_ids,

@@ -57,17 +57,17 @@ void configure_logging(LogFormat format) {
         R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%j"})");
     logger->set_formatter(std::move(formatter));
   } else {
-    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-        kTextPattern, spdlog::pattern_time_type::utc));
+    logger->set_formatter(
+        std::make_unique<spdlog::pattern_formatter>(kTextPattern, spdlog::pattern_time_type::utc));
   }
   spdlog::set_default_logger(std::move(logger));
 }
 
 void configure_command_line_logging() {
-  auto logger = std::make_shared<spdlog::logger>(
-      "brandledger", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-      kTextPattern, spdlog::pattern_time_type::utc));
+  auto logger = std::make_shared<spdlog::logger>("brandledger",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  logger->set_formatter(
+      std::make_unique<spdlog::pattern_formatter>(kTextPattern, spdlog::pattern_time_type::utc));
   spdlog::set_default_logger(std::move(logger));
 }
 

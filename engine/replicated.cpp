@@ -145,6 +145,28 @@ Status Engine::ship_batch(storage::WriteTxn& txn, const std::vector<std::string>
   return record_shipped(txn, *shipped, head_after);
 }
 
+void Engine::confirm_still_writer(const std::vector<Pending>& batch,
+                                  const std::vector<bool>& excluded,
+                                  std::vector<CommandOutcome>& outcomes) {
+  std::uint64_t ours = 0;
+  {
+    std::lock_guard lock(replication_mutex_);
+    ours = shipped_sequence_;
+  }
+  auto last = options_.shipper->last_sequence();
+  if (last.ok() && *last == ours) return;
+  if (last.ok()) reconcile_ = true;
+  const Status unknown = Status::Unavailable(
+      last.ok() ? "the replicated log has moved past this writer's last batch"
+                : "the replicated log could not be read: " + last.status().message());
+  spdlog::warn("replication: {}: answers decided without a ship are withheld", unknown.message());
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    if (!excluded[i]) {
+      outcomes[i] = CommandOutcome{};
+      outcomes[i].error = unknown;
+    }
+}
+
 Status Engine::reconcile() {
   std::uint64_t after = 0;
   {
