@@ -331,6 +331,30 @@ TEST_CASE(
   CHECK(events_of(old->port()) == events_of(a->port()));
 }
 
+TEST_CASE("a new replica starts from a backup taken on the running writer and catches up") {
+  WriterAndReplicas cluster;
+  const TempDir& dir = cluster.dir;
+  auto& writer = cluster.writer;
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(create_org(writer->port(), "f" + std::to_string(i))->status == 201);
+  // Taken while the writer runs: its log, views, secrets and batch numbers, as of then.
+  const Run backup = run("backup --data " + (dir / "writer").string() + " --out " +
+                         (dir / "fresh").string());
+  INFO(backup.out);
+  REQUIRE(backup.code == 0);
+  const std::uint64_t at_backup = head_of(writer->port());
+  for (int i = 20; i < 40; ++i)
+    REQUIRE(create_org(writer->port(), "f" + std::to_string(i))->status == 201);
+
+  auto fresh = node(dir, "fresh", cluster.nats, true);
+  const std::uint64_t head = head_of(writer->port());
+  REQUIRE(head > at_backup);
+  CHECK(catches_up(fresh->port(), head));
+  CHECK(events_of(fresh->port()) == events_of(writer->port()));
+  CHECK(healthz(fresh->port()).at("replication").at("role") == "replica");
+  CHECK(get(fresh->port(), "/v1/admin/verify").json().at("views_ok").as_bool());
+}
+
 TEST_CASE(
     "a writer killed between shipping a batch and committing it comes back the writer - holding "
     "the batch once") {
