@@ -133,6 +133,13 @@ int run_backup(const std::filesystem::path& data_dir, const std::filesystem::pat
   auto env = open_environment(data_dir);
   if (!env.ok()) return fail(env.status());
   if (Status s = (*env)->backup(out_dir); !s.ok()) return fail(s);
+  // The copy is no node's writer: a node started on it must not take the writer's next
+  // batches for its own.
+  EnvironmentOptions copy_options;
+  copy_options.view_tables = views::make_full_domain().view_tables();
+  auto copy = Environment::open(out_dir, copy_options);
+  if (!copy.ok()) return fail(copy.status());
+  if (Status s = engine::forget_own_batches(**copy); !s.ok()) return fail(s);
   std::printf("backup written to %s\n", out_dir.c_str());
   return 0;
 }

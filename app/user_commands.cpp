@@ -47,8 +47,7 @@ int run_set_password(const std::filesystem::path& data_dir, const std::string& u
     std::getline(in, password);
   }
   if (!password.empty() && password.back() == '\r') password.pop_back();
-  if (password.size() > kMaxPasswordBytes ||
-      workflows::char_count(password) < kMinPasswordChars) {
+  if (password.size() > kMaxPasswordBytes || workflows::char_count(password) < kMinPasswordChars) {
     std::cerr << "brandledger: a password has at least " << kMinPasswordChars
               << " characters and at most " << kMaxPasswordBytes << " bytes; nothing changed\n";
     return 2;
@@ -60,6 +59,8 @@ int run_set_password(const std::filesystem::path& data_dir, const std::string& u
   // so the event is not dated before the log's last (the engine would lift it anyway).
   options.fire_timers = false;
   options.manual_clock = true;
+  // Beside a replicated writer, the password's record waits for the writer's next batch.
+  options.beside_replicated_writer = true;
   auto engine = engine::Engine::open(options, views::make_full_domain());
   if (!engine.ok()) {
     std::cerr << "brandledger: " << engine.status().to_string() << "\n";
@@ -71,7 +72,8 @@ int run_set_password(const std::filesystem::path& data_dir, const std::string& u
   // Not a user of the programme: whoever runs this on the server's machine, recorded so.
   const char* login = std::getenv("USER");
   c.actor = {"operator",
-             std::string("服务器操作员 (") + (login != nullptr ? login : "uid " + std::to_string(::getuid())) + ")",
+             std::string("服务器操作员 (") +
+                 (login != nullptr ? login : "uid " + std::to_string(::getuid())) + ")",
              "admin", ""};
   c.comment = "brandledger users set-password (recovery on the server)";
   c.args = {{"password_hash", hash_password(password)}};
@@ -82,8 +84,9 @@ int run_set_password(const std::filesystem::path& data_dir, const std::string& u
     if (txn.ok()) {
       auto doc = views::get_user(engine::ViewReader((*engine)->environment(), *txn), user);
       if (doc.ok() && *doc && workflows::flag(**doc, "disabled"))
-        disabled = "; note: the user is disabled, so it cannot log in until an administrator "
-                   "enables it";
+        disabled =
+            "; note: the user is disabled, so it cannot log in until an administrator "
+            "enables it";
     }
   }
   (*engine)->stop();

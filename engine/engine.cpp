@@ -473,7 +473,7 @@ void Engine::process(std::vector<Pending>& batch, std::size_t expected) {
           std::chrono::duration<double>(Clock_::now() - batch_start).count());
       break;
     }
-    if (s.code() == Status::Code::kTooLarge) {
+    if (s.code() == Status::Code::kTooLarge && !failing) {  // the ship's measure, not a command's
       // More than one message of the replicated log takes: the later half of the commands
       // goes back to the head of the queue for the next batch. A command too large alone
       // is refused.

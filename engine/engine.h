@@ -97,7 +97,15 @@ struct EngineOptions {
   // With a shipper: start as a replica, which applies the replicated log's batches
   // (apply_shipped) and refuses every command (Fenced) until promote().
   bool replica = false;
+  // Without a shipper, on data a replicated writer wrote (a tool beside it, such as `users
+  // set-password`): its secrets' writes wait in meta for the writer's next batch.
+  bool beside_replicated_writer = false;
 };
+
+// A copy of a node's data (a backup) is no node's writer: removes the record of which
+// batches this data's node stored itself, so that a node started on the copy never takes a
+// batch after them for its own (docs/SCALE-OUT.md).
+Status forget_own_batches(storage::Environment& env);
 
 // The event type the engine appends when a timer fires.
 inline constexpr std::string_view kTimerFired = "TimerFired";
@@ -186,7 +194,9 @@ class Engine {
   // entries and its secrets' writes. A batch that fails the checks makes the node degraded
   // for good (recorded in its data: a restart remembers) and is Corruption; a degraded node
   // applies nothing more. REQUIRES: one caller at a time, and the node is a replica.
-  Status apply_shipped(const ShippedBatch& shipped);
+  // `own`: a batch this node shipped itself (its answer lost, or lost with a crash before
+  // the commit), which it applies as a replica would and counts as its own.
+  Status apply_shipped(const ShippedBatch& shipped, bool own = false);
   // Records for good that the replicated log cannot be applied here (`problem` says why):
   // the node stays a replica, applies nothing more and cannot be promoted.
   void become_degraded(const std::string& problem);
@@ -245,7 +255,7 @@ class Engine {
                     const std::vector<storage::SecretChange>& secrets, std::uint64_t head_after,
                     std::uint64_t* sequence);
   // Applies a shipped batch inside `txn`; `checked`: continues_log already ran.
-  Status apply_shipped_in(storage::WriteTxn& txn, const ShippedBatch& shipped);
+  Status apply_shipped_in(storage::WriteTxn& txn, const ShippedBatch& shipped, bool own);
   // After a ship without an answer: applies what the replicated log holds after this node's
   // last batch; steps down if a batch there is not the one this writer shipped.
   Status reconcile();
@@ -256,9 +266,10 @@ class Engine {
   Status take_unshipped_secrets(storage::WriteTxn& txn, std::vector<storage::SecretChange>* out);
   // Loads the replication state from the meta table at open.
   Status load_replication_state(const storage::Txn& txn);
-  // Records batch `sequence`, ending at `position`, as this log's last, inside `txn`.
-  Status record_shipped(storage::WriteTxn& txn, std::uint64_t sequence,
-                        std::uint64_t position) const;
+  // Records batch `sequence`, ending at `position`, as this log's last, inside `txn`;
+  // `own`: this node stored it in the replicated log itself (as the writer).
+  Status record_shipped(storage::WriteTxn& txn, std::uint64_t sequence, std::uint64_t position,
+                        bool own) const;
   Result<StreamState> load_for_write(BatchContext& batch, std::string_view stream,
                                      std::uint64_t max_version);
   std::unique_ptr<AggregateState> make_state(std::string_view stream) const;
@@ -314,6 +325,7 @@ class Engine {
   mutable std::mutex replication_mutex_;
   std::uint64_t shipped_sequence_ = 0;  // the replicated log's batch this log ends with
   std::uint64_t shipped_position_ = 0;  // the position it ends at
+  std::uint64_t own_sequence_ = 0;      // as loaded at open: the last batch it stored itself
   bool degraded_ = false;
   std::string degraded_problem_;
   // A writer takes no command until ship_backlog() has run (its log may hold events the

@@ -15,6 +15,10 @@ constexpr std::string_view kDegradedKey = "replication.degraded";  // why, in wo
 // "replication.batch." ‖ u64be seq -> u64 last position: where each batch ends, so that a
 // writer can ship batches again with the boundaries (and ids) they had.
 constexpr std::string_view kBatchPrefix = "replication.batch.";
+// u64: the last batch this node stored itself, as the writer. A writer whose last batch is
+// not its own has followed another writer since: it does not take the log back on its own
+// at a restart (only a promotion does). `backup` leaves it out of the copy.
+constexpr std::string_view kOwnKey = "replication.own";
 // "replication.unshipped_secret." ‖ secret key -> u8 kind (1 put, 0 erase) ‖ value.
 constexpr std::string_view kUnshippedSecretPrefix = "replication.unshipped_secret.";
 
@@ -39,27 +43,35 @@ Status Engine::load_replication_state(const storage::Txn& txn) {
   const auto& meta = env_->log_tables().meta;
   BL_ASSIGN_OR_RETURN(auto stored, meta.get(txn, kSequenceKey));
   BL_ASSIGN_OR_RETURN(auto degraded, meta.get(txn, kDegradedKey));
+  BL_ASSIGN_OR_RETURN(auto own, meta.get(txn, kOwnKey));
   std::lock_guard lock(replication_mutex_);
   if (stored && stored->size() == 16) {
     shipped_sequence_ = storage::decode_u64(stored->substr(0, 8)).value_or(0);
     shipped_position_ = storage::decode_u64(stored->substr(8)).value_or(0);
   }
+  own_sequence_ = own ? storage::decode_u64(*own).value_or(0) : 0;
   if (degraded) {
     degraded_ = true;
     degraded_problem_ = std::string(*degraded);
   }
   if (options_.shipper) role_ = options_.replica || degraded_ ? Role::kReplica : Role::kWriter;
-  replicated_data_ = !options_.shipper && stored.has_value();
+  replicated_data_ = !options_.shipper && options_.beside_replicated_writer && stored.has_value();
   backlog_pending_ = role_ == Role::kWriter;
   return Status::Ok();
 }
 
 Status Engine::record_shipped(storage::WriteTxn& txn, std::uint64_t sequence,
-                              std::uint64_t position) const {
+                              std::uint64_t position, bool own) const {
   const auto& meta = env_->log_tables().meta;
   BL_RETURN_IF_ERROR(
       meta.put(txn, kSequenceKey, storage::encode_u64(sequence) + storage::encode_u64(position)));
+  if (own) BL_RETURN_IF_ERROR(meta.put(txn, kOwnKey, storage::encode_u64(sequence)));
   return meta.put(txn, batch_key(sequence), storage::encode_u64(position));
+}
+
+Status forget_own_batches(storage::Environment& env) {
+  return env.write(
+      [&](storage::WriteTxn& txn) { return env.log_tables().meta.erase(txn, kOwnKey).status(); });
 }
 
 Status Engine::record_unshipped_secret(storage::WriteTxn& txn,
@@ -142,7 +154,7 @@ Status Engine::ship_batch(storage::WriteTxn& txn, const std::vector<std::string>
   unanswered_ids_.clear();  // a batch stored after ours settles every earlier one
   in_flight_id_ = id;
   *sequence = *shipped;
-  return record_shipped(txn, *shipped, head_after);
+  return record_shipped(txn, *shipped, head_after, true);
 }
 
 void Engine::confirm_still_writer(const std::vector<Pending>& batch,
@@ -188,7 +200,7 @@ Status Engine::reconcile() {
           b.sequence);
       return Status::Fenced("another writer appended: this node is now a replica");
     }
-    BL_RETURN_IF_ERROR(apply_shipped(b));
+    BL_RETURN_IF_ERROR(apply_shipped(b, /*own=*/true));
     spdlog::info("replication: batch {} without an answer was stored after all: applied",
                  b.sequence);
   }
@@ -214,7 +226,7 @@ void Engine::become_degraded(const std::string& problem) {
   if (!s.ok()) spdlog::error("replication: could not record the degraded state: {}", s.to_string());
 }
 
-Status Engine::apply_shipped(const ShippedBatch& shipped) {
+Status Engine::apply_shipped(const ShippedBatch& shipped, bool own) {
   std::uint64_t expected_sequence = 0;
   {
     std::lock_guard lock(replication_mutex_);
@@ -231,7 +243,7 @@ Status Engine::apply_shipped(const ShippedBatch& shipped) {
   Status s = env_->write([&](storage::WriteTxn& txn) -> Status {
     // A throw from a projection fails the batch (kept off the thread that applies).
     try {
-      return apply_shipped_in(txn, shipped);
+      return apply_shipped_in(txn, shipped, own);
     } catch (const std::exception& e) {
       return Status::Internal(std::string("applying the batch threw: ") + e.what());
     }
@@ -251,11 +263,11 @@ Status Engine::apply_shipped(const ShippedBatch& shipped) {
   return Status::Ok();
 }
 
-Status Engine::apply_shipped_in(storage::WriteTxn& txn, const ShippedBatch& shipped) {
+Status Engine::apply_shipped_in(storage::WriteTxn& txn, const ShippedBatch& shipped, bool own) {
   const storage::LogBatch& batch = shipped.batch;
   BL_ASSIGN_OR_RETURN(storage::LogHead head, log_->head(txn));
   BL_RETURN_IF_ERROR(storage::continues_log(batch, head.position, head.hash));
-  if (batch.is_claim() ? shipped.id != storage::claim_id(head.hash, shipped.sequence)
+  if (batch.is_claim() ? !storage::claim_names(shipped.id, head.hash, shipped.sequence)
                        : shipped.id != storage::log_batch_id(batch))
     return Status::Corruption(batch.is_claim() ? "the claim's id does not name this log's head"
                                                : "its id is not its last event's hash");
@@ -292,7 +304,7 @@ Status Engine::apply_shipped_in(storage::WriteTxn& txn, const ShippedBatch& ship
     else
       BL_RETURN_IF_ERROR(secrets.erase(txn, c.key).status());
   }
-  return record_shipped(txn, shipped.sequence, batch.last_position());
+  return record_shipped(txn, shipped.sequence, batch.last_position(), own);
 }
 
 Status Engine::promote() {
@@ -319,9 +331,10 @@ Status Engine::promote() {
   const storage::LogBatch claim{position + 1, {}, {}, {}};
   BL_ASSIGN_OR_RETURN(
       std::uint64_t claimed,
-      options_.shipper->ship(claim, storage::claim_id(head.hash, sequence + 1), sequence));
-  BL_RETURN_IF_ERROR(
-      env_->write([&](storage::WriteTxn& txn) { return record_shipped(txn, claimed, position); }));
+      options_.shipper->ship(
+          claim, storage::claim_id(head.hash, sequence + 1, storage::claim_nonce()), sequence));
+  BL_RETURN_IF_ERROR(env_->write(
+      [&](storage::WriteTxn& txn) { return record_shipped(txn, claimed, position, true); }));
   applied_states_.clear();
   {
     std::lock_guard lock(replication_mutex_);
@@ -371,7 +384,12 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
       if (!ev) return std::string();
       hash = ev->hash;
     }
-    return theirs.batch.is_claim() ? storage::claim_id(hash, theirs.sequence) : to_hex(hash);
+    // (A claim's nonce is its claimant's own: the rest is this log's.)
+    return theirs.batch.is_claim() ? to_hex(hash) + "." + std::to_string(theirs.sequence) + "."
+                                   : to_hex(hash);
+  };
+  auto same_batch_id = [](const ShippedBatch& theirs, const std::string& ours) {
+    return theirs.batch.is_claim() ? theirs.id.starts_with(ours) : theirs.id == ours;
   };
   auto batch_end = [&](std::uint64_t sequence) -> Result<std::uint64_t> {
     if (sequence == 0) return std::uint64_t{0};
@@ -390,33 +408,41 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
 
   BL_ASSIGN_OR_RETURN(std::uint64_t stream_last, options_.shipper->last_sequence());
   std::uint64_t sequence = replication_status().sequence;
+  const std::uint64_t recorded = sequence;
+  // A node whose last batch is another writer's has followed that writer since: it goes on
+  // following after a restart, until a promotion makes the log its own again.
+  if (sequence > 0 && own_sequence_ != sequence)
+    return step_down("this node's last batch, " + std::to_string(sequence) +
+                     ", is another writer's");
   // The last batch both hold must be the same batch: else the logs forked (the stream lost
   // its tail and another writer wrote after it).
   if (const std::uint64_t common = std::min(stream_last, sequence); common > 0) {
     BL_ASSIGN_OR_RETURN(ShippedBatch theirs, stream_batch(common));
     BL_ASSIGN_OR_RETURN(std::uint64_t end, batch_end(common));
     BL_ASSIGN_OR_RETURN(std::string ours, id_here(theirs));
-    if (theirs.batch.last_position() != end || theirs.id != ours)
+    if (theirs.batch.last_position() != end || !same_batch_id(theirs, ours))
       return step_down("the replicated log's batch " + std::to_string(common) +
                        " is not this node's");
   }
-  // Batches the stream holds beyond this node's record: its own when their events are this
-  // log's events (a ship whose answer was lost): adopted. A batch this log does not hold yet
-  // continues it: this writer shipped it and stopped before its commit (a crash between
-  // the two), since another writer would have claimed the log first: applied from the
-  // stream, as a replica would. A claim: another node is the writer.
   BL_ASSIGN_OR_RETURN(std::uint64_t position, batch_end(std::min(stream_last, sequence)));
+  // What this node holds so far, for the thread that follows the stream if it steps down.
+  auto remember = [&] {
+    std::lock_guard lock(replication_mutex_);
+    shipped_sequence_ = sequence;
+    shipped_position_ = position;
+  };
+  // Batches the stream holds beyond this node's record: its own when their events are this
+  // log's events (a ship whose answer was lost): adopted. The one right after the record,
+  // when this log does not hold it yet but it continues it: the batch this writer shipped
+  // and lost with a stop before its commit (any other writer claims the log first): applied
+  // from the stream. A claim, or anything else: another node writes; this one follows.
   for (std::uint64_t next = sequence + 1; next <= stream_last; ++next) {
     BL_ASSIGN_OR_RETURN(ShippedBatch theirs, stream_batch(next));
-    if (theirs.batch.is_claim())
-      return step_down("batch " + std::to_string(next) + " claims the replicated log");
-    if (theirs.batch.first_position != position + 1)
-      return step_down("the replicated log is ahead of this node (batch " +
-                       std::to_string(stream_last) + ")");
     BL_ASSIGN_OR_RETURN(std::string ours, id_here(theirs));
-    if (theirs.id == ours) {
+    const bool continues = !theirs.batch.is_claim() && theirs.batch.first_position == position + 1;
+    if (continues && theirs.id == ours) {
       BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) {
-        return record_shipped(txn, next, theirs.batch.last_position());
+        return record_shipped(txn, next, theirs.batch.last_position(), true);
       }));
     } else {
       storage::LogHead head;
@@ -424,16 +450,12 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
         BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env_->begin_read());
         BL_ASSIGN_OR_RETURN(head, log_->head(txn));
       }
-      if (head.position != position)  // this log went on otherwise: a fork
+      remember();
+      if (!continues || next != recorded + 1 || head.position != position)
         return step_down("batch " + std::to_string(next) +
                          " of the replicated log is not this "
                          "node's");
-      {
-        std::lock_guard lock(replication_mutex_);
-        shipped_sequence_ = sequence;
-        shipped_position_ = position;
-      }
-      BL_RETURN_IF_ERROR(apply_shipped(theirs));
+      BL_RETURN_IF_ERROR(apply_shipped(theirs, /*own=*/true));
       spdlog::info(
           "replication: batch {} was shipped but not committed here (a stop between the "
           "two): applied from the replicated log",
@@ -446,25 +468,39 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
 
   // The rest, a batch per transaction, so that what the stream holds is recorded here as it
   // goes: with the old bounds (and so the old ids) where a batch had a number here, else up
-  // to max_bytes, cut only between commands.
+  // to max_bytes, cut only between commands. A claim lost with the tail is claimed again.
+  // The stream's first batches carry the credentials this log's commands wrote before it
+  // was replicated (they are in no event: a replica must know the same users), as many as
+  // fit beside the events; any left over go in claims of their own after the events.
+  const std::size_t limit = options_.shipper->max_batch_bytes();
+  std::vector<storage::SecretChange> credentials;
+  if (sequence == 0) {
+    BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env_->begin_read());
+    BL_RETURN_IF_ERROR(t.secrets.scan_prefix(txn, "", [&](std::string_view k, std::string_view v) {
+      credentials.push_back({std::string(k), std::string(v)});
+      return true;
+    }));
+  }
+  std::size_t next_credential = 0;
   std::size_t shipped_batches = 0;
   for (;;) {
     bool done = false;
     BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) -> Status {
       BL_ASSIGN_OR_RETURN(storage::LogHead head, log_->head(txn));
-      if (position >= head.position) {
-        done = true;
-        return Status::Ok();
-      }
       std::uint64_t end = 0;
       BL_ASSIGN_OR_RETURN(auto known, t.meta.get(txn, batch_key(sequence + 1)));
       if (known) end = storage::decode_u64(*known).value_or(0);
+      const bool lost_claim = known && end == position;
+      if (position >= head.position && !lost_claim && next_credential == credentials.size()) {
+        done = true;
+        return Status::Ok();
+      }
       storage::LogBatch batch;
       batch.first_position = position + 1;
       std::size_t bytes = 0;
       std::string last_command, last_actor;
       Timestamp last_recorded{};
-      for (std::uint64_t p = position + 1; p <= head.position; ++p) {
+      for (std::uint64_t p = position + 1; !lost_claim && p <= head.position; ++p) {
         BL_ASSIGN_OR_RETURN(auto stored, t.events.get(txn, storage::position_key(p)));
         if (!stored) return Status::Internal("event " + std::to_string(p) + " is missing");
         auto ev = storage::decode_event_value(*stored);
@@ -487,20 +523,39 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
         last_recorded = ev->recorded_at;
         last_actor = std::string(ev->actor.id);
       }
-      if (batch.events.empty()) return Status::Corruption("an empty batch in the backlog");
-      // The stream's first batch carries the credentials this log's commands wrote before
-      // it was replicated (they are in no event): a replica must know the same users.
-      if (sequence == 0)
-        BL_RETURN_IF_ERROR(
-            t.secrets.scan_prefix(txn, "", [&](std::string_view k, std::string_view v) {
-              batch.secrets.push_back({std::string(k), std::string(v)});
-              return true;
-            }));
-      // And a tool's writes while the writer was down (users set-password).
+      // A tool's writes while the writer was down (users set-password), then credentials
+      // while they fit.
       BL_RETURN_IF_ERROR(take_unshipped_secrets(txn, &batch.secrets));
-      BL_ASSIGN_OR_RETURN(std::uint64_t stored_as,
-                          options_.shipper->ship(batch, storage::log_batch_id(batch), sequence));
-      BL_RETURN_IF_ERROR(record_shipped(txn, stored_as, batch.last_position()));
+      const std::size_t room = limit > 0 ? limit : 2 * max_bytes;
+      std::size_t size = storage::encoded_size(batch);
+      while (next_credential < credentials.size()) {
+        const storage::SecretChange& c = credentials[next_credential];
+        const std::size_t more = 9 + c.key.size() + (c.value ? c.value->size() : 0);
+        if (size + more > room && (!batch.secrets.empty() || !batch.events.empty())) break;
+        batch.secrets.push_back(c);
+        size += more;
+        ++next_credential;
+      }
+      if (limit > 0 && storage::encoded_size(batch) > limit)
+        return Status::TooLarge("batch " + std::to_string(sequence + 1) + " of the backlog takes " +
+                                std::to_string(storage::encoded_size(batch)) +
+                                " bytes; the NATS servers take " + std::to_string(limit) +
+                                " in one message (raise their max_payload)");
+      std::string id;
+      if (batch.is_claim()) {
+        BL_ASSIGN_OR_RETURN(auto at, t.events.get(txn, storage::position_key(position)));
+        Sha256Digest hash{};
+        if (at) {
+          auto ev = storage::decode_event_value(*at);
+          if (!ev) return Status::Corruption("event " + std::to_string(position) + " is malformed");
+          hash = ev->hash;
+        }
+        id = storage::claim_id(hash, sequence + 1, storage::claim_nonce());
+      } else {
+        id = storage::log_batch_id(batch);
+      }
+      BL_ASSIGN_OR_RETURN(std::uint64_t stored_as, options_.shipper->ship(batch, id, sequence));
+      BL_RETURN_IF_ERROR(record_shipped(txn, stored_as, batch.last_position(), true));
       sequence = stored_as;
       position = batch.last_position();
       ++shipped_batches;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 
@@ -56,7 +57,22 @@ struct JetStreamLog::Handles {
       ring = nullptr;
     }
     if (doorbell != nullptr) {
-      natsSubscription_Unsubscribe(doorbell);
+      // A delivery under way may still be inside on_doorbell: nats.c calls the completion
+      // callback once no more will run, and only then is what it uses freed.
+      // (Heap-held: a completion after the wait below gave up must find it.)
+      auto* finished = new std::promise<void>;
+      std::future<void> done = finished->get_future();
+      const bool callback = natsSubscription_SetOnCompleteCB(
+                                doorbell,
+                                [](void* p) {
+                                  auto* promise = static_cast<std::promise<void>*>(p);
+                                  promise->set_value();
+                                  delete promise;
+                                },
+                                finished) == NATS_OK;
+      if (!callback) delete finished;
+      if (natsSubscription_Unsubscribe(doorbell) == NATS_OK && callback)
+        done.wait_for(std::chrono::seconds(5));
       natsSubscription_Destroy(doorbell);
       doorbell = nullptr;
     }

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <thread>
 
 #include "engine/logging.h"
 
@@ -177,27 +178,40 @@ Status Replicator::promote() {
   // last of a writer that died with it on its way, or a writer still running) is applied
   // and the claim tried again after it; a log that keeps moving is left to its writer.
   constexpr int kClaims = 20;
+  constexpr int kReads = 600;  // at 50 ms when a read brings nothing: about 30 s
   Status promoted = Status::Unavailable(
       "the replicated log kept moving: " + std::to_string(kClaims) + " claims came too late");
-  for (int claims = 0; claims < kClaims;) {
+  for (int claims = 0, reads = 0; claims < kClaims;) {
     auto last = shipper_->last_sequence();
     if (!last.ok()) {
       promoted = last.status();
       break;
     }
     const engine::ReplicationStatus node = engine_.replication_status();
-    if (node.sequence >= *last) {
+    if (node.sequence > *last) {  // the servers lost the stream's tail: not for a replica
+      promoted = Status::InvalidArgument(
+          "the replicated log ends at batch " + std::to_string(*last) + ", before this node's " +
+          std::to_string(node.sequence) + ": promote the node that wrote the rest");
+      break;
+    }
+    if (node.sequence == *last) {
       ++claims;
       const Status s = engine_.promote();
       if (s.code() == Status::Code::kFenced) continue;
       promoted = s;
       break;
     }
+    if (++reads > kReads) {
+      promoted = Status::Unavailable("the replicated log's batches cannot be read");
+      break;
+    }
     auto batches = shipper_->since(node.sequence, 256);
     Status s = batches.status();
-    if (batches.ok())
+    if (batches.ok()) {
+      if (batches->empty()) std::this_thread::sleep_for(50ms);  // listed, not yet readable
       for (const engine::ShippedBatch& b : *batches)
         if (s = engine_.apply_shipped(b); !s.ok()) break;
+    }
     if (!s.ok()) {
       if (s.code() == Status::Code::kCorruption) engine_.become_degraded(s.message());
       promoted = s;

@@ -1,6 +1,8 @@
 #include "storage/log_batch.h"
 
+#include <cstdio>
 #include <cstring>
+#include <random>
 
 #include "storage/codec.h"
 
@@ -95,8 +97,22 @@ std::string log_batch_id(const LogBatch& batch) {
   return to_hex(hash);
 }
 
-std::string claim_id(const Sha256Digest& head_hash, std::uint64_t sequence) {
-  return to_hex(head_hash) + "." + std::to_string(sequence);
+std::string claim_id(const Sha256Digest& head_hash, std::uint64_t sequence,
+                     std::string_view nonce) {
+  return to_hex(head_hash) + "." + std::to_string(sequence) + "." + std::string(nonce);
+}
+
+std::string claim_nonce() {
+  std::random_device random;
+  const std::uint64_t n = (std::uint64_t{random()} << 32) | random();
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(n));
+  return out;
+}
+
+bool claim_names(std::string_view id, const Sha256Digest& head_hash, std::uint64_t sequence) {
+  const std::string prefix = to_hex(head_hash) + "." + std::to_string(sequence) + ".";
+  return id.size() > prefix.size() && id.starts_with(prefix);
 }
 
 Result<LogBatch> decode_log_batch(std::string_view body) {

@@ -55,9 +55,14 @@ std::size_t encoded_size(const LogBatch& batch);
 // The batch's identity in the replicated log (its de-duplication id): the hex hash of its
 // last event, which names the whole chain up to it. REQUIRES: events not empty.
 std::string log_batch_id(const LogBatch& batch);
-// A claim's id: the hex hash of the head it claims, "." and the batch number it takes, so
-// that each claim is distinct to the de-duplication window and names the log it continues.
-std::string claim_id(const Sha256Digest& head_hash, std::uint64_t sequence);
+// A claim's id: the hex hash of the head it claims, "." the batch number it takes, "." a
+// nonce of the claimant's: it names the log it continues, and two claims (two nodes
+// promoted at once at one head) are two messages to the de-duplication window.
+std::string claim_id(const Sha256Digest& head_hash, std::uint64_t sequence, std::string_view nonce);
+// 16 random hex digits.
+std::string claim_nonce();
+// Whether `id` is a claim of the head `head_hash` taking number `sequence`.
+bool claim_names(std::string_view id, const Sha256Digest& head_hash, std::uint64_t sequence);
 // InvalidArgument when the bytes are not a well-formed batch (truncated, trailing bytes,
 // an undecodable event, a claim with idempotency entries).
 Result<LogBatch> decode_log_batch(std::string_view body);

@@ -152,7 +152,7 @@ class ReplicationLines {
       : dir_(dir), nodes_(std::move(nodes)) {}
   ~ReplicationLines() {
     for (const std::string& name : nodes_) {
-      const Run lines = run_shell("grep -ah 'replication' " + (dir_ / (name + ".log")).string() +
+      const Run lines = run_shell("grep -ahE 'replicat|promot' " + (dir_ / (name + ".log")).string() +
                                   " 2>/dev/null | grep -av 'commands go to the writer' | tail -40");
       std::printf("-- %s:\n%s", name.c_str(), lines.out.c_str());
     }
@@ -329,30 +329,46 @@ TEST_CASE(
   REQUIRE(refused);
   CHECK(refused->code() == "replica");
   CHECK(events_of(old->port()) == events_of(a->port()));
+
+  // Restarted once more as it was (no --replica) after the new writer wrote on: its last
+  // batch is another writer's, so it follows still and does not take the log back.
+  REQUIRE(old->stop() == 0);
+  REQUIRE(create_org(a->port(), "after-restart")->status == 201);
+  old = node(dir, "writer", nats, false);
+  CHECK(healthz(old->port()).at("replication").at("role") == "replica");
+  CHECK(catches_up(old->port(), head_of(a->port())));
+  CHECK(create_org(a->port(), "still-the-writer")->status == 201);
+  CHECK(healthz(a->port()).at("replication").at("role") == "writer");
 }
 
-TEST_CASE("a new replica starts from a backup taken on the running writer and catches up") {
+TEST_CASE(
+    "a new replica starts from a backup taken on the running writer and catches up - never "
+    "taking the log") {
   WriterAndReplicas cluster;
   const TempDir& dir = cluster.dir;
   auto& writer = cluster.writer;
   for (int i = 0; i < 20; ++i)
     REQUIRE(create_org(writer->port(), "f" + std::to_string(i))->status == 201);
   // Taken while the writer runs: its log, views, secrets and batch numbers, as of then.
-  const Run backup = run("backup --data " + (dir / "writer").string() + " --out " +
-                         (dir / "fresh").string());
+  const Run backup =
+      run("backup --data " + (dir / "writer").string() + " --out " + (dir / "fresh").string());
   INFO(backup.out);
   REQUIRE(backup.code == 0);
   const std::uint64_t at_backup = head_of(writer->port());
   for (int i = 20; i < 40; ++i)
     REQUIRE(create_org(writer->port(), "f" + std::to_string(i))->status == 201);
 
-  auto fresh = node(dir, "fresh", cluster.nats, true);
+  // Started without --replica, even: a copy is no node's writer, so it follows.
+  auto fresh = node(dir, "fresh", cluster.nats, false);
   const std::uint64_t head = head_of(writer->port());
   REQUIRE(head > at_backup);
   CHECK(catches_up(fresh->port(), head));
   CHECK(events_of(fresh->port()) == events_of(writer->port()));
   CHECK(healthz(fresh->port()).at("replication").at("role") == "replica");
   CHECK(get(fresh->port(), "/v1/admin/verify").json().at("views_ok").as_bool());
+  REQUIRE(create_org(writer->port(), "after-the-copy")->status == 201);
+  CHECK(catches_up(fresh->port(), head + 1));
+  CHECK(healthz(writer->port()).at("replication").at("role") == "writer");
 }
 
 TEST_CASE(

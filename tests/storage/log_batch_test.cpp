@@ -81,8 +81,13 @@ TEST_CASE("a claim is a batch without events at the head it claims - with an id 
   // Two claims of one head are two batches to the de-duplication window.
   Sha256Digest head{};
   head[0] = 0xab;
-  CHECK(claim_id(head, 4) != claim_id(head, 5));
-  CHECK(claim_id(head, 4).starts_with(to_hex(head)));
+  CHECK(claim_id(head, 4, "n1") != claim_id(head, 5, "n1"));
+  // Two nodes claiming one head at once: two messages, each naming the head and number.
+  CHECK(claim_id(head, 4, claim_nonce()) != claim_id(head, 4, claim_nonce()));
+  CHECK(claim_names(claim_id(head, 4, claim_nonce()), head, 4));
+  CHECK_FALSE(claim_names(claim_id(head, 4, "n1"), head, 5));
+  CHECK_FALSE(claim_names(claim_id(head, 4, "n1"), Sha256Digest{}, 4));
+  CHECK_FALSE(claim_names(to_hex(head) + ".4.", head, 4));  // no nonce: not a claim's id
 }
 
 TEST_CASE("a log batch continues a log only from its head - linked and hashed") {
