@@ -25,13 +25,9 @@ bl_progress_lua "$DATA/progress.lua"
 echo "wrk -t2 -c${CONNECTIONS:-64} -d${SECONDS_PER_RUN:-10}s against brandledger serve --threads ${THREADS:-2} on loopback"
 bl_header endpoint
 # PERF_OUT=FILE records the server with perf (call graphs) during the command run.
-if [[ -n "${PERF_OUT:-}" ]]; then
-  perf record --call-graph dwarf,16384 -F 499 -p "$SERVER" -o "$PERF_OUT" >/dev/null 2>&1 &
-  PERF=$!
-  sleep 0.5
-fi
+bl_perf_start "$SERVER"
 bl_wrk commands "$BL_BRANCH" "$BASE/v1/brands/$BL_BRAND/progress" "$DATA/progress.lua"
-if [[ -n "${PERF_OUT:-}" ]]; then kill -INT $PERF; wait $PERF || true; fi
+bl_perf_stop
 bl_wrk reads "$BL_COMMITTEE" "$BASE/v1/brands/$BL_BRAND"
 bl_wrk health "$BL_COMMITTEE" "$BASE/healthz"
 EVENTS=$(curl -sf -H "Authorization: Bearer $BL_ADMIN" "$BASE/v1/admin/verify" | bl_json "['events']")

@@ -62,6 +62,20 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 }
 
+# bl_perf_start PID / bl_perf_stop: with PERF_OUT=FILE, records PID with perf (call graphs)
+# between the two; without it, nothing.
+bl_perf_start() {
+  [[ -n "${PERF_OUT:-}" ]] || return 0
+  perf record --call-graph dwarf,16384 -F 499 -p "$1" -o "$PERF_OUT" >/dev/null 2>&1 &
+  BL_PERF=$!
+  sleep 0.5
+}
+bl_perf_stop() {
+  [[ -n "${PERF_OUT:-}" ]] || return 0
+  kill -INT "$BL_PERF"
+  wait "$BL_PERF" || true
+}
+
 bl_header() { printf "%-22s %12s %10s %10s %8s\n" "$1" "requests/s" "p50" "p99" "non-2xx"; }
 
 # bl_wrk NAME TOKEN URL [LUA]: one wrk run of $SECONDS_PER_RUN s at $CONNECTIONS connections.

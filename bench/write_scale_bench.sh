@@ -112,13 +112,9 @@ chown postgres "$DATA/pg.sql"
 
 echo "wrk -t2 -c$CLIENTS -d${SECONDS_PER_RUN:-10}s; pgbench -c$CLIENTS -j2; $(nproc) cores"
 bl_header workload
-if [[ -n "${PERF_OUT:-}" ]]; then
-  perf record --call-graph dwarf,16384 -F 499 -p "${PIDS[0]}" -o "$PERF_OUT" >/dev/null 2>&1 &
-  PERF=$!
-  sleep 0.5
-fi
+bl_perf_start "${PIDS[0]}"
 bl_wrk "brandledger, $BRANDS brands" "" "$BASE/v1/brands/x/progress" "$DATA/many.lua"
-if [[ -n "${PERF_OUT:-}" ]]; then kill -INT $PERF; wait $PERF || true; fi
+bl_perf_stop
 bl_wrk "brandledger, 1 brand" "$BL_BRANCH" "$BASE/v1/brands/$BL_BRAND/progress" "$DATA/one.lua"
 bl_wrk "brandledger /healthz" "$BL_COMMITTEE" "$BASE/healthz"
 (cd "$DATA/pgrun" && runuser -u postgres -- "$PG/pgbench" -h "$DATA/pgsock" -p "$PGPORT" -n -c "$CLIENTS" -j 2 \

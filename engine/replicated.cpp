@@ -371,25 +371,23 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
     return Status::Fenced(why + ": another writer has written; this node follows it");
   };
   const auto& t = env_->log_tables();
-  // The id this log gives a batch like `theirs` (numbered as theirs is): its last event's
-  // hash, or for a claim the claimed head's ("" past this log's head).
-  auto id_here = [&](const ShippedBatch& theirs) -> Result<std::string> {
-    BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env_->begin_read());
-    const std::uint64_t position = theirs.batch.last_position();
-    Sha256Digest hash{};
-    if (position > 0) {
-      BL_ASSIGN_OR_RETURN(auto stored, t.events.get(txn, storage::position_key(position)));
-      if (!stored) return std::string();
-      auto ev = storage::decode_event_value(*stored);
-      if (!ev) return std::string();
-      hash = ev->hash;
-    }
-    // (A claim's nonce is its claimant's own: the rest is this log's.)
-    return theirs.batch.is_claim() ? to_hex(hash) + "." + std::to_string(theirs.sequence) + "."
-                                   : to_hex(hash);
+  // The hash of this log's event at `position` (zeros at 0: an empty log's head); nullopt
+  // past this log's head.
+  auto hash_at = [&](const storage::Txn& txn,
+                     std::uint64_t position) -> Result<std::optional<Sha256Digest>> {
+    if (position == 0) return std::optional<Sha256Digest>(Sha256Digest{});
+    BL_ASSIGN_OR_RETURN(auto event, log_->get(txn, position));
+    if (!event) return std::optional<Sha256Digest>();
+    return std::optional<Sha256Digest>(event->hash);
   };
-  auto same_batch_id = [](const ShippedBatch& theirs, const std::string& ours) {
-    return theirs.batch.is_claim() ? theirs.id.starts_with(ours) : theirs.id == ours;
+  // Whether `theirs` (numbered as it is) names this log: a batch by its last event's hash,
+  // a claim by the head it claims (its nonce is its claimant's own).
+  auto names_this_log = [&](const ShippedBatch& theirs) -> Result<bool> {
+    BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env_->begin_read());
+    BL_ASSIGN_OR_RETURN(auto hash, hash_at(txn, theirs.batch.last_position()));
+    if (!hash) return false;
+    return theirs.batch.is_claim() ? storage::claim_names(theirs.id, *hash, theirs.sequence)
+                                   : theirs.id == to_hex(*hash);
   };
   auto batch_end = [&](std::uint64_t sequence) -> Result<std::uint64_t> {
     if (sequence == 0) return std::uint64_t{0};
@@ -419,8 +417,8 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
   if (const std::uint64_t common = std::min(stream_last, sequence); common > 0) {
     BL_ASSIGN_OR_RETURN(ShippedBatch theirs, stream_batch(common));
     BL_ASSIGN_OR_RETURN(std::uint64_t end, batch_end(common));
-    BL_ASSIGN_OR_RETURN(std::string ours, id_here(theirs));
-    if (theirs.batch.last_position() != end || !same_batch_id(theirs, ours))
+    BL_ASSIGN_OR_RETURN(bool ours, names_this_log(theirs));
+    if (theirs.batch.last_position() != end || !ours)
       return step_down("the replicated log's batch " + std::to_string(common) +
                        " is not this node's");
   }
@@ -438,9 +436,9 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
   // from the stream. A claim, or anything else: another node writes; this one follows.
   for (std::uint64_t next = sequence + 1; next <= stream_last; ++next) {
     BL_ASSIGN_OR_RETURN(ShippedBatch theirs, stream_batch(next));
-    BL_ASSIGN_OR_RETURN(std::string ours, id_here(theirs));
+    BL_ASSIGN_OR_RETURN(bool ours, names_this_log(theirs));
     const bool continues = !theirs.batch.is_claim() && theirs.batch.first_position == position + 1;
-    if (continues && theirs.id == ours) {
+    if (continues && ours) {
       BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) {
         return record_shipped(txn, next, theirs.batch.last_position(), true);
       }));
@@ -543,14 +541,9 @@ Status Engine::ship_backlog(std::size_t max_bytes) {
                                 " in one message (raise their max_payload)");
       std::string id;
       if (batch.is_claim()) {
-        BL_ASSIGN_OR_RETURN(auto at, t.events.get(txn, storage::position_key(position)));
-        Sha256Digest hash{};
-        if (at) {
-          auto ev = storage::decode_event_value(*at);
-          if (!ev) return Status::Corruption("event " + std::to_string(position) + " is malformed");
-          hash = ev->hash;
-        }
-        id = storage::claim_id(hash, sequence + 1, storage::claim_nonce());
+        BL_ASSIGN_OR_RETURN(auto hash, hash_at(txn, position));
+        if (!hash) return Status::Internal("event " + std::to_string(position) + " is missing");
+        id = storage::claim_id(*hash, sequence + 1, storage::claim_nonce());
       } else {
         id = storage::log_batch_id(batch);
       }

@@ -222,9 +222,7 @@ TEST_CASE("a power cut at any moment loses no acknowledged command") {
 TEST_CASE("a power cut at any moment loses no command a replicated writer acknowledged") {
   TempDir scratch;
   NatsCluster nats(scratch / "nats");
-  std::string urls;
-  for (const auto& u : nats.urls()) urls += (urls.empty() ? "" : ",") + u;
-  Recorded r = record_workload(scratch, {"--nats", urls}, 20);
+  Recorded r = record_workload(scratch, {"--nats", nats.url_list()}, 20);
   REQUIRE(r.acknowledged.size() * 2 > r.sent);  // a leader election may refuse a few
   check_power_cuts(scratch, r, states_to_check() / 3, "replicated writer");
 }

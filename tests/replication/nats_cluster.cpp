@@ -86,6 +86,12 @@ std::vector<std::string> NatsCluster::urls() const {
   return out;
 }
 
+std::string NatsCluster::url_list() const {
+  std::string out;
+  for (const auto& u : urls()) out += (out.empty() ? "" : ",") + u;
+  return out;
+}
+
 std::string NatsCluster::url(int node) const {
   return "nats://127.0.0.1:" + std::to_string(nodes_[node].client_port);
 }

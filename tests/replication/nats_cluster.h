@@ -24,6 +24,8 @@ class NatsCluster {
   // nats://127.0.0.1:port of every member, or of one.
   std::vector<std::string> urls() const;
   std::string url(int node) const;
+  // The urls as `serve --nats` takes them: comma-separated.
+  std::string url_list() const;
   // SIGKILL: the machine is gone (its store stays, as a disk would).
   void kill(int node);
   // Starts a killed member again on the same ports and store.

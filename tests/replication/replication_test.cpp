@@ -28,24 +28,19 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string joined(const std::vector<std::string>& urls) {
-  std::string out;
-  for (const auto& u : urls) out += (out.empty() ? "" : ",") + u;
-  return out;
-}
-
 std::unique_ptr<ServerProcess> node(const TempDir& dir, const std::string& name,
                                     const NatsCluster& nats, bool replica) {
-  std::vector<std::string> args = {"--nats", joined(nats.urls())};
+  std::vector<std::string> args = {"--nats", nats.url_list()};
   if (replica) args.push_back("--replica");
   return std::make_unique<ServerProcess>(dir / name, args);
 }
 
-// An org creation with an Idempotency-Key; nullopt when no answer came (connection refused
-// or cut: the server was killed).
-std::optional<HttpResult> create_org(unsigned short port, const std::string& id) {
-  const std::string body =
-      R"({"id":")" + id + R"(","name":"单位)" + id + R"(","kind":"unit","parent":"wc"})";
+// An org creation with an Idempotency-Key (and a comment, when given); nullopt when no
+// answer came (connection refused or cut: the server was killed).
+std::optional<HttpResult> create_org(unsigned short port, const std::string& id,
+                                     const std::string& comment = "") {
+  const std::string body = R"({"id":")" + id + R"(","name":"单位)" + id +
+                           R"(","kind":"unit","parent":"wc","comment":")" + comment + R"("})";
   try {
     return http(port, "POST", "/v1/orgs", body,
                 {{"Authorization", std::string("Bearer ") + kAdminToken},
@@ -152,8 +147,9 @@ class ReplicationLines {
       : dir_(dir), nodes_(std::move(nodes)) {}
   ~ReplicationLines() {
     for (const std::string& name : nodes_) {
-      const Run lines = run_shell("grep -ahE 'replicat|promot' " + (dir_ / (name + ".log")).string() +
-                                  " 2>/dev/null | grep -av 'commands go to the writer' | tail -40");
+      const Run lines =
+          run_shell("grep -ahE 'replicat|promot' " + (dir_ / (name + ".log")).string() +
+                    " 2>/dev/null | grep -av 'commands go to the writer' | tail -40");
       std::printf("-- %s:\n%s", name.c_str(), lines.out.c_str());
     }
   }
@@ -387,7 +383,7 @@ TEST_CASE(
   // The write recorder of the fault tests, recording nowhere: once `armed` exists, the
   // writer dies at its next flush, after the ship of that batch and before its commit.
   auto writer =
-      std::make_unique<ServerProcess>(data, std::vector<std::string>{"--nats", joined(nats.urls())},
+      std::make_unique<ServerProcess>(data, std::vector<std::string>{"--nats", nats.url_list()},
                                       std::vector<std::pair<std::string, std::string>>{
                                           {"LD_PRELOAD", BL_WRITE_RECORDER},
                                           {"BL_RECORD_DIR", data.string()},
@@ -484,15 +480,11 @@ TEST_CASE(
   make_committee(writer->port());
 
   // An org with a comment of `chars` Chinese characters (3 bytes each).
-  auto create = [&](const std::string& id, int chars) {
-    std::string comment;
-    for (int i = 0; i < chars; ++i) comment += "审";
-    const std::string body = R"({"id":")" + id + R"(","name":"单位)" + id +
-                             R"(","kind":"unit","parent":"wc","comment":")" + comment + R"("})";
-    return http(writer->port(), "POST", "/v1/orgs", body,
-                {{"Authorization", std::string("Bearer ") + kAdminToken},
-                 {"Content-Type", "application/json"},
-                 {"Idempotency-Key", "key-" + id}});
+  // A comment of `chars` Chinese characters (3 bytes each).
+  auto comment = [](int chars) {
+    std::string text;
+    for (int i = 0; i < chars; ++i) text += "审";
+    return text;
   };
   // Eight clients at once: a batch of all their commands would take several kilobytes, a
   // batch of two or three fits.
@@ -503,9 +495,9 @@ TEST_CASE(
     clients.emplace_back([&, c] {
       for (int i = 0; i < 10; ++i) {
         const std::string id = "m" + std::to_string(c) + "-" + std::to_string(i);
-        const HttpResult r = create(id, 100);
+        const auto r = create_org(writer->port(), id, comment(100));
         std::lock_guard lock(mutex);
-        if (r.status != 201) failures.push_back(id + ": " + r.body);
+        if (!r || r->status != 201) failures.push_back(id + ": " + (r ? r->body : "no answer"));
       }
     });
   for (auto& t : clients) t.join();
@@ -514,14 +506,15 @@ TEST_CASE(
 
   // A command whose event alone is more than a message takes: refused, nothing written.
   const std::uint64_t head = head_of(writer->port());
-  const HttpResult big = create("big", 2000);
-  INFO(big.body);
-  CHECK(big.status == 413);
-  CHECK(big.code() == "payload_too_large");
+  const auto big = create_org(writer->port(), "big", comment(2000));
+  REQUIRE(big);
+  INFO(big->body);
+  CHECK(big->status == 413);
+  CHECK(big->code() == "payload_too_large");
   CHECK(head_of(writer->port()) == head);
   CHECK(get(writer->port(), "/v1/orgs/big").status == 404);
   // The writer goes on, and the replica holds everything, in messages the servers took.
-  REQUIRE(create("after", 10).status == 201);
+  REQUIRE(create_org(writer->port(), "after", comment(10))->status == 201);
   REQUIRE(catches_up(replica->port(), head + 1));
   CHECK(events_of(replica->port()) == events_of(writer->port()));
   replication::JetStreamOptions o;
