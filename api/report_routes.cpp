@@ -148,12 +148,25 @@ void add_report_routes(Api::Impl& api) {
     auto year = year_param(c);
     const auto format = year ? report_format(c) : std::nullopt;
     if (!year || !format) return;
-    answer(
-        c, "assessment", *format,
-        [c, year = *year](const engine::ViewReader&, const storage::ReadTxn& txn) -> Result<boost::json::value> {
-          BL_ASSIGN_OR_RETURN(boost::json::object o, views::assessment(c->api.engine, txn, year));
-          return boost::json::value(std::move(o));
-        });
+    // Rows in the caller's scope only (a unit user its unit's, a branch user its own), of
+    // the unit asked for; paged with `limit` and `after` (a file holds every row).
+    views::AssessmentFilter filter;
+    filter.unit = c->req.param("unit");
+    if (c->actor.role == "unit") filter.unit = c->actor.org;
+    if (c->actor.role == "branch") filter.branch = c->actor.org;
+    if (format->empty() && !c->req.param("limit").empty()) {
+      auto limit = limit_param(c, 100, 1000);
+      if (!limit) return;
+      filter.limit = *limit;
+      filter.after = c->req.param("after");
+    }
+    answer(c, "assessment", *format,
+           [c, year = *year, filter](const engine::ViewReader&,
+                                     const storage::ReadTxn& txn) -> Result<boost::json::value> {
+             BL_ASSIGN_OR_RETURN(boost::json::object o,
+                                 views::assessment(c->api.engine, txn, year, filter));
+             return boost::json::value(std::move(o));
+           });
   });
   api.add("GET", "/v1/reports/pipeline", [](const CallPtr& c) {
     const auto format = report_format(c);
@@ -167,13 +180,12 @@ void add_report_routes(Api::Impl& api) {
           });
     const auto as_of = time_param(c, "as_of");
     if (!as_of) return;
-    answer(
-        c, "pipeline", *format,
-        [c, as_of = *as_of](const engine::ViewReader&, const storage::ReadTxn& txn) -> Result<boost::json::value> {
-          BL_ASSIGN_OR_RETURN(boost::json::object o,
-                              views::pipeline_as_of(c->api.engine, txn, as_of));
-          return boost::json::value(std::move(o));
-        });
+    answer(c, "pipeline", *format,
+           [as_of = *as_of](const engine::ViewReader& v,
+                            const storage::ReadTxn&) -> Result<boost::json::value> {
+             BL_ASSIGN_OR_RETURN(boost::json::object o, views::pipeline_as_of(v, as_of));
+             return boost::json::value(std::move(o));
+           });
   });
 }
 

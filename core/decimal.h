@@ -46,6 +46,8 @@ class Decimal {
 
   constexpr Decimal operator+(Decimal o) const { return Decimal(hundredths_ + o.hundredths_); }
   constexpr Decimal operator-(Decimal o) const { return Decimal(hundredths_ - o.hundredths_); }
+  // n times this value, exactly (a count of items worth this much each).
+  constexpr Decimal times(std::int64_t n) const { return Decimal(hundredths_ * n); }
   constexpr Decimal& operator+=(Decimal o) {
     hundredths_ += o.hundredths_;
     return *this;

@@ -158,7 +158,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
   engine->committed_head_ = head.position;
   BL_RETURN_IF_ERROR(engine->load_replication_state(txn));
   if (engine->options_.manual_clock) {
-    Timestamp start = system_now();
+    Timestamp start = engine->options_.manual_clock_start.value_or(system_now());
     BL_ASSIGN_OR_RETURN(auto stored, meta.get(txn, kManualClockKey));
     if (stored) {
       auto micros = storage::decode_u64(*stored);

@@ -61,6 +61,10 @@ struct EngineOptions {
   // Stand the clock still (it starts at the later of the system time and the last value
   // it was set to) and move it only by advance_clock().
   bool manual_clock = false;
+  // With manual_clock, where a clock never set before starts instead of the system time: a
+  // generator writing years of history (bench/) starts it years back and moves it forward,
+  // so that timers fire on the days they fall due.
+  std::optional<Timestamp> manual_clock_start;
   std::size_t max_batch = 1024;
   // When fewer commands are queued than the last batch held, how long the writer waits for
   // the rest before it commits what it has (0: never waits).

@@ -166,34 +166,73 @@ class AuditIndex final : public engine::Projection {
   }
 };
 
-// The programme's figures: a time-ordered log of coverage changes (so coverage can be
-// asked as of any day), titles given per year by title and org type, nominations per year.
+// Figures as of any instant. Each unit's branch count and its brands by state and by title
+// are logged after every event that moves them, under the unit and the event's time, so a
+// report as of T reads one entry per unit (the last at or before T) instead of replaying
+// every brand; each brand's state and title likewise, for the assessment's rows. Reads
+// brand_keys as it stood before the event, so it runs before BrandViews.
+class AsOfFigures final : public engine::Projection {
+ public:
+  std::vector<std::string> tables() const override {
+    return {std::string(kUnitFigures), std::string(kBrandStatusLog)};
+  }
+  Status apply(const RecordedEvent& e, ViewWriter& views) override {
+    const auto& ev = e.envelope;
+    const std::string at = time_part(ev.occurred_at) + position_part(ev.position);
+    if (const auto* org = dynamic_cast<const workflows::OrgState*>(e.after);
+        org != nullptr && org->kind == "branch") {
+      const int delta = ev.type == "OrgCreated" ? +1 : ev.type == "OrgDissolved" ? -1 : 0;
+      if (delta == 0) return Status::Ok();
+      return update(views, org->parent, at, [&](UnitFigures& f) { f.branches += delta; });
+    }
+    const auto* brand = dynamic_cast<const BrandState*>(e.after);
+    if (brand == nullptr) return Status::Ok();
+    BL_ASSIGN_OR_RETURN(auto stored, views.get(kBrandKeys, brand->id));
+    const BrandKeys before = stored ? BrandKeys::decode(*stored) : BrandKeys{};
+    const BrandKeys after = BrandKeys::of(*brand);
+    if (before.state == after.state && before.title == after.title) return Status::Ok();
+    BL_RETURN_IF_ERROR(
+        views.put(kBrandStatusLog, join(brand->id, at), join(after.state, after.title)));
+    return update(views, brand->unit, at, [&](UnitFigures& f) {
+      move(f.states, before.state, after.state);
+      move(f.titles, before.title, after.title);
+    });
+  }
+
+ private:
+  template <class Change>
+  static Status update(ViewWriter& views, const std::string& unit, const std::string& at,
+                       Change change) {
+    const std::string prefix = join(unit, "");
+    UnitFigures figures;
+    Status bad;
+    BL_RETURN_IF_ERROR(views.scan_backward(
+        kUnitFigures, prefix + std::string(16, '\xff'), [&](std::string_view key, std::string_view value) {
+          if (key.starts_with(prefix)) figures = UnitFigures::decode(value);
+          return false;
+        }));
+    change(figures);
+    return views.put(kUnitFigures, prefix + at, figures.encode());
+  }
+  static void move(std::map<std::string, std::int64_t, std::less<>>& counts, const std::string& from,
+                   const std::string& to) {
+    if (from == to) return;
+    if (!from.empty() && --counts[from] == 0) counts.erase(from);
+    if (!to.empty()) ++counts[to];
+  }
+};
+
+// The programme's figures by year: titles given by title and org type, nominations.
 class ReportTables final : public engine::Projection {
  public:
   std::vector<std::string> tables() const override {
-    return {std::string(kCoverageLog), std::string(kTitles), std::string(kNominations)};
+    return {std::string(kTitles), std::string(kNominations)};
   }
   Status apply(const RecordedEvent& e, ViewWriter& views) override {
     const auto& ev = e.envelope;
     const std::string year = std::to_string(utc_year(ev.occurred_at));
-    auto coverage = [&](const std::string& unit, const std::string& branch, int branches,
-                        int filed) {
-      boost::json::object o{
-          {"unit", unit}, {"branch", branch}, {"branches", branches}, {"filed", filed}};
-      return views.put(kCoverageLog, time_part(ev.occurred_at) + position_part(ev.position),
-                       engine::to_text(o));
-    };
-    if (const auto* org = dynamic_cast<const workflows::OrgState*>(e.after);
-        org != nullptr && org->kind == "branch") {
-      if (ev.type == "OrgCreated") return coverage(org->parent, org->id, +1, 0);
-      if (ev.type == "OrgDissolved") return coverage(org->parent, org->id, -1, 0);
-    }
     const auto* brand = dynamic_cast<const BrandState*>(e.after);
     if (brand == nullptr) return Status::Ok();
-    if (ev.type == "BrandFiled") return coverage(brand->unit, brand->branch, 0, +1);
-    // A filed brand stops counting only when cancelled (a filed brand cannot be withdrawn).
-    if (ev.type == "BrandCancelled" && !brand->filing_no.empty())
-      return coverage(brand->unit, brand->branch, 0, -1);
     if (ev.type == "BrandNominated") return add_to_count(views, kNominations, year, +1);
     const bool promoted = ev.type == "ReReviewConcluded" && str(e.data, "outcome") == "promoted";
     if ((ev.type == "BrandNamed" || promoted) && brand->title)
@@ -238,11 +277,46 @@ BrandKeys BrandKeys::decode(std::string_view v) {
   return k;
 }
 
+bool counts_as_filed(std::string_view state) {
+  return !state.empty() && state != "cultivating" && state != "submitted" &&
+         state != "unit_approved" && state != "withdrawn" && state != "cancelled";
+}
+
+std::int64_t UnitFigures::filed() const {
+  std::int64_t n = 0;
+  for (const auto& [state, count] : states)
+    if (counts_as_filed(state)) n += count;
+  return n;
+}
+
+std::string UnitFigures::encode() const {
+  auto counts = [](const std::map<std::string, std::int64_t, std::less<>>& m) {
+    boost::json::object o;
+    for (const auto& [k, n] : m) o[k] = n;
+    return o;
+  };
+  return engine::to_text(boost::json::object{
+      {"branches", branches}, {"states", counts(states)}, {"titles", counts(titles)}});
+}
+
+UnitFigures UnitFigures::decode(std::string_view value) {
+  UnitFigures f;
+  const boost::json::value v = boost::json::parse(value);
+  const auto& o = v.as_object();
+  f.branches = o.at("branches").to_number<std::int64_t>();
+  for (const auto& [k, n] : o.at("states").as_object())
+    f.states[std::string(k)] = n.to_number<std::int64_t>();
+  for (const auto& [k, n] : o.at("titles").as_object())
+    f.titles[std::string(k)] = n.to_number<std::int64_t>();
+  return f;
+}
+
 std::vector<std::shared_ptr<engine::Projection>> make_projections() {
-  // The audit index reads brand_keys and the round documents before they are rewritten.
+  // The audit index and the figures read brand_keys (and the audit index the round
+  // documents) before they are rewritten.
   return {std::make_shared<OrgAndUserViews>(), std::make_shared<AuditIndex>(),
-          std::make_shared<BrandViews>(), std::make_shared<RoundViews>(),
-          std::make_shared<ReportTables>()};
+          std::make_shared<AsOfFigures>(),     std::make_shared<BrandViews>(),
+          std::make_shared<RoundViews>(),      std::make_shared<ReportTables>()};
 }
 
 engine::Domain make_full_domain() {

@@ -14,12 +14,19 @@
 //   rounds                    id -> round JSON (render_round)
 //   audit_by_{actor,stream,type,org}      value 0x00 position(be) -> ""
 //   audit_by_time             occurred_at(be) position(be) -> ""
-//   coverage_log              occurred_at(be) position(be) -> {unit, branch, branches, filed}
+//   unit_figures              unit 0x00 occurred_at(be) position(be) -> {branches, states,
+//                             titles}: the unit's branch count, its brands by state and by
+//                             title held, after each event that moved one (coverage,
+//                             pipeline and assessment as of any instant: a seek per unit)
+//   brand_status_log          id 0x00 occurred_at(be) position(be) -> state 0x00 title, after
+//                             each event that moved either (a brand as it stood at an
+//                             instant without replaying it: the assessment's rows)
 //   titles                    year 0x00 title 0x00 org_type -> count
 //   nominations               year -> count
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,7 +56,8 @@ inline constexpr std::string_view kAuditByStream = "audit_by_stream";
 inline constexpr std::string_view kAuditByType = "audit_by_type";
 inline constexpr std::string_view kAuditByOrg = "audit_by_org";
 inline constexpr std::string_view kAuditByTime = "audit_by_time";
-inline constexpr std::string_view kCoverageLog = "coverage_log";
+inline constexpr std::string_view kUnitFigures = "unit_figures";
+inline constexpr std::string_view kBrandStatusLog = "brand_status_log";
 inline constexpr std::string_view kTitles = "titles";
 inline constexpr std::string_view kNominations = "nominations";
 
@@ -70,7 +78,25 @@ struct BrandKeys {
 //      the secrets table)
 //   4  users carry "disabled" and "password_set_at"
 //   5  brands carry "appeal_until"
-inline constexpr std::uint32_t kViewsVersion = 5;
+//   6  brands carry the latest progress report ("latest_progress"), not every year's;
+//      unit_figures and brand_status_log (reports as of any instant without replays)
+//      replace coverage_log
+inline constexpr std::uint32_t kViewsVersion = 6;
+
+// Whether a brand in `state` counts as filed (备案) for coverage and the assessment: filed
+// and not cancelled, whatever came after (named brands count). A filed brand never goes
+// back to cultivating or withdrawn.
+bool counts_as_filed(std::string_view state);
+
+// A unit's figures as unit_figures keeps them.
+struct UnitFigures {
+  std::int64_t branches = 0;
+  std::map<std::string, std::int64_t, std::less<>> states, titles;  // zero counts left out
+
+  std::int64_t filed() const;
+  std::string encode() const;
+  static UnitFigures decode(std::string_view value);
+};
 
 std::vector<std::shared_ptr<engine::Projection>> make_projections();
 

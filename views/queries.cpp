@@ -150,38 +150,54 @@ Result<boost::json::array> re_reviews_due(const ViewReader& views, Timestamp bef
   return out;
 }
 
+namespace {
+
+// Every unit's figures as they stood at `as_of`: for each unit in unit_figures, the last
+// entry at or before it (a seek to the unit's first key, then one back from `as_of`).
+Result<std::map<std::string, UnitFigures>> figures_as_of(const ViewReader& views,
+                                                          Timestamp as_of) {
+  std::map<std::string, UnitFigures> out;
+  const std::string until = time_part(as_of) + std::string(8, '\xff');
+  std::string from;
+  for (;;) {
+    std::optional<std::string> unit;
+    BL_RETURN_IF_ERROR(views.scan(kUnitFigures, from, [&](std::string_view key, std::string_view) {
+      unit = std::string(first_part(key));
+      return false;
+    }));
+    if (!unit) return out;
+    const std::string prefix = join(*unit, "");
+    BL_RETURN_IF_ERROR(views.scan_backward(
+        kUnitFigures, prefix + until, [&](std::string_view key, std::string_view value) {
+          if (key.starts_with(prefix)) out.emplace(*unit, UnitFigures::decode(value));
+          return false;
+        }));
+    from = *unit + '\x01';  // after every key of this unit (unit 0x00 ...)
+  }
+}
+
+}  // namespace
+
 Result<boost::json::object> coverage(const ViewReader& views, Timestamp as_of) {
-  struct Counts {
-    std::int64_t branches = 0, filed = 0;
-  };
-  std::map<std::string, Counts> units;
-  const std::string limit = time_part(as_of);
-  BL_RETURN_IF_ERROR(
-      views.scan(kCoverageLog, "", [&](std::string_view key, std::string_view value) {
-        if (key.substr(0, 8) > limit) return false;
-        const auto o = boost::json::parse(value).as_object();
-        Counts& c = units[str(o, "unit")];
-        c.branches += static_cast<std::int64_t>(workflows::num(o, "branches"));
-        c.filed += static_cast<std::int64_t>(workflows::num(o, "filed"));
-        return true;
-      }));
+  BL_ASSIGN_OR_RETURN(auto units, figures_as_of(views, as_of));
   boost::json::array rows;
-  Counts total;
-  for (const auto& [unit, c] : units) {
+  std::int64_t branches = 0, filed = 0;
+  for (const auto& [unit, f] : units) {
+    const std::int64_t unit_filed = f.filed();
     rows.push_back({{"unit", unit},
                     {"name", org_name(views, unit)},
-                    {"branches", c.branches},
-                    {"filed", c.filed},
-                    {"coverage", ratio(c.filed, c.branches)}});
-    total.branches += c.branches;
-    total.filed += c.filed;
+                    {"branches", f.branches},
+                    {"filed", unit_filed},
+                    {"coverage", ratio(unit_filed, f.branches)}});
+    branches += f.branches;
+    filed += unit_filed;
   }
   return boost::json::object{{"as_of", format_rfc3339(as_of)},
                              {"units", std::move(rows)},
                              {"total",
-                              {{"branches", total.branches},
-                               {"filed", total.filed},
-                               {"coverage", ratio(total.filed, total.branches)}}}};
+                              {{"branches", branches},
+                               {"filed", filed},
+                               {"coverage", ratio(filed, branches)}}}};
 }
 
 Result<boost::json::object> titles_report(const ViewReader& views, int year) {
@@ -240,79 +256,105 @@ Result<boost::json::object> pipeline(const ViewReader& views) {
   return pipeline_rows(views, counts);
 }
 
-Result<boost::json::object> pipeline_as_of(const engine::Engine& engine,
-                                           const storage::ReadTxn& txn, Timestamp as_of) {
-  const ViewReader views(engine.environment(), txn);
-  std::vector<std::string> ids;
-  BL_RETURN_IF_ERROR(views.scan(kBrands, "", [&](std::string_view key, std::string_view) {
-    ids.emplace_back(key);
-    return true;
-  }));
+Result<boost::json::object> pipeline_as_of(const ViewReader& views, Timestamp as_of) {
+  BL_ASSIGN_OR_RETURN(auto units, figures_as_of(views, as_of));
   std::map<std::string, std::map<std::string, std::int64_t>> counts;
-  for (const auto& id : ids) {
-    BL_ASSIGN_OR_RETURN(engine::StreamState s,
-                        engine.replay_as_of(txn, workflows::brand_stream(id), as_of));
-    const auto* b = s.as<workflows::BrandState>();
-    if (b == nullptr || !b->exists()) continue;  // created later
-    counts[b->unit][std::string(workflows::status_code(b->status()))] += 1;
-  }
+  for (const auto& [unit, f] : units)
+    for (const auto& [state, n] : f.states) counts[unit][state] = n;
   boost::json::object out = pipeline_rows(views, counts);
   out["as_of"] = format_rfc3339(as_of);
   return out;
 }
 
 Result<boost::json::object> assessment(const engine::Engine& engine, const storage::ReadTxn& txn,
-                                       int year) {
+                                       int year, const AssessmentFilter& filter) {
   const ViewReader views(engine.environment(), txn);
   const Timestamp year_end =
       *parse_rfc3339(std::to_string(year + 1) + "-01-01") - std::chrono::microseconds(1);
+  const std::string until = time_part(year_end) + std::string(8, '\xff');
   BL_ASSIGN_OR_RETURN(engine::StreamState settings_state,
                       engine.replay(txn, workflows::kSettingsStream));
   const auto& settings = *settings_state.as<workflows::SettingsState>();
-  std::vector<std::string> ids;
-  BL_RETURN_IF_ERROR(views.scan(kBrands, "", [&](std::string_view key, std::string_view) {
-    ids.emplace_back(key);
-    return true;
-  }));
+  auto bonus_of = [&](std::string_view title) {
+    auto it = settings.title_bonus.find(std::string(title));
+    return it == settings.title_bonus.end() ? Decimal() : it->second;
+  };
+
+  // The rows: brands in id order (of the branch or the unit asked for), each as it stood at
+  // the year's end, from its last brand_status_log entry by then; those not filed by then,
+  // or cancelled, earn nothing and are left out.
   boost::json::array branches;
-  std::map<std::string, std::pair<Decimal, int>> units;  // points, branches scoring
-  for (const auto& id : ids) {
-    BL_ASSIGN_OR_RETURN(engine::StreamState s,
-                        engine.replay_as_of(txn, workflows::brand_stream(id), year_end));
-    const auto* b = s.as<workflows::BrandState>();
-    if (b == nullptr || !b->exists() || b->filing_no.empty()) continue;
-    const auto status = b->status();
-    if (status == workflows::BrandStatus::kWithdrawn ||
-        status == workflows::BrandStatus::kCancelled)
-      continue;
-    Decimal points = settings.filed_points;
-    Decimal bonus;
-    if (b->title) {
-      auto it = settings.title_bonus.find(std::string(workflows::title_code(*b->title)));
-      if (it != settings.title_bonus.end()) bonus = it->second;
+  std::optional<std::string> next;
+  Status bad;
+  auto row = [&](std::string_view id) -> bool {
+    if (filter.limit != 0 && branches.size() == filter.limit) {
+      next = branches.back().as_object().at("brand").as_string().c_str();
+      return false;
     }
-    points += bonus;
-    branches.push_back(
-        {{"branch", b->branch},
-         {"branch_name", b->branch_name},
-         {"unit", b->unit},
-         {"brand", b->id},
-         {"state", workflows::status_code(status)},
-         {"title", b->title ? boost::json::value(workflows::title_code(*b->title)) : nullptr},
-         {"filed_points", workflows::decimal_json(settings.filed_points)},
-         {"title_bonus", workflows::decimal_json(bonus)},
-         {"points", workflows::decimal_json(points)}});
-    units[b->unit].first += points;
-    units[b->unit].second += 1;
-  }
+    const std::string prefix = join(id, "");
+    std::optional<std::string> status;
+    bad = views.scan_backward(kBrandStatusLog, prefix + until,
+                              [&](std::string_view key, std::string_view value) {
+                                if (key.starts_with(prefix)) status = std::string(value);
+                                return false;
+                              });
+    if (!bad.ok()) return false;
+    if (!status || !counts_as_filed(first_part(*status))) return true;
+    auto keys = views.get(kBrandKeys, id);
+    if (!keys.ok() || !*keys) {
+      bad = keys.ok() ? Status::Corruption("no brand_keys for " + std::string(id)) : keys.status();
+      return false;
+    }
+    const BrandKeys k = BrandKeys::decode(**keys);
+    const std::string title(last_part(*status));
+    const Decimal bonus = title.empty() ? Decimal() : bonus_of(title);
+    branches.push_back({{"branch", k.branch},
+                        {"branch_name", org_name(views, k.branch)},
+                        {"unit", k.unit},
+                        {"brand", id},
+                        {"state", first_part(*status)},
+                        {"title", title.empty() ? boost::json::value(nullptr) : boost::json::value(title)},
+                        {"filed_points", workflows::decimal_json(settings.filed_points)},
+                        {"title_bonus", workflows::decimal_json(bonus)},
+                        {"points", workflows::decimal_json(settings.filed_points + bonus)}});
+    return true;
+  };
+  auto by_index = [&](std::string_view table, const std::string& value) -> Status {
+    const std::string prefix = join(value, "");
+    const std::string from = filter.after.empty() ? prefix : prefix + filter.after + '\x01';
+    return views.scan(table, from, [&](std::string_view key, std::string_view) {
+      return key.starts_with(prefix) && row(key.substr(prefix.size()));
+    });
+  };
+  if (!filter.branch.empty())
+    BL_RETURN_IF_ERROR(by_index(kBrandsByBranch, filter.branch));
+  else if (!filter.unit.empty())
+    BL_RETURN_IF_ERROR(by_index(kBrandsByUnit, filter.unit));
+  else
+    BL_RETURN_IF_ERROR(views.scan(kBrandKeys, filter.after.empty() ? "" : filter.after + '\x01',
+                                  [&](std::string_view key, std::string_view) { return row(key); }));
+  BL_RETURN_IF_ERROR(bad);
+
+  // Per unit: its filed brands' points, from its figures at the year's end.
   boost::json::array unit_rows;
-  for (const auto& [unit, p] : units)
-    unit_rows.push_back({{"unit", unit},
-                         {"name", org_name(views, unit)},
-                         {"points", workflows::decimal_json(p.first)},
-                         {"branches", p.second}});
-  return boost::json::object{
+  if (filter.branch.empty()) {
+    BL_ASSIGN_OR_RETURN(auto units, figures_as_of(views, year_end));
+    for (const auto& [unit, f] : units) {
+      if (!filter.unit.empty() && unit != filter.unit) continue;
+      const std::int64_t filed = f.filed();
+      if (filed == 0) continue;
+      Decimal points = settings.filed_points.times(filed);
+      for (const auto& [title, n] : f.titles) points += bonus_of(title).times(n);
+      unit_rows.push_back({{"unit", unit},
+                           {"name", org_name(views, unit)},
+                           {"points", workflows::decimal_json(points)},
+                           {"branches", filed}});
+    }
+  }
+  boost::json::object out{
       {"year", year}, {"branches", std::move(branches)}, {"units", std::move(unit_rows)}};
+  if (filter.limit != 0) out["next"] = next ? boost::json::value(*next) : nullptr;
+  return out;
 }
 
 Result<boost::json::object> audit_entry(const engine::Engine& engine, const storage::ReadTxn& txn,

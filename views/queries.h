@@ -55,13 +55,21 @@ Result<boost::json::object> coverage(const engine::ViewReader& views, Timestamp 
 Result<boost::json::object> titles_report(const engine::ViewReader& views, int year);
 // Brands by state, per unit.
 Result<boost::json::object> pipeline(const engine::ViewReader& views);
-// The same as it stood at `as_of`: every brand replayed to that instant (no view keeps
-// the history), so it costs a replay per brand.
-Result<boost::json::object> pipeline_as_of(const engine::Engine& engine,
-                                           const storage::ReadTxn& txn, Timestamp as_of);
-// 党建考核 points for `year`: every branch's brand as it stood at the year's end.
+// The same as it stood at `as_of`, from each unit's figures then (unit_figures).
+Result<boost::json::object> pipeline_as_of(const engine::ViewReader& views, Timestamp as_of);
+
+// Which rows of the assessment, and how many.
+struct AssessmentFilter {
+  std::string unit{}, branch{};  // empty: every unit's, every branch's
+  std::size_t limit = 0;         // rows per page; 0: all of them (files)
+  std::string after{};           // the last brand id of the previous page
+};
+// 党建考核 points for `year`: every filed branch's brand as it stood at the year's end
+// (brand_status_log), in brand id order and paged when `limit` is set ("next": the cursor),
+// and each unit's sum (unit_figures; none when a branch is asked for). A page costs a
+// seek per row and one per unit, never a replay.
 Result<boost::json::object> assessment(const engine::Engine& engine, const storage::ReadTxn& txn,
-                                       int year);
+                                       int year, const AssessmentFilter& filter = {});
 
 struct AuditFilter {
   std::string actor{}, brand{}, round{}, type{}, org{};

@@ -65,9 +65,10 @@ boost::json::object render_brand(const BrandState& b, std::uint64_t version) {
     objections.push_back(
         {{"id", ob.id}, {"reason", ob.reason}, {"raised_by", ob.raised_by}, {"status", ob.status}});
   o["objections"] = std::move(objections);
-  boost::json::object progress;
-  for (const auto& [year, summary] : b.progress) progress[std::to_string(year)] = summary;
-  o["progress"] = std::move(progress);
+  o["latest_progress"] =
+      b.progress_year
+          ? boost::json::value({{"year", *b.progress_year}, {"summary", b.progress_summary}})
+          : boost::json::value(nullptr);
   o["version"] = version;
   o["created_at"] = time_json(b.created_at);
   o["updated_at"] = time_json(b.updated_at);

@@ -150,7 +150,11 @@ void BrandState::apply(const engine::RecordedEvent& event) {
   } else if (type == "BrandWithdrawn" || type == "BrandCancelled") {
     round.clear();
   } else if (type == "ProgressReported") {
-    progress[static_cast<int>(num(d, "year"))] = str(d, "summary");
+    const int year = static_cast<int>(num(d, "year"));
+    if (!progress_year || year >= *progress_year) {
+      progress_year = year;
+      progress_summary = str(d, "summary");
+    }
   } else if (type == "BrandNominated" || type == "ReReviewStarted") {
     round = str(d, "round");
   } else if (type == "BrandProposed") {

@@ -85,7 +85,11 @@ struct BrandState final : engine::AggregateState {
   std::optional<Title> proposed_title;
   std::optional<AdverseDecision> adverse;  // the last demotion or revocation
   std::vector<Objection> objections;
-  std::map<int, std::string> progress;  // year -> summary
+  // The latest year's progress report (年度自评). Only the latest: every report is in the
+  // brand's history, and a document that grew by a report a year would be rewritten whole,
+  // and sent in every list page, at every command for decades (docs/PERFORMANCE.md).
+  std::optional<int> progress_year;
+  std::string progress_summary;
 
   BrandStatus status() const { return machine.status(); }
   bool exists() const { return status() != BrandStatus::kNone; }

@@ -100,7 +100,15 @@ TEST_CASE("a brand through 培育 and 备案: create, list, read, edit, actions,
   auto filed = World::obj(w.as("committee").post(base + "/file"));
   CHECK(filed.at("state") == "filed");
   CHECK(filed.at("filing_no") == "备-2031-0001");
+  CHECK(filed.at("latest_progress").is_null());
   World::obj(w.as("b1").post(base + "/progress", {{"year", 2031}, {"summary", "稳步推进"}}));
+  // The brand keeps the latest year's report (every one is in its history); a late report
+  // of an earlier year does not replace it.
+  World::obj(w.as("b1").post(base + "/progress", {{"year", 2032}, {"summary", "成效明显"}}));
+  auto reported =
+      World::obj(w.as("b1").post(base + "/progress", {{"year", 2030}, {"summary", "补报"}}));
+  CHECK(reported.at("latest_progress") ==
+        boost::json::value({{"year", 2032}, {"summary", "成效明显"}}));
 
   auto one = w.as("u1").get(base);
   CHECK(one.status == 200);
@@ -123,7 +131,7 @@ TEST_CASE("a brand through 培育 and 备案: create, list, read, edit, actions,
   CHECK(w.as("committee").get(base + "?as_of=yesterday").code() == "invalid_field");
 
   auto history = World::obj(w.as("b1").get(base + "/history")).at("items").as_array();
-  REQUIRE(history.size() == 8);
+  REQUIRE(history.size() == 10);
   CHECK(history[1].at("type") == "BrandEdited");
   CHECK(history[2].at("comment") == "请审核");
   CHECK(history[3].at("from_state") == "submitted");

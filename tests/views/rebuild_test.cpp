@@ -366,6 +366,67 @@ TEST_CASE(
     CHECK(types[type] > 0);
   }
 
+  // The reports as of an instant (unit_figures, brand_status_log) say what a replay of
+  // every brand to that instant says, at every year's end and midsummer.
+  for (int year = 2031; year <= 2032 + kYears; ++year)
+    for (const char* day : {"-06-30T12:00:00Z", "-12-31T23:59:59.999999Z"}) {
+      const Timestamp t = *parse_rfc3339(std::to_string(year) + day);
+      INFO(format_rfc3339(t));
+      auto txn = h.engine().begin_read();
+      const engine::ViewReader views(h.engine().environment(), *txn);
+      std::map<std::string, std::map<std::string, std::int64_t>> states;  // unit -> state -> n
+      std::map<std::string, std::int64_t> filed;                          // unit -> n
+      std::map<std::string, std::string> rows;  // brand -> "state title" for filed brands
+      REQUIRE(views.scan(views::kBrands, "", [&](std::string_view id, std::string_view) {
+                auto s = h.engine().replay_as_of(*txn, brand_stream(id), t);
+                REQUIRE(s.ok());
+                const auto* b = s->as<BrandState>();
+                if (b == nullptr || !b->exists()) return true;
+                const std::string state(status_code(b->status()));
+                ++states[b->unit][state];
+                if (!b->filing_no.empty() && state != "withdrawn" && state != "cancelled") {
+                  ++filed[b->unit];
+                  rows[std::string(id)] =
+                      state + " " + (b->title ? std::string(title_code(*b->title)) : "");
+                }
+                return true;
+              }).ok());
+      auto pipeline = views::pipeline_as_of(views, t);
+      REQUIRE(pipeline.ok());
+      std::map<std::string, std::map<std::string, std::int64_t>> said;
+      for (const auto& u : pipeline->at("units").as_array())
+        for (const auto& [state, n] : u.at("by_state").as_object())
+          said[std::string(u.at("unit").as_string())][std::string(state)] = n.to_number<std::int64_t>();
+      CHECK(said == states);
+      auto coverage = views::coverage(views, t);
+      REQUIRE(coverage.ok());
+      std::map<std::string, std::int64_t> covered;
+      for (const auto& u : coverage->at("units").as_array())
+        if (auto n = u.at("filed").to_number<std::int64_t>(); n != 0)
+          covered[std::string(u.at("unit").as_string())] = n;
+      CHECK(covered == filed);
+      if (day[1] != '1') continue;  // the assessment is as of the year's end
+      auto assessed = views::assessment(h.engine(), *txn, year);
+      REQUIRE(assessed.ok());
+      std::map<std::string, std::string> said_rows;
+      for (const auto& r : assessed->at("branches").as_array())
+        said_rows[std::string(r.at("brand").as_string())] =
+            std::string(r.at("state").as_string()) + " " +
+            (r.at("title").is_null() ? "" : std::string(r.at("title").as_string()));
+      CHECK(said_rows == rows);
+      // Paged, the rows are the same, in the same order.
+      boost::json::array paged;
+      views::AssessmentFilter page{.limit = 7};
+      for (;;) {
+        auto p = views::assessment(h.engine(), *txn, year, page);
+        REQUIRE(p.ok());
+        for (auto& r : p->at("branches").as_array()) paged.push_back(r);
+        if (p->at("next").is_null()) break;
+        page.after = std::string(p->at("next").as_string());
+      }
+      CHECK(paged == assessed->at("branches").as_array());
+    }
+
   const auto inline_views = snapshot(h.engine());
   CHECK(inline_views.at("view.brands").size() == kUnits * kBranchesPerUnit);
   h.engine().stop();
