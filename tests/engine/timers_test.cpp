@@ -57,6 +57,31 @@ TEST_CASE("a timer fires once when the clock passes it, and never again") {
   CHECK((*events)[2].occurred_at == due);
 }
 
+TEST_CASE("a manual clock started years back fires timers on their day and resumes where it was set") {
+  TempDir dir;
+  const Timestamp start = *parse_rfc3339("2007-01-01T00:00:00Z");
+  auto open_from = [&](Timestamp from) {
+    EngineOptions options;
+    options.data_dir = dir.path();
+    options.manual_clock = true;
+    options.manual_clock_start = from;
+    auto e = Engine::open(options, counter_domain());
+    REQUIRE(e.ok());
+    return std::move(e).value();
+  };
+  {
+    auto e = open_from(start);
+    CHECK(e->now() == start);
+    schedule(*e, "counter-a", "deadline-a", add_days(start, 90));
+    REQUIRE(e->advance_clock(add_days(start, 100)).ok());
+    CHECK(view(*e, "rings", "counter-a") == "1");
+    auto txn = e->begin_read();
+    CHECK(e->log().read_stream(*txn, "counter-a")->back().occurred_at == add_days(start, 90));
+  }
+  // Set once, the clock never goes back to a start given again.
+  CHECK(open_from(start)->now() == add_days(start, 100));
+}
+
 TEST_CASE("rescheduling a timer moves it rather than adding a second one") {
   TempDir dir;
   auto e = open_engine(dir.path());
