@@ -37,6 +37,9 @@ struct RecordedEvent {
   const storage::EventView& envelope;
   const boost::json::object& data;
   const AggregateState* after = nullptr;
+  // Set by a rebuild, which replays the whole log and then calls Projection::flush;
+  // `after` then stays valid, and up to date with the stream, until that flush.
+  bool replaying = false;
 };
 
 // The state of one stream, rebuilt by applying its events in order. apply() must be a pure
@@ -68,6 +71,13 @@ class Projection {
   virtual ~Projection() = default;
   virtual std::vector<std::string> tables() const = 0;
   virtual Status apply(const RecordedEvent& event, ViewWriter& views) = 0;
+  // Replaying (a rebuild), a projection may write what depends only on an aggregate's
+  // latest state — a document rendered from it — here, once after the last event, instead
+  // of at each of its events: a brand with a hundred events is rendered once, not a
+  // hundred times. (A rebuild cut short is done again from the start, so the views need
+  // not be whole before.) Inline, everything is written in apply: a command's answer reads
+  // its document at once. Nothing may read, while replaying, what flush writes.
+  virtual Status flush(ViewWriter&) { return Status::Ok(); }
 };
 
 // Old event data to current, one schema step at a time.

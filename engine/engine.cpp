@@ -998,31 +998,21 @@ Status Engine::rebuild() {
     for (const storage::Table& t : env_->view_tables()) BL_RETURN_IF_ERROR(t.clear(txn));
     return Status::Ok();
   }));
-  // Chunks keep each transaction's dirty pages well inside LMDB's limit.
+  // Chunks keep each transaction's dirty pages well inside LMDB's limit. A rebuild cut
+  // short (a crash, an error) is done again from the start at the next open (the marker),
+  // so no chunk needs to leave the views complete: projections write what depends only on
+  // an aggregate's latest state once, at the end (Projection::flush).
   constexpr std::uint64_t kChunk = 20'000;
   std::uint64_t after = 0;
   // Every stream's aggregate as the replay goes: projections render from it. Applied in
-  // place (nobody else holds them), so a rebuild clones nothing.
+  // place (nobody else holds them), so a rebuild clones nothing, and each stays where it
+  // is until the flush.
   std::unordered_map<std::string, std::unique_ptr<AggregateState>> aggregates;
-  // Streams applied in the current attempt: if the map fills and the chunk runs again,
-  // their aggregates are rebuilt from the log up to where the chunk began.
-  std::vector<std::string> touched;
   for (;;) {
     std::uint64_t last = after;
     BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) -> Status {
-      for (const std::string& stream : touched) {
-        auto aggregate = make_state(stream);
-        BL_ASSIGN_OR_RETURN(std::vector<storage::Event> events, log_->read_stream(txn, stream));
-        const auto chunk_start =
-            std::find_if(events.begin(), events.end(),
-                         [&](const storage::Event& e) { return e.position > after; });
-        BL_RETURN_IF_ERROR(apply_events({events.begin(), chunk_start}, *aggregate));
-        aggregates[stream] = std::move(aggregate);
-      }
-      touched.clear();
       ViewWriter views(*env_, txn);
       Status bad;
-      last = after;
       BL_RETURN_IF_ERROR(log_->for_each(txn, after, [&](const storage::EventView& ev) {
         auto data = event_data(ev);
         if (!data.ok()) {
@@ -1031,9 +1021,8 @@ Status Engine::rebuild() {
         }
         auto& aggregate = aggregates[std::string(ev.stream)];
         if (!aggregate) aggregate = make_state(ev.stream);
-        touched.emplace_back(ev.stream);
         aggregate->apply(RecordedEvent{ev, *data});
-        const RecordedEvent recorded{ev, *data, aggregate.get()};
+        const RecordedEvent recorded{ev, *data, aggregate.get(), /*replaying=*/true};
         for (const auto& projection : domain_.projections) {
           bad = projection->apply(recorded, views);
           if (!bad.ok()) return false;
@@ -1043,12 +1032,13 @@ Status Engine::rebuild() {
       }));
       return bad;
     }));
-    touched.clear();
     if (last == after) break;
     after = last;
   }
   cache_.clear();
   return env_->write([&](storage::WriteTxn& txn) -> Status {
+    ViewWriter views(*env_, txn);
+    for (const auto& projection : domain_.projections) BL_RETURN_IF_ERROR(projection->flush(views));
     BL_RETURN_IF_ERROR(meta.erase(txn, kRebuildMarkerKey).status());
     return stamp_views_version(txn);
   });

@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <unordered_map>
+#include <utility>
+
 #include "engine/json_text.h"
 #include "views/keys.h"
 #include "views/render.h"
@@ -75,8 +78,11 @@ class BrandViews final : public engine::Projection {
     BL_ASSIGN_OR_RETURN(auto stored, views.get(kBrandKeys, brand->id));
     const BrandKeys before = stored ? BrandKeys::decode(*stored) : BrandKeys{};
     const BrandKeys after = BrandKeys::of(*brand);
-    BL_RETURN_IF_ERROR(
-        views.put(kBrands, brand->id, engine::to_text(render_brand(*brand, e.envelope.version))));
+    if (e.replaying)
+      rendering_[brand->id] = {brand, e.envelope.version};
+    else
+      BL_RETURN_IF_ERROR(views.put(kBrands, brand->id,
+                                   engine::to_text(render_brand(*brand, e.envelope.version))));
     if (after == before) return Status::Ok();
     BL_RETURN_IF_ERROR(views.put(kBrandKeys, brand->id, after.encode()));
 
@@ -98,7 +104,22 @@ class BrandViews final : public engine::Projection {
     return Status::Ok();
   }
 
+  // Every brand's document after a rebuild, each from its latest state.
+  Status flush(ViewWriter& views) override {
+    auto rendering = std::exchange(rendering_, {});
+    for (const auto& [id, latest] : rendering)
+      BL_RETURN_IF_ERROR(
+          views.put(kBrands, id, engine::to_text(render_brand(*latest.brand, latest.version))));
+    return Status::Ok();
+  }
+
  private:
+  struct Latest {
+    const BrandState* brand;
+    std::uint64_t version;
+  };
+  std::unordered_map<std::string, Latest> rendering_;  // replaying only
+
   static Status move(ViewWriter& views, std::string_view table, const std::string& from,
                      const std::string& to, const std::string& id) {
     if (from == to) return Status::Ok();
