@@ -20,9 +20,12 @@ export interface Assessment {
   year: number
   branches: { branch: string; branch_name: string; unit: string; state: string | null; title: string | null; filed_points: number; title_bonus: number; points: number }[]
   units: { unit: string; name: string; points: number; branches: number }[]
+  next: string | null // the cursor of the next page of branches (API.md: limit, after)
 }
 
 export const coverage = (asOf?: string) => get<Coverage>('/v1/reports/coverage', { as_of: asOf })
 export const pipeline = (asOf?: string) => get<Pipeline>('/v1/reports/pipeline', { as_of: asOf })
 export const titles = (year: number) => get<Titles>('/v1/reports/titles', { year })
-export const assessment = (year: number) => get<Assessment>('/v1/reports/assessment', { year })
+// A page of branch rows (every unit's sum with each page): a programme has thousands.
+export const assessment = (year: number, after?: string) =>
+  get<Assessment>('/v1/reports/assessment', { year, limit: 100, after })
