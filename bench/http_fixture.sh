@@ -90,3 +90,24 @@ bl_wrk() {
   errors=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
   printf "%-22s %12s %10s %10s %8s\n" "$1" "$rps" "$p50" "$p99" "${errors:-0}"
 }
+
+# A throwaway PostgreSQL 15 cluster (Debian's) under DIR/pg, on a unix socket only, fsync
+# and synchronous_commit on (its defaults, said); bl_pg_stop DIR removes nothing but stops
+# it. DIR must be readable by the postgres user (it runs as its own user). Sets BL_PG_PORT;
+# bl_psql runs psql against it as postgres.
+BL_PG=/usr/lib/postgresql/15/bin
+bl_pg_start() {
+  local dir=$1 connections=${2:-20}
+  [[ -x "$BL_PG/initdb" ]] || { echo "needs PostgreSQL 15 (apt-get install postgresql)" >&2; return 2; }
+  mkdir -p "$dir/pg" "$dir/pgsock" "$dir/pgrun"
+  chown postgres "$dir/pg" "$dir/pgsock" "$dir/pgrun"
+  BL_PG_PORT=$((40000 + RANDOM % 20000))
+  BL_PG_DIR=$dir
+  runuser -u postgres -- "$BL_PG/initdb" -D "$dir/pg" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  runuser -u postgres -- "$BL_PG/pg_ctl" -D "$dir/pg" -l "$dir/pgrun/pg.log" -w start \
+    -o "-p $BL_PG_PORT -k $dir/pgsock -c listen_addresses='' -c fsync=on -c synchronous_commit=on -c max_connections=$((connections + 10)) -c shared_buffers=256MB -c maintenance_work_mem=1GB" >/dev/null
+}
+bl_pg_stop() {
+  [[ -d "$1/pg" ]] && runuser -u postgres -- "$BL_PG/pg_ctl" -D "$1/pg" -m immediate stop >/dev/null 2>&1 || true
+}
+bl_psql() { runuser -u postgres -- "$BL_PG/psql" -h "$BL_PG_DIR/pgsock" -p "$BL_PG_PORT" -qAtX -v ON_ERROR_STOP=1 "$@"; }

@@ -13,6 +13,8 @@
 #   writes      durable progress reports over 64 brands with 64 branch users (wrk, 64
 #               connections), alone and then while $READERS readers run a heavy read mix
 #   memory      the server's own resident memory at the end, and the data file's pages it maps
+#   postgresql  bytes per event of the same history in PostgreSQL 15 with the same indexes
+#               (a throwaway cluster this script creates and removes; SKIP_PG=1: not)
 # Then bench/write_scale_bench.sh gives the write figures on an empty log beside PostgreSQL.
 #
 #   bench/scale_bench.sh [build/app/brandledger]
@@ -34,6 +36,7 @@ PIDS=()
 cleanup() {
   kill "${PIDS[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
+  bl_pg_stop "$WORK"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -85,7 +88,7 @@ row "events" "$EVENTS" "" "" ""
 row "on disk (compacted), per event" "$BYTES" "$((BYTES / EVENTS)) B" "" ""
 awk -v n="$EVENTS" '{ t += $2 } $1=="events" { e = $2 } END {
   printf "%-34s %14s %10s\n", "  of which the events table", e, sprintf("%.0f B", e / n);
-  printf "%-34s %14s %10s\n", "  of which the views", t - e, sprintf("%.0f B", (t - e) / n) }' "$WORK/tables"
+  printf "%-34s %14s %10s\n", "  of which the views", sprintf("%.0f", t - e), sprintf("%.0f B", (t - e) / n) }' "$WORK/tables"
 row "rebuild" "$(printf '%.1f s' "$REBUILD_SECONDS")" "$(per "$EVENTS" "$REBUILD_SECONDS") ev/s" "" ""
 row "cold start ($DROPPED)" "$(printf '%.2f s' "$COLD_SECONDS")" "" "" ""
 row "then the chain walk (background)" "$(printf '%.1f s' "$WALK_SECONDS")" "$(per "$EVENTS" "$WALK_SECONDS") ev/s" "" ""
@@ -206,3 +209,89 @@ echo
 mem() { awk -v k="$1:" '$1 == k { printf "%.0f MiB", $2 / 1024 }' "/proc/$BL_PID/status"; }
 row "server memory: own (RssAnon)" "$(mem RssAnon)" "" "" ""
 row "  mapped data file (RssFile)" "$(mem RssFile)" "" "" ""
+
+# PostgreSQL with the same history: every event with every field its record holds (data as
+# jsonb), indexed as the log and its audit views are here (stream and version, command id,
+# actor, type, time, the orgs an event concerns), and the brands' documents indexed by
+# state, unit, branch and title. Loaded with COPY, indexes built after (its most compact
+# form), on a throwaway cluster. SKIP_PG=1 leaves it out.
+if [[ -z "${SKIP_PG:-}" && -x "$BL_PG/initdb" ]]; then
+  chmod 755 "$WORK"
+  bl_pg_start "$WORK"
+  bl_psql -d postgres <<'SQL'
+CREATE TABLE events (position bigint NOT NULL, stream text NOT NULL, version int NOT NULL,
+  stream_prev bigint NOT NULL, type text NOT NULL, schema_version int NOT NULL,
+  occurred_at timestamptz NOT NULL, recorded_at timestamptz NOT NULL, actor_id text NOT NULL,
+  actor_name text NOT NULL, actor_role text NOT NULL, actor_org text NOT NULL,
+  command_id text NOT NULL, correlation_id text NOT NULL, comment text NOT NULL,
+  data jsonb NOT NULL, prev_hash bytea NOT NULL, hash bytea NOT NULL);
+CREATE TABLE audit_by_org (org text NOT NULL, position bigint NOT NULL);
+CREATE TABLE brands (id text NOT NULL, doc jsonb NOT NULL);
+SQL
+  start=$(date +%s.%N)
+  # The export, as COPY rows; the orgs of each event as the audit index takes them (a
+  # brand's unit and branch, an org and its parent).
+  "$BIN" export --data "$DATA" 2>/dev/null | python3 -c '
+import json, sys
+def esc(v):
+    return str(v).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+orgs_of, out = {}, sys.stdout
+with open(sys.argv[1], "w") as orgs:
+    for line in sys.stdin:
+        e = json.loads(line)
+        if "position" not in e: continue
+        a, d, s = e["actor"], e["data"], e["stream"]
+        if e["type"] == "BrandCreated": orgs_of[s] = (d.get("unit", ""), d.get("branch", ""))
+        if e["type"] == "OrgCreated": orgs_of[s] = (d.get("id", ""), d.get("parent") or "")
+        for o in orgs_of.get(s, ()):
+            if o: orgs.write("%s\t%d\n" % (esc(o), e["position"]))
+        out.write("\t".join(esc(x) for x in (e["position"], s, e["version"], e["stream_prev"], e["type"],
+            e["schema_version"], e["occurred_at"], e["recorded_at"], a["id"], a["name"], a["role"],
+            a["org"], e["command_id"], e["correlation_id"], e["comment"],
+            json.dumps(d, ensure_ascii=False, separators=(",", ":")),
+            "\\x" + e["prev_hash"], "\\x" + e["hash"])) + "\n")
+' "$WORK/orgs.tsv" | bl_psql -d postgres -c "COPY events FROM STDIN"
+  bl_psql -d postgres -c "COPY audit_by_org FROM STDIN" < "$WORK/orgs.tsv"
+  rm -f "$WORK/orgs.tsv"
+  # The brands' documents, as the API lists them.
+  python3 - "$BASE" "$COMMITTEE" <<'PY' | bl_psql -d postgres -c "COPY brands FROM STDIN"
+import json, sys, urllib.request
+base, token, after = sys.argv[1], sys.argv[2], ""
+while True:
+    req = urllib.request.Request(base + "/v1/brands?limit=500" + ("&after=" + after if after else ""),
+                                 headers={"Authorization": "Bearer " + token})
+    page = json.load(urllib.request.urlopen(req))
+    for b in page["items"]:
+        text = json.dumps(b, ensure_ascii=False, separators=(",", ":"))
+        sys.stdout.write(b["id"] + "\t" + text.replace("\\", "\\\\") + "\n")
+    if not page.get("next"): break
+    after = page["next"]
+PY
+  bl_psql -d postgres <<'SQL'
+ALTER TABLE events ADD PRIMARY KEY (position);
+CREATE UNIQUE INDEX ON events (stream, version);
+CREATE UNIQUE INDEX ON events (command_id, position) WHERE command_id <> '';
+CREATE INDEX ON events (actor_id, position);
+CREATE INDEX ON events (type, position);
+CREATE INDEX ON events (occurred_at, position);
+ALTER TABLE audit_by_org ADD PRIMARY KEY (org, position);
+ALTER TABLE brands ADD PRIMARY KEY (id);
+CREATE INDEX ON brands ((doc->>'state'), id);
+CREATE INDEX ON brands ((doc->>'unit'), id);
+CREATE INDEX ON brands ((doc->>'branch'), id);
+CREATE INDEX ON brands ((doc->>'title'), id);
+VACUUM ANALYZE;
+SQL
+  LOAD_SECONDS=$(since "$start")
+  read -r PG_EVENTS PG_ORGS PG_BRANDS < <(bl_psql -d postgres -F ' ' -c \
+    "SELECT pg_total_relation_size('events'), pg_total_relation_size('audit_by_org'), pg_total_relation_size('brands')")
+  PG_TOTAL=$((PG_EVENTS + PG_ORGS + PG_BRANDS))
+  echo
+  row "postgresql, same history" "bytes" "per event" "" ""
+  row "  events, their indexes" "$PG_EVENTS" "$((PG_EVENTS / EVENTS)) B" "" ""
+  row "  audit by org" "$PG_ORGS" "$((PG_ORGS / EVENTS)) B" "" ""
+  row "  brands, their indexes" "$PG_BRANDS" "$((PG_BRANDS / EVENTS)) B" "" ""
+  row "  in all (loaded in $(printf '%.0f s' "$LOAD_SECONDS"))" "$PG_TOTAL" "$((PG_TOTAL / EVENTS)) B" "" ""
+  row "brandledger, compacted (above)" "$BYTES" "$((BYTES / EVENTS)) B" "" ""
+  bl_pg_stop "$WORK"
+fi

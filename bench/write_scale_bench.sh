@@ -19,9 +19,8 @@ source bench/http_fixture.sh
 BIN="${1:-build/app/brandledger}"
 BRANDS="${BRANDS:-64}"
 CLIENTS="${CONNECTIONS:-64}"
-PG=/usr/lib/postgresql/15/bin
 bl_tools
-[[ -x "$PG/pgbench" ]] || { echo "needs PostgreSQL 15 (apt-get install postgresql)" >&2; exit 2; }
+[[ -x "$BL_PG/pgbench" ]] || { echo "needs PostgreSQL 15 (apt-get install postgresql)" >&2; exit 2; }
 
 DATA="$(mktemp -d)"
 chmod 755 "$DATA"  # PostgreSQL runs as its own user under it
@@ -29,7 +28,7 @@ PIDS=()
 cleanup() {
   kill "${PIDS[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
-  [[ -d "$DATA/pg" ]] && runuser -u postgres -- "$PG/pg_ctl" -D "$DATA/pg" -m immediate stop >/dev/null 2>&1 || true
+  bl_pg_stop "$DATA"
   rm -rf "$DATA"
 }
 trap cleanup EXIT
@@ -77,14 +76,8 @@ LUA
 bl_progress_lua "$DATA/one.lua"
 
 # PostgreSQL: a throwaway cluster, fsync and synchronous_commit on (its defaults, said).
-mkdir -p "$DATA/pg" "$DATA/pgsock" "$DATA/pgrun"
-chown postgres "$DATA/pg" "$DATA/pgsock" "$DATA/pgrun"
-PGPORT=$((40000 + RANDOM % 20000))
-runuser -u postgres -- "$PG/initdb" -D "$DATA/pg" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
-runuser -u postgres -- "$PG/pg_ctl" -D "$DATA/pg" -l "$DATA/pgrun/pg.log" -w start \
-  -o "-p $PGPORT -k $DATA/pgsock -c listen_addresses='' -c fsync=on -c synchronous_commit=on -c max_connections=$((CLIENTS + 10)) -c shared_buffers=256MB" >/dev/null
-psql() { runuser -u postgres -- "$PG/psql" -h "$DATA/pgsock" -p "$PGPORT" -qAtX -v ON_ERROR_STOP=1 "$@"; }
-psql -d postgres <<SQL
+bl_pg_start "$DATA" "$CLIENTS"
+bl_psql -d postgres <<SQL
 CREATE TABLE events (position bigserial PRIMARY KEY, stream text NOT NULL, version int NOT NULL,
   type text NOT NULL, data jsonb NOT NULL, actor text NOT NULL,
   recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream, version));
@@ -117,7 +110,7 @@ bl_wrk "brandledger, $BRANDS brands" "" "$BASE/v1/brands/x/progress" "$DATA/many
 bl_perf_stop
 bl_wrk "brandledger, 1 brand" "$BL_BRANCH" "$BASE/v1/brands/$BL_BRAND/progress" "$DATA/one.lua"
 bl_wrk "brandledger /healthz" "$BL_COMMITTEE" "$BASE/healthz"
-(cd "$DATA/pgrun" && runuser -u postgres -- "$PG/pgbench" -h "$DATA/pgsock" -p "$PGPORT" -n -c "$CLIENTS" -j 2 \
+(cd "$DATA/pgrun" && runuser -u postgres -- "$BL_PG/pgbench" -h "$DATA/pgsock" -p "$BL_PG_PORT" -n -c "$CLIENTS" -j 2 \
   -T "${SECONDS_PER_RUN:-10}" -f "$DATA/pg.sql" -l --log-prefix="$DATA/pgrun/pglog" postgres > "$DATA/pgbench.out" 2>&1) ||
   { cat "$DATA/pgbench.out" >&2; exit 1; }
 python3 - "$DATA" "$BRANDS" <<'PY'
