@@ -13,6 +13,8 @@
 #   writes      durable progress reports over 64 brands with 64 branch users (wrk, 64
 #               connections), alone and then while $READERS readers run a heavy read mix
 #   memory      the server's own resident memory at the end, and the data file's pages it maps
+#   console     first paint and data shown of the console's pages in headless Chromium
+#               (web/e2e/first-paint.mjs; when web/dist and playwright-core are built)
 #   postgresql  bytes per event of the same history in PostgreSQL 15 with the same indexes
 #               (a throwaway cluster this script creates and removes; SKIP_PG=1: not)
 # Then bench/write_scale_bench.sh gives the write figures on an empty log beside PostgreSQL.
@@ -69,7 +71,9 @@ sync
 DROPPED="page cache dropped"
 echo 3 2>/dev/null > /proc/sys/vm/drop_caches || DROPPED="page cache kept (not root)"
 start=$(date +%s.%N)
-bl_start server "$DATA" "$BIN"
+WEB=()
+[[ -f web/dist/index.html ]] && WEB=(--web web/dist)
+bl_start server "$DATA" "$BIN" "${WEB[@]}"
 COLD_SECONDS=$(since "$start")
 PIDS+=($BL_PID)
 BASE="http://127.0.0.1:$BL_PORT"
@@ -209,6 +213,16 @@ echo
 mem() { awk -v k="$1:" '$1 == k { printf "%.0f MiB", $2 / 1024 }' "/proc/$BL_PID/status"; }
 row "server memory: own (RssAnon)" "$(mem RssAnon)" "" "" ""
 row "  mapped data file (RssFile)" "$(mem RssFile)" "" "" ""
+
+# The console on this history: first paint and data shown per page, in Debian's Chromium
+# (web/e2e/first-paint.mjs), logged in as the committee (a password set for the run).
+if [[ ${#WEB[@]} -gt 0 && -d web/node_modules/playwright-core ]] && command -v chromium >/dev/null; then
+  PASSWORD="scale-$RANDOM$RANDOM"
+  echo "$PASSWORD" | "$BIN" users set-password --data "$DATA" committee >/dev/null 2>&1
+  echo
+  echo "console: headless Chromium over loopback, the committee"
+  (cd web && node e2e/first-paint.mjs "$BASE" committee "$PASSWORD")
+fi
 
 # PostgreSQL with the same history: every event with every field its record holds (data as
 # jsonb), indexed as the log and its audit views are here (stream and version, command id,
