@@ -39,6 +39,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -103,7 +104,6 @@ class Feeder {
       room_.wait(lock, [&] { return in_flight_ < limit_; });
       ++in_flight_;
     }
-    ++submitted_;
     std::string what = c.type + " " + c.stream;
     engine_.submit(std::move(c), [this, what = std::move(what)](bl::engine::CommandOutcome o) {
       std::lock_guard lock(mutex_);
@@ -134,7 +134,6 @@ class Feeder {
     }
   }
 
-  std::uint64_t submitted() const { return submitted_; }
   std::uint64_t refused() {
     std::lock_guard lock(mutex_);
     std::uint64_t n = 0;
@@ -153,7 +152,6 @@ class Feeder {
   std::mutex mutex_;
   std::condition_variable room_;
   std::size_t in_flight_ = 0;
-  std::uint64_t submitted_ = 0;
   std::map<std::string, std::uint64_t> refused_;
 };
 
@@ -644,34 +642,35 @@ void Generator::re_review_rounds(int year) {
 // deadline's timer.
 void Generator::after_re_review(const std::vector<std::size_t>& brands) {
   feed_.drain();
-  std::vector<std::pair<std::size_t, std::string>> states;
+  // Each brand's state after the round, and until when it may appeal (a demotion or a
+  // revocation; an earlier decision's window may still show, long closed).
+  struct After {
+    std::size_t i;
+    std::string state;
+    std::optional<Timestamp> appeal_until;
+  };
+  std::vector<After> outcomes;
   {
     auto txn = engine_.begin_read();
     bl::engine::ViewReader views(engine_.environment(), *txn);
     for (std::size_t i : brands) {
       auto doc = views.get(bl::views::kBrands, branches_[i].id);
       if (!doc.ok() || !*doc) continue;
-      auto o = boost::json::parse(**doc).as_object();
-      states.emplace_back(i, bl::workflows::str(o, "state"));
+      const boost::json::value v = boost::json::parse(**doc);
+      const auto* until = v.as_object().if_contains("appeal_until");
+      outcomes.push_back({i, bl::workflows::str(v.as_object(), "state"),
+                          until != nullptr && until->is_string()
+                              ? bl::parse_rfc3339(std::string(until->as_string()))
+                              : std::nullopt});
     }
   }
   feed_.at(bl::add_days(feed_.now(), 3));
   std::vector<std::size_t> appealed;
-  for (auto& [i, state] : states) {
+  for (const auto& [i, state, appeal_until] : outcomes) {
     Branch& b = branches_[i];
     // A brand that lost its title or was demoted: one in three appeals (within 10 days).
-    auto doc_says_adverse = [&] {
-      auto txn = engine_.begin_read();
-      auto doc = bl::engine::ViewReader(engine_.environment(), *txn).get(bl::views::kBrands, b.id);
-      if (!doc.ok() || !*doc) return false;
-      const boost::json::value v = boost::json::parse(**doc);
-      const auto* until = v.as_object().if_contains("appeal_until");
-      if (until == nullptr || !until->is_string()) return false;
-      const auto closes = bl::parse_rfc3339(std::string(until->as_string()));
-      return closes && *closes > feed_.now();  // (an earlier decision's window may show)
-    };
     if ((state == "named" || state == "filed" || state == "rectifying") && rng_() % 3 == 0 &&
-        doc_says_adverse()) {
+        appeal_until && *appeal_until > feed_.now()) {
       feed_.run(secretary(b), "brand.appeal", brand_stream(b.id),
                 {{"reason", "评审时未充分考虑本年度成效，申请复核"}},
                 fmt::format("本年度“{}”在{}中新增的成果未纳入复评材料，特提出申诉，请机关工委复核。",

@@ -111,3 +111,18 @@ bl_pg_stop() {
   [[ -d "$1/pg" ]] && runuser -u postgres -- "$BL_PG/pg_ctl" -D "$1/pg" -m immediate stop >/dev/null 2>&1 || true
 }
 bl_psql() { runuser -u postgres -- "$BL_PG/psql" -h "$BL_PG_DIR/pgsock" -p "$BL_PG_PORT" -qAtX -v ON_ERROR_STOP=1 "$@"; }
+
+# bl_workdir: a scratch dir, BL_WORK (readable by PostgreSQL's user, which runs a cluster
+# under it), removed on exit, with the processes in BL_PIDS killed and the cluster stopped.
+bl_workdir() {
+  BL_WORK="$(mktemp -d)"
+  chmod 755 "$BL_WORK"
+  BL_PIDS=()
+  trap bl_cleanup EXIT
+}
+bl_cleanup() {
+  kill "${BL_PIDS[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  bl_pg_stop "$BL_WORK"
+  rm -rf "$BL_WORK"
+}

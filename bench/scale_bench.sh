@@ -33,15 +33,8 @@ READERS="${READERS:-8}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-5}"
 bl_tools
 
-WORK="$(mktemp -d)"
-PIDS=()
-cleanup() {
-  kill "${PIDS[@]}" 2>/dev/null || true
-  wait 2>/dev/null || true
-  bl_pg_stop "$WORK"
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+bl_workdir
+WORK=$BL_WORK
 DATA="${SCALE_DATA:-$WORK/data}"
 row() { printf "%-34s %14s %10s %10s %8s\n" "$@"; }
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
@@ -75,7 +68,7 @@ WEB=()
 [[ -f web/dist/index.html ]] && WEB=(--web web/dist)
 bl_start server "$DATA" "$BIN" "${WEB[@]}"
 COLD_SECONDS=$(since "$start")
-PIDS+=($BL_PID)
+BL_PIDS+=($BL_PID)
 BASE="http://127.0.0.1:$BL_PORT"
 # The server walks the whole chain once after it starts (in the background, reads go on);
 # the reads are measured after it, each on its own.
@@ -230,7 +223,6 @@ fi
 # state, unit, branch and title. Loaded with COPY, indexes built after (its most compact
 # form), on a throwaway cluster. SKIP_PG=1 leaves it out.
 if [[ -z "${SKIP_PG:-}" && -x "$BL_PG/initdb" ]]; then
-  chmod 755 "$WORK"
   bl_pg_start "$WORK"
   bl_psql -d postgres <<'SQL'
 CREATE TABLE events (position bigint NOT NULL, stream text NOT NULL, version int NOT NULL,

@@ -22,19 +22,11 @@ CLIENTS="${CONNECTIONS:-64}"
 bl_tools
 [[ -x "$BL_PG/pgbench" ]] || { echo "needs PostgreSQL 15 (apt-get install postgresql)" >&2; exit 2; }
 
-DATA="$(mktemp -d)"
-chmod 755 "$DATA"  # PostgreSQL runs as its own user under it
-PIDS=()
-cleanup() {
-  kill "${PIDS[@]}" 2>/dev/null || true
-  wait 2>/dev/null || true
-  bl_pg_stop "$DATA"
-  rm -rf "$DATA"
-}
-trap cleanup EXIT
+bl_workdir
+DATA=$BL_WORK
 
 bl_start server "$DATA/data" "$BIN"
-PIDS+=($BL_PID)
+BL_PIDS+=($BL_PID)
 BASE="http://127.0.0.1:$BL_PORT"
 bl_prepare "$BASE"  # the one brand, and the committee's and a unit's users
 
@@ -105,7 +97,7 @@ chown postgres "$DATA/pg.sql"
 
 echo "wrk -t2 -c$CLIENTS -d${SECONDS_PER_RUN:-10}s; pgbench -c$CLIENTS -j2; $(nproc) cores"
 bl_header workload
-bl_perf_start "${PIDS[0]}"
+bl_perf_start "${BL_PIDS[0]}"
 bl_wrk "brandledger, $BRANDS brands" "" "$BASE/v1/brands/x/progress" "$DATA/many.lua"
 bl_perf_stop
 bl_wrk "brandledger, 1 brand" "$BL_BRANCH" "$BASE/v1/brands/$BL_BRAND/progress" "$DATA/one.lua"

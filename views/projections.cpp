@@ -224,16 +224,10 @@ class AsOfFigures final : public engine::Projection {
   template <class Change>
   static Status update(ViewWriter& views, const std::string& unit, const std::string& at,
                        Change change) {
-    const std::string prefix = join(unit, "");
-    UnitFigures figures;
-    Status bad;
-    BL_RETURN_IF_ERROR(views.scan_backward(
-        kUnitFigures, prefix + std::string(16, '\xff'), [&](std::string_view key, std::string_view value) {
-          if (key.starts_with(prefix)) figures = UnitFigures::decode(value);
-          return false;
-        }));
+    BL_ASSIGN_OR_RETURN(auto last, last_at_or_before(views, kUnitFigures, unit, kLatest));
+    UnitFigures figures = last ? UnitFigures::decode(*last) : UnitFigures{};
     change(figures);
-    return views.put(kUnitFigures, prefix + at, figures.encode());
+    return views.put(kUnitFigures, join(unit, at), figures.encode());
   }
   static void move(std::map<std::string, std::int64_t, std::less<>>& counts, const std::string& from,
                    const std::string& to) {
@@ -296,6 +290,21 @@ BrandKeys BrandKeys::decode(std::string_view v) {
   }
   k.due = std::string(v);  // 8 raw bytes that may hold 0x00: all that is left
   return k;
+}
+
+Result<std::optional<std::string>> last_at_or_before(const engine::ViewReader& views,
+                                                     std::string_view table,
+                                                     std::string_view owner,
+                                                     std::string_view time) {
+  const std::string prefix = join(owner, "");
+  std::optional<std::string> value;
+  BL_RETURN_IF_ERROR(views.scan_backward(
+      table, prefix + std::string(time) + std::string(8, '\xff'),
+      [&](std::string_view key, std::string_view v) {
+        if (key.starts_with(prefix)) value = std::string(v);
+        return false;
+      }));
+  return value;
 }
 
 bool counts_as_filed(std::string_view state) {

@@ -88,6 +88,17 @@ inline constexpr std::uint32_t kViewsVersion = 6;
 // back to cultivating or withdrawn.
 bool counts_as_filed(std::string_view state);
 
+// In a table keyed `owner 0x00 occurred_at(be) position(be)` (unit_figures,
+// brand_status_log): the value of `owner`'s last entry at or before the instant whose
+// time_part is `time` (nullopt: none by then). The figures of a unit, or a brand's status,
+// as they stood then.
+Result<std::optional<std::string>> last_at_or_before(const engine::ViewReader& views,
+                                                     std::string_view table,
+                                                     std::string_view owner,
+                                                     std::string_view time);
+// The time_part past every instant: an owner's last entry of all.
+inline const std::string kLatest(8, '\xff');
+
 // A unit's figures as unit_figures keeps them.
 struct UnitFigures {
   std::int64_t branches = 0;

@@ -157,7 +157,7 @@ namespace {
 Result<std::map<std::string, UnitFigures>> figures_as_of(const ViewReader& views,
                                                           Timestamp as_of) {
   std::map<std::string, UnitFigures> out;
-  const std::string until = time_part(as_of) + std::string(8, '\xff');
+  const std::string until = time_part(as_of);
   std::string from;
   for (;;) {
     std::optional<std::string> unit;
@@ -166,12 +166,8 @@ Result<std::map<std::string, UnitFigures>> figures_as_of(const ViewReader& views
       return false;
     }));
     if (!unit) return out;
-    const std::string prefix = join(*unit, "");
-    BL_RETURN_IF_ERROR(views.scan_backward(
-        kUnitFigures, prefix + until, [&](std::string_view key, std::string_view value) {
-          if (key.starts_with(prefix)) out.emplace(*unit, UnitFigures::decode(value));
-          return false;
-        }));
+    BL_ASSIGN_OR_RETURN(auto figures, last_at_or_before(views, kUnitFigures, *unit, until));
+    if (figures) out.emplace(*unit, UnitFigures::decode(*figures));
     from = *unit + '\x01';  // after every key of this unit (unit 0x00 ...)
   }
 }
@@ -271,7 +267,7 @@ Result<boost::json::object> assessment(const engine::Engine& engine, const stora
   const ViewReader views(engine.environment(), txn);
   const Timestamp year_end =
       *parse_rfc3339(std::to_string(year + 1) + "-01-01") - std::chrono::microseconds(1);
-  const std::string until = time_part(year_end) + std::string(8, '\xff');
+  const std::string until = time_part(year_end);
   BL_ASSIGN_OR_RETURN(engine::StreamState settings_state,
                       engine.replay(txn, workflows::kSettingsStream));
   const auto& settings = *settings_state.as<workflows::SettingsState>();
@@ -291,14 +287,12 @@ Result<boost::json::object> assessment(const engine::Engine& engine, const stora
       next = branches.back().as_object().at("brand").as_string().c_str();
       return false;
     }
-    const std::string prefix = join(id, "");
-    std::optional<std::string> status;
-    bad = views.scan_backward(kBrandStatusLog, prefix + until,
-                              [&](std::string_view key, std::string_view value) {
-                                if (key.starts_with(prefix)) status = std::string(value);
-                                return false;
-                              });
-    if (!bad.ok()) return false;
+    auto found = last_at_or_before(views, kBrandStatusLog, id, until);
+    if (!found.ok()) {
+      bad = found.status();
+      return false;
+    }
+    const std::optional<std::string>& status = *found;
     if (!status || !counts_as_filed(first_part(*status))) return true;
     auto keys = views.get(kBrandKeys, id);
     if (!keys.ok() || !*keys) {
