@@ -144,22 +144,14 @@ Result<ReadableEvents> readable_events(const engine::Engine& engine, const stora
   }
   if (!reads_scoped_events(reader)) return out;
   // The positions filed under the reader's org, in order, from the one after `after`.
-  const std::string prefix = views::join(reader.org, "");
   std::vector<std::uint64_t> positions;
-  Status bad;
   BL_RETURN_IF_ERROR(engine::ViewReader(engine.environment(), txn)
-                         .scan(views::kAuditByOrg, prefix + views::position_part(after + 1),
-                               [&](std::string_view key, std::string_view) {
-                                 if (!key.starts_with(prefix)) return false;
-                                 auto p = storage::decode_u64be(key.substr(prefix.size()));
-                                 if (!p) {
-                                   bad = Status::Corruption("unreadable audit key");
-                                   return false;
-                                 }
-                                 positions.push_back(*p);
-                                 return positions.size() <= limit;
-                               }));
-  BL_RETURN_IF_ERROR(bad);
+                         .scan_positions(views::kAuditByOrg, reader.org, after + 1,
+                                         storage::Table::Direction::kAscending,
+                                         [&](std::uint64_t p) {
+                                           positions.push_back(p);
+                                           return positions.size() <= limit;
+                                         }));
   out.more = positions.size() > limit;
   for (std::size_t i = 0; i < positions.size() && i < limit; ++i) {
     BL_ASSIGN_OR_RETURN(auto event, engine.log().get(txn, positions[i]));
@@ -219,8 +211,7 @@ void add_log_routes(Api::Impl& api) {
     boost::json::array items;
     for (const auto& e : *events) {
       if (!all) {  // only the events filed under the caller's org
-        auto filed = views.get(views::kAuditByOrg,
-                               views::join(c->actor.org, views::position_part(e.position)));
+        auto filed = views.has_position(views::kAuditByOrg, c->actor.org, e.position);
         if (!filed.ok()) return c->reply(problem(503, "unavailable", filed.status().to_string()));
         if (!*filed) continue;
       }

@@ -70,6 +70,8 @@ class Projection {
  public:
   virtual ~Projection() = default;
   virtual std::vector<std::string> tables() const = 0;
+  // Tables of position sets (storage::Table::add_position) it writes, beside tables().
+  virtual std::vector<std::string> position_sets() const { return {}; }
   virtual Status apply(const RecordedEvent& event, ViewWriter& views) = 0;
   // Replaying (a rebuild), a projection may write what depends only on an aggregate's
   // latest state — a document rendered from it — here, once after the last event, instead
@@ -151,7 +153,7 @@ struct Domain {
   std::vector<std::function<Status(const Engine&, storage::WriteTxn&)>> on_open;
 
   // Every view table the projections (and the engine's timers) use.
-  std::vector<std::string> view_tables() const;
+  std::vector<storage::ViewTableSpec> view_tables() const;
 };
 
 }  // namespace brandledger::engine

@@ -182,6 +182,10 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
         "the views in {} are stale (an interrupted rebuild, or another version of "
         "the projections): rebuilding them from the log",
         engine->options_.data_dir.string());
+    // What earlier projections kept and these no longer read would otherwise stay on
+    // disk for good.
+    BL_ASSIGN_OR_RETURN(auto dropped, engine->env_->drop_unregistered_views());
+    for (const std::string& table : dropped) spdlog::info("dropped the unused view table {}", table);
     BL_RETURN_IF_ERROR(engine->rebuild());
     engine->rebuilt_at_open_ = true;
   } else if (!views_version && !engine->options_.read_only) {
@@ -1069,12 +1073,18 @@ void Upcasters::upcast(std::string_view type, std::uint32_t schema,
   }
 }
 
-std::vector<std::string> Domain::view_tables() const {
-  std::vector<std::string> tables = {std::string(kTimersTable), std::string(kTimerIdsTable)};
-  for (const auto& p : projections)
-    for (std::string& t : p->tables())
-      if (std::find(tables.begin(), tables.end(), t) == tables.end())
-        tables.push_back(std::move(t));
+std::vector<storage::ViewTableSpec> Domain::view_tables() const {
+  std::vector<storage::ViewTableSpec> tables = {std::string(kTimersTable),
+                                                std::string(kTimerIdsTable)};
+  auto add = [&](std::string name, bool position_set) {
+    for (const auto& t : tables)
+      if (t.name == name) return;
+    tables.emplace_back(std::move(name), position_set);
+  };
+  for (const auto& p : projections) {
+    for (std::string& t : p->tables()) add(std::move(t), false);
+    for (std::string& t : p->position_sets()) add(std::move(t), true);
+  }
   return tables;
 }
 

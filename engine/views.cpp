@@ -48,9 +48,33 @@ Status ViewReader::scan_backward(std::string_view name, std::string_view from,
   return t->scan_backward(txn_, from, visit);
 }
 
+Result<bool> ViewReader::has_position(std::string_view name, std::string_view key,
+                                      std::uint64_t position) const {
+  BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
+  return t->has_position(txn_, key, position);
+}
+
+Status ViewReader::scan_positions(std::string_view name, std::string_view key, std::uint64_t from,
+                                  storage::Table::Direction direction,
+                                  const std::function<bool(std::uint64_t)>& visit) const {
+  BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
+  return t->scan_positions(txn_, key, from, direction, visit);
+}
+
 Status ViewWriter::put(std::string_view name, std::string_view key, std::string_view value) {
   BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
   return t->put(write_txn_, key, value);
+}
+
+Status ViewWriter::append(std::string_view name, std::string_view key, std::string_view value) {
+  BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
+  return t->put(write_txn_, key, value, /*append=*/true);
+}
+
+Status ViewWriter::add_position(std::string_view name, std::string_view key,
+                                std::uint64_t position) {
+  BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
+  return t->add_position(write_txn_, key, position);
 }
 
 Status ViewWriter::erase(std::string_view name, std::string_view key) {

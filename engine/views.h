@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,12 @@ class ViewReader {
   // Entries with key <= from (from empty: from the last), descending.
   Status scan_backward(std::string_view table, std::string_view from,
                        const storage::Visitor& visit) const;
+  // Position sets (storage::Table::add_position).
+  Result<bool> has_position(std::string_view table, std::string_view key,
+                            std::uint64_t position) const;
+  Status scan_positions(std::string_view table, std::string_view key, std::uint64_t from,
+                        storage::Table::Direction direction,
+                        const std::function<bool(std::uint64_t)>& visit) const;
 
  protected:
   Result<const storage::Table*> table(std::string_view name) const;
@@ -51,6 +58,10 @@ class ViewWriter : public ViewReader {
       : ViewReader(env, txn), write_txn_(txn) {}
 
   Status put(std::string_view table, std::string_view key, std::string_view value);
+  // A put whose key sorts after every key in the table (a table keyed by position or by
+  // time then position, fed in log order): no search, and full pages instead of halves.
+  Status append(std::string_view table, std::string_view key, std::string_view value);
+  Status add_position(std::string_view table, std::string_view key, std::uint64_t position);
   Status erase(std::string_view table, std::string_view key);
 
   // Timers are views too: scheduled and cancelled by projections, so a rebuild recreates

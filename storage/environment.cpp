@@ -47,7 +47,8 @@ Result<std::unique_ptr<Environment>> Environment::open(const std::filesystem::pa
 
   int rc = mdb_env_create(&env->env_);
   if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "mdb_env_create");
-  const auto max_dbs = static_cast<MDB_dbi>(8 + options.view_tables.size());
+  // Room beyond the tables opened here for the stale ones drop_unregistered_views opens.
+  const auto max_dbs = static_cast<MDB_dbi>(64 + options.view_tables.size());
   // Reserved once, never resized (environment.h). Without MDB_WRITEMAP LMDB writes pages
   // with pwrite, so the file is not extended to the map's size, read-only opens included.
   const std::size_t map_size = std::max<std::size_t>(
@@ -107,7 +108,10 @@ Status Environment::open_tables(const EnvironmentOptions& options) {
   }
   for (std::size_t i = 0; s.ok() && i < options.view_tables.size(); ++i) {
     Table view;
-    s = open_one("view." + options.view_tables[i], 0, &view);
+    const ViewTableSpec& spec = options.view_tables[i];
+    // Position sets: each key's positions as 8-byte sorted duplicates, packed in pages
+    // of their own (MDB_DUPFIXED) instead of a key per position.
+    s = open_one("view." + spec.name, spec.position_set ? MDB_DUPSORT | MDB_DUPFIXED : 0u, &view);
     // A view table that a newer build added is created at the next writable open (which
     // rebuilds the views); reading without it must still work.
     if (s.code() == Status::Code::kNotFound && read_only_) {
@@ -212,6 +216,41 @@ const Table* Environment::view_table(std::string_view name) const {
   for (const Table& t : views_)
     if (std::string_view(t.name()).substr(5) == name) return &t;  // past "view."
   return nullptr;
+}
+
+Result<std::vector<std::string>> Environment::drop_unregistered_views() {
+  std::vector<std::string> dropped;
+  Status s = write([&](WriteTxn& txn) -> Status {
+    dropped.clear();
+    // The named tables are the keys of LMDB's main table.
+    MDB_dbi main = 0;
+    int rc = mdb_dbi_open(txn.handle(), nullptr, 0, &main);
+    if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "open the main table");
+    MDB_cursor* cursor = nullptr;
+    if ((rc = mdb_cursor_open(txn.handle(), main, &cursor)) != MDB_SUCCESS)
+      return status_from_lmdb(rc, "mdb_cursor_open main");
+    constexpr std::string_view kPrefix = "view.";
+    MDB_val k{kPrefix.size(), const_cast<char*>(kPrefix.data())}, v{};
+    for (rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE); rc == MDB_SUCCESS;
+         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      const std::string_view name(static_cast<const char*>(k.mv_data), k.mv_size);
+      if (!name.starts_with(kPrefix)) break;
+      if (view_table(name.substr(kPrefix.size())) == nullptr) dropped.emplace_back(name);
+    }
+    mdb_cursor_close(cursor);
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return status_from_lmdb(rc, "list tables");
+    for (const std::string& name : dropped) {
+      MDB_dbi dbi = 0;
+      if ((rc = mdb_dbi_open(txn.handle(), name.c_str(), 0, &dbi)) != MDB_SUCCESS)
+        return status_from_lmdb(rc, "open table " + name);
+      // Deletes the table and closes the handle.
+      if ((rc = mdb_drop(txn.handle(), dbi, 1)) != MDB_SUCCESS)
+        return status_from_lmdb(rc, "drop table " + name);
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return dropped;
 }
 
 Status Environment::backup(const std::filesystem::path& out_dir) const {

@@ -55,14 +55,26 @@ inline constexpr std::size_t kDefaultMapSize =
     sizeof(void*) >= 8 ? static_cast<std::size_t>(std::uint64_t{1} << 40) : std::size_t{1} << 30;
 #endif
 
+// A view table to open: a plain ordered map, or a table of position sets (Table's
+// add_position and scan_positions), which LMDB keeps as sorted duplicates.
+struct ViewTableSpec {
+  ViewTableSpec(std::string table_name, bool is_position_set = false)
+      : name(std::move(table_name)), position_set(is_position_set) {}
+  ViewTableSpec(const char* table_name) : name(table_name) {}
+
+  std::string name;
+  bool position_set = false;
+  bool operator==(const ViewTableSpec&) const = default;
+};
+
 struct EnvironmentOptions {
   // The most the data may take: the memory map is reserved at this size (or the data
   // file's size, if larger) at open and never resized. It costs address space, not memory
   // nor disk. A write past it fails with MapFull.
   std::size_t map_size = kDefaultMapSize;
   unsigned max_readers = 512;
-  // Names of the view tables the engine projects into; opened (created) with the rest.
-  std::vector<std::string> view_tables;
+  // The view tables the engine projects into; opened (created) with the rest.
+  std::vector<ViewTableSpec> view_tables;
   // Open without writing anything (no table creation, no schema stamp).
   bool read_only = false;
   // Keep this many bytes of zeros written past the last page in use, from a background
@@ -130,6 +142,12 @@ class Environment {
   // not in the data dir yet).
   const Table* view_table(std::string_view name) const;
   const std::vector<Table>& view_tables() const { return views_; }
+
+  // Drops every view table of the data dir that is not among the options' view_tables:
+  // what an earlier version of the projections kept and this one no longer reads. Run it
+  // only when the views are rebuilt, before any other transaction of this process opens.
+  // Returns the names dropped.
+  Result<std::vector<std::string>> drop_unregistered_views();
 
   // A consistent, compacted copy into `out_dir` (created; must not already hold a data
   // file), taken from one read snapshot while writers go on.

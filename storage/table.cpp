@@ -2,6 +2,7 @@
 
 #include <lmdb.h>
 
+#include "storage/codec.h"
 #include "storage/lmdb_status.h"
 
 namespace brandledger::storage {
@@ -12,6 +13,12 @@ MDB_val to_val(std::string_view s) {
 }
 std::string_view from_val(const MDB_val& v) {
   return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+std::string big_endian(std::uint64_t v) {
+  std::string out;
+  append_u64be(&out, v);
+  return out;
 }
 
 // Closes the cursor on every path out of a scan.
@@ -116,6 +123,58 @@ Status Table::scan_backward(const Txn& txn, std::string_view from, const Visitor
     rc = cursor.get(&k, &v, MDB_PREV);
   }
   return rc == MDB_NOTFOUND ? Status::Ok() : status_from_lmdb(rc, "scan back " + name_);
+}
+
+Status Table::add_position(WriteTxn& txn, std::string_view key, std::uint64_t position) const {
+  const std::string value = big_endian(position);
+  MDB_val k = to_val(key), v = to_val(value);
+  int rc = mdb_put(txn.handle(), dbi_, &k, &v, MDB_APPENDDUP);
+  if (rc == MDB_KEYEXIST) {  // not past the last one: an ordered insert
+    v = to_val(value);
+    rc = mdb_put(txn.handle(), dbi_, &k, &v, MDB_NODUPDATA);
+    if (rc == MDB_KEYEXIST) return Status::Ok();
+  }
+  return rc == MDB_SUCCESS ? Status::Ok() : status_from_lmdb(rc, "mdb_put " + name_);
+}
+
+Result<bool> Table::has_position(const Txn& txn, std::string_view key,
+                                 std::uint64_t position) const {
+  Cursor cursor;
+  BL_RETURN_IF_ERROR(cursor.open(txn.handle(), dbi_, name_));
+  const std::string value = big_endian(position);
+  MDB_val k = to_val(key), v = to_val(value);
+  int rc = cursor.get(&k, &v, MDB_GET_BOTH);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "has_position " + name_);
+  return true;
+}
+
+Status Table::scan_positions(const Txn& txn, std::string_view key, std::uint64_t from,
+                             Direction direction,
+                             const std::function<bool(std::uint64_t)>& visit) const {
+  Cursor cursor;
+  BL_RETURN_IF_ERROR(cursor.open(txn.handle(), dbi_, name_));
+  const bool ascending = direction == Direction::kAscending;
+  const std::string start = big_endian(from);
+  MDB_val k = to_val(key), v = to_val(start);
+  // The first position >= from; descending, the one before it unless it is `from`.
+  int rc = cursor.get(&k, &v, MDB_GET_BOTH_RANGE);
+  if (!ascending) {
+    if (rc == MDB_NOTFOUND) {  // no key, or every position below `from`: its last
+      k = to_val(key);
+      rc = cursor.get(&k, &v, MDB_SET);
+      if (rc == MDB_SUCCESS) rc = cursor.get(&k, &v, MDB_LAST_DUP);
+    } else if (rc == MDB_SUCCESS && from_val(v) != start) {
+      rc = cursor.get(&k, &v, MDB_PREV_DUP);
+    }
+  }
+  while (rc == MDB_SUCCESS) {
+    auto position = decode_u64be(from_val(v));
+    if (!position) return Status::Corruption("a position of " + name_ + " is not 8 bytes");
+    if (!visit(*position)) return Status::Ok();
+    rc = cursor.get(&k, &v, ascending ? MDB_NEXT_DUP : MDB_PREV_DUP);
+  }
+  return rc == MDB_NOTFOUND ? Status::Ok() : status_from_lmdb(rc, "scan positions " + name_);
 }
 
 Result<std::optional<KeyValue>> Table::last(const Txn& txn) const {

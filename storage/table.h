@@ -64,6 +64,23 @@ class Table {
   // Entries with key <= from (from empty: from the last), descending.
   Status scan_backward(const Txn& txn, std::string_view from, const Visitor& visit) const;
 
+  // Position sets (a table opened with ViewTableSpec::position_set): each key holds a
+  // sorted set of log positions, packed 8 bytes apiece in pages of their own. An index of
+  // events by actor, type or org grows at the end of each key's set, where pages fill up
+  // (a key-per-position index grows in the middle of the table, where pages split in
+  // half), and costs no key bytes per entry.
+  //
+  // Adds `position` to key's set. The cheap case, and the one an index fed in log order
+  // meets, is a position past every one in the set (MDB_APPENDDUP); any other is inserted
+  // in order, and one already there is left alone.
+  Status add_position(WriteTxn& txn, std::string_view key, std::uint64_t position) const;
+  Result<bool> has_position(const Txn& txn, std::string_view key, std::uint64_t position) const;
+  // Key's positions from `from` on, ascending, or from `from` down, descending, while
+  // visit returns true.
+  enum class Direction { kAscending, kDescending };
+  Status scan_positions(const Txn& txn, std::string_view key, std::uint64_t from, Direction direction,
+                        const std::function<bool(std::uint64_t)>& visit) const;
+
   Result<std::optional<KeyValue>> last(const Txn& txn) const;
   Result<std::uint64_t> count(const Txn& txn) const;
 

@@ -140,35 +140,41 @@ class RoundViews final : public engine::Projection {
 };
 
 // Who did what: every event under its actor, stream, type, time, and the orgs whose
-// users may read it (a brand's unit and branch; an org and its parent). The stream entry
-// keeps the state the event moved the brand or round from and to; it reads the "from"
-// in the brand and round documents, so it runs before the projections that rewrite them.
+// users may read it (a brand's unit and branch; an org and its parent); and, for a brand
+// or round event, the state it moved the aggregate from and to. The "from" is read in the
+// brand and round views, so it runs before the projections that rewrite them.
 class AuditIndex final : public engine::Projection {
  public:
   std::vector<std::string> tables() const override {
+    return {std::string(kAuditByTime), std::string(kTransitions)};
+  }
+  std::vector<std::string> position_sets() const override {
     return {std::string(kAuditByActor), std::string(kAuditByStream), std::string(kAuditByType),
-            std::string(kAuditByOrg), std::string(kAuditByTime)};
+            std::string(kAuditByOrg)};
   }
   Status apply(const RecordedEvent& e, ViewWriter& views) override {
     const auto& ev = e.envelope;
     const std::string pos = position_part(ev.position);
-    BL_RETURN_IF_ERROR(views.put(kAuditByActor, join(ev.actor.id, pos), ""));
-    BL_ASSIGN_OR_RETURN(std::string states, transition(e, views));
-    BL_RETURN_IF_ERROR(views.put(kAuditByStream, join(ev.stream, pos), states));
-    BL_RETURN_IF_ERROR(views.put(kAuditByType, join(ev.type, pos), ""));
-    BL_RETURN_IF_ERROR(views.put(kAuditByTime, time_part(ev.occurred_at) + pos, ""));
+    BL_RETURN_IF_ERROR(views.add_position(kAuditByActor, ev.actor.id, ev.position));
+    BL_RETURN_IF_ERROR(views.add_position(kAuditByStream, ev.stream, ev.position));
+    BL_RETURN_IF_ERROR(views.add_position(kAuditByType, ev.type, ev.position));
+    BL_RETURN_IF_ERROR(views.append(kAuditByTime, time_part(ev.occurred_at) + pos, ""));
+    BL_ASSIGN_OR_RETURN(std::optional<std::string> moved, transition(e, views));
+    if (moved) BL_RETURN_IF_ERROR(views.append(kTransitions, pos, *moved));
     std::vector<std::string> orgs;
     if (const auto* brand = dynamic_cast<const BrandState*>(e.after))
       orgs = {brand->unit, brand->branch};
     if (const auto* org = dynamic_cast<const workflows::OrgState*>(e.after))
       orgs = {org->id, org->parent};
     for (const std::string& org : orgs)
-      if (!org.empty()) BL_RETURN_IF_ERROR(views.put(kAuditByOrg, join(org, pos), ""));
+      if (!org.empty()) BL_RETURN_IF_ERROR(views.add_position(kAuditByOrg, org, ev.position));
     return Status::Ok();
   }
 
  private:
-  static Result<std::string> transition(const RecordedEvent& e, const ViewWriter& views) {
+  // from 0x00 to, for a brand or round event.
+  static Result<std::optional<std::string>> transition(const RecordedEvent& e,
+                                                       const ViewWriter& views) {
     std::string from, to;
     if (const auto* brand = dynamic_cast<const BrandState*>(e.after)) {
       BL_ASSIGN_OR_RETURN(auto before, views.get(kBrandKeys, brand->id));
@@ -176,14 +182,15 @@ class AuditIndex final : public engine::Projection {
       to = workflows::status_code(brand->status());
     } else if (const auto* round = dynamic_cast<const workflows::RoundState*>(e.after)) {
       BL_ASSIGN_OR_RETURN(auto before, views.get(kRounds, round->id));
-      if (before) from = str(boost::json::parse(*before).as_object(), "state");
+      if (before) {
+        const boost::json::value doc = boost::json::parse(*before);
+        from = str(doc.as_object(), "state");
+      }
       to = workflows::round_status_code(round->status());
     } else {
-      return std::string();
+      return std::optional<std::string>();
     }
-    return engine::to_text(boost::json::object{
-        {"from", from.empty() ? boost::json::value(nullptr) : boost::json::value(from)},
-        {"to", to}});
+    return std::optional<std::string>(join(from, to));
   }
 };
 

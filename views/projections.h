@@ -12,8 +12,12 @@
 //   re_review_due             valid_until(be) id -> ""          named brands only
 //   pipeline                  unit 0x00 state -> count
 //   rounds                    id -> round JSON (render_round)
-//   audit_by_{actor,stream,type,org}      value 0x00 position(be) -> ""
+//   positions_by_{actor,stream,type,org}  value -> the positions of its events, a position
+//                             set (storage::Table::add_position): an actor's events, a
+//                             stream's, a type's, those an org's users may read
 //   audit_by_time             occurred_at(be) position(be) -> ""
+//   transitions               position(be) -> from 0x00 to: the state a brand or round event
+//                             moved its aggregate from ("" at its first) and to
 //   unit_figures              unit 0x00 occurred_at(be) position(be) -> {branches, states,
 //                             titles}: the unit's branch count, its brands by state and by
 //                             title held, after each event that moved one (coverage,
@@ -51,11 +55,12 @@ inline constexpr std::string_view kBrandsByTitle = "brands_by_title";
 inline constexpr std::string_view kReReviewDue = "re_review_due";
 inline constexpr std::string_view kPipeline = "pipeline";
 inline constexpr std::string_view kRounds = "rounds";
-inline constexpr std::string_view kAuditByActor = "audit_by_actor";
-inline constexpr std::string_view kAuditByStream = "audit_by_stream";
-inline constexpr std::string_view kAuditByType = "audit_by_type";
-inline constexpr std::string_view kAuditByOrg = "audit_by_org";
+inline constexpr std::string_view kAuditByActor = "positions_by_actor";
+inline constexpr std::string_view kAuditByStream = "positions_by_stream";
+inline constexpr std::string_view kAuditByType = "positions_by_type";
+inline constexpr std::string_view kAuditByOrg = "positions_by_org";
 inline constexpr std::string_view kAuditByTime = "audit_by_time";
+inline constexpr std::string_view kTransitions = "transitions";
 inline constexpr std::string_view kUnitFigures = "unit_figures";
 inline constexpr std::string_view kBrandStatusLog = "brand_status_log";
 inline constexpr std::string_view kTitles = "titles";
@@ -81,7 +86,9 @@ struct BrandKeys {
 //   6  brands carry the latest progress report ("latest_progress"), not every year's;
 //      unit_figures and brand_status_log (reports as of any instant without replays)
 //      replace coverage_log
-inline constexpr std::uint32_t kViewsVersion = 6;
+//   7  the audit's indexes by actor, stream, type and org are position sets; the states
+//      an event moved between in transitions (the old audit_by_* tables are dropped)
+inline constexpr std::uint32_t kViewsVersion = 7;
 
 // Whether a brand in `state` counts as filed (备案) for coverage and the assessment: filed
 // and not cancelled, whatever came after (named brands count). A filed brand never goes

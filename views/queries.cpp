@@ -354,13 +354,14 @@ Result<boost::json::object> assessment(const engine::Engine& engine, const stora
 Result<boost::json::object> audit_entry(const engine::Engine& engine, const storage::ReadTxn& txn,
                                         const storage::Event& e) {
   const ViewReader views(engine.environment(), txn);
-  BL_ASSIGN_OR_RETURN(auto states,
-                      views.get(kAuditByStream, join(e.stream, position_part(e.position))));
+  BL_ASSIGN_OR_RETURN(auto states, views.get(kTransitions, position_part(e.position)));
   boost::json::value from = nullptr, to = nullptr;
-  if (states && !states->empty()) {
-    auto o = boost::json::parse(*states).as_object();
-    from = o["from"];
-    to = o["to"];
+  if (states) {
+    const std::string_view moved = *states;
+    const std::size_t cut = moved.find('\0');
+    if (cut == std::string_view::npos) return Status::Corruption("unreadable transition");
+    if (cut != 0) from = moved.substr(0, cut);
+    to = moved.substr(cut + 1);
   }
   storage::EventView view;
   view.position = e.position;
@@ -422,17 +423,17 @@ Result<Page> audit(const engine::Engine& engine, const storage::ReadTxn& txn, co
 
   // The most selective index; without one, the log itself in position order.
   std::string_view table;
-  std::string prefix;
+  std::string key;
   if (!f.brand.empty())
-    table = kAuditByStream, prefix = workflows::brand_stream(f.brand) + '\0';
+    table = kAuditByStream, key = workflows::brand_stream(f.brand);
   else if (!f.round.empty())
-    table = kAuditByStream, prefix = workflows::round_stream(f.round) + '\0';
+    table = kAuditByStream, key = workflows::round_stream(f.round);
   else if (!f.actor.empty())
-    table = kAuditByActor, prefix = f.actor + '\0';
+    table = kAuditByActor, key = f.actor;
   else if (!f.type.empty())
-    table = kAuditByType, prefix = f.type + '\0';
+    table = kAuditByType, key = f.type;
   else if (!f.org.empty())
-    table = kAuditByOrg, prefix = f.org + '\0';
+    table = kAuditByOrg, key = f.org;
 
   // Takes the event at `p` if every filter holds; false once the page is full.
   std::uint64_t last_taken = 0;
@@ -446,7 +447,7 @@ Result<Page> audit(const engine::Engine& engine, const storage::ReadTxn& txn, co
     if (!f.brand.empty() && e.stream != workflows::brand_stream(f.brand)) return true;
     if (!f.round.empty() && e.stream != workflows::round_stream(f.round)) return true;
     if (!f.org.empty() && table != kAuditByOrg) {
-      BL_ASSIGN_OR_RETURN(auto scoped, views.get(kAuditByOrg, join(f.org, position_part(p))));
+      BL_ASSIGN_OR_RETURN(bool scoped, views.has_position(kAuditByOrg, f.org, p));
       if (!scoped) return true;
     }
     if (page.items.size() == limit) {  // one more matches: there is a next page
@@ -460,20 +461,17 @@ Result<Page> audit(const engine::Engine& engine, const storage::ReadTxn& txn, co
   };
 
   Status failed;
-  auto visit = [&](std::string_view key, std::string_view) {
-    if (!key.starts_with(prefix)) return false;
-    auto p = position_of(key);
-    if (!p) return false;
-    if (*p < lo || *p > hi) return false;  // past the range, in either direction
-    auto more = take(*p);
-    if (!more.ok()) failed = more.status();
-    return more.ok() && *more;
-  };
   if (!table.empty()) {
-    if (newest_first)
-      BL_RETURN_IF_ERROR(views.scan_backward(table, prefix + position_part(hi), visit));
-    else
-      BL_RETURN_IF_ERROR(views.scan(table, prefix + position_part(lo), visit));
+    BL_RETURN_IF_ERROR(views.scan_positions(
+        table, key, newest_first ? hi : lo,
+        newest_first ? storage::Table::Direction::kDescending
+                     : storage::Table::Direction::kAscending,
+        [&](std::uint64_t p) {
+          if (p < lo || p > hi) return false;  // past the range, in either direction
+          auto more = take(p);
+          if (!more.ok()) failed = more.status();
+          return more.ok() && *more;
+        }));
   } else {
     BL_ASSIGN_OR_RETURN(storage::LogHead head, engine.log().head(txn));
     hi = std::min(hi, head.position);

@@ -241,6 +241,77 @@ TEST_CASE("view tables are opened at start and keep their contents") {
   CHECK(**v == "坚强前哨·巩固后院");
 }
 
+TEST_CASE("position sets keep each key's positions sorted and scan them from any position") {
+  TempDir dir;
+  EnvironmentOptions options;
+  options.view_tables = {ViewTableSpec("by_actor", /*is_position_set=*/true)};
+  auto env = open_env(dir.path(), options);
+  const Table& t = *env->view_table("by_actor");
+  REQUIRE(env->write([&](WriteTxn& txn) {
+               // In log order, as projections feed them; then out of order and a repeat.
+               for (std::uint64_t p : {3, 7, 9, 12, 300})
+                 BL_RETURN_IF_ERROR(t.add_position(txn, "张三", p));
+               BL_RETURN_IF_ERROR(t.add_position(txn, "李四", 5));
+               BL_RETURN_IF_ERROR(t.add_position(txn, "张三", 8));
+               return t.add_position(txn, "张三", 9);
+             })
+              .ok());
+  auto txn = env->begin_read();
+  REQUIRE(txn.ok());
+  auto scan = [&](std::string_view key, std::uint64_t from, Table::Direction d,
+                  std::size_t most = 100) {
+    std::vector<std::uint64_t> seen;
+    Status s = t.scan_positions(*txn, key, from, d, [&](std::uint64_t p) {
+      seen.push_back(p);
+      return seen.size() < most;
+    });
+    REQUIRE(s.ok());
+    return seen;
+  };
+  using V = std::vector<std::uint64_t>;
+  const auto up = Table::Direction::kAscending, down = Table::Direction::kDescending;
+  CHECK(scan("张三", 0, up) == V{3, 7, 8, 9, 12, 300});
+  CHECK(scan("张三", 8, up) == V{8, 9, 12, 300});
+  CHECK(scan("张三", 10, up, 2) == V{12, 300});
+  CHECK(scan("张三", 301, up).empty());
+  CHECK(scan("张三", 9, down) == V{9, 8, 7, 3});
+  CHECK(scan("张三", 10, down) == V{9, 8, 7, 3});
+  CHECK(scan("张三", UINT64_MAX, down, 2) == V{300, 12});
+  CHECK(scan("张三", 2, down).empty());
+  CHECK(scan("李四", UINT64_MAX, down) == V{5});
+  CHECK(scan("王五", 0, up).empty());
+  CHECK(scan("王五", UINT64_MAX, down).empty());
+  CHECK(*t.has_position(*txn, "张三", 8));
+  CHECK_FALSE(*t.has_position(*txn, "张三", 5));
+  CHECK_FALSE(*t.has_position(*txn, "王五", 5));
+  CHECK(*t.count(*txn) == 7);
+}
+
+TEST_CASE("a rebuild's clean-up drops the view tables no projection registers any more") {
+  TempDir dir;
+  EnvironmentOptions options;
+  options.view_tables = {"brands", "audit_by_actor"};
+  {
+    auto env = open_env(dir.path(), options);
+    REQUIRE(env->write([&](WriteTxn& txn) {
+                 return env->view_table("audit_by_actor")->put(txn, "u1", "x");
+               }).ok());
+  }
+  options.view_tables = {"brands", ViewTableSpec("audit_by_actor2", true)};
+  auto env = open_env(dir.path(), options);
+  auto dropped = env->drop_unregistered_views();
+  REQUIRE(dropped.ok());
+  CHECK(*dropped == std::vector<std::string>{"view.audit_by_actor"});
+  dropped = env->drop_unregistered_views();
+  REQUIRE(dropped.ok());
+  CHECK(dropped->empty());
+  auto txn = env->begin_read();
+  REQUIRE(txn.ok());
+  MDB_dbi dbi = 0;
+  CHECK(mdb_dbi_open(txn->handle(), "view.audit_by_actor", 0, &dbi) == MDB_NOTFOUND);
+  CHECK(mdb_dbi_open(txn->handle(), "view.brands", 0, &dbi) == MDB_SUCCESS);
+}
+
 TEST_CASE("a write whose body fails leaves nothing behind") {
   TempDir dir;
   auto env = testing::open_env_with_view(dir.path());
