@@ -102,7 +102,9 @@ struct LogTables {
 struct TableStats {
   std::string name;
   std::uint64_t entries = 0;
-  std::uint64_t bytes = 0;  // pages in use times the page size
+  // Pages in use times the page size. For a position set, its tree of keys only: the
+  // pages of each key's own set LMDB counts apart and does not report.
+  std::uint64_t bytes = 0;
 };
 
 struct EnvironmentStats {
