@@ -6,7 +6,9 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/string_view.hpp>
+#include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -52,11 +54,6 @@ Result<std::unique_ptr<Environment>> open_environment(const std::filesystem::pat
   options.read_only = true;
   options.view_tables = views::make_full_domain().view_tables();
   return Environment::open(dir, options);
-}
-
-// Recomputes the views from the log, unless opening it just did.
-Status rebuild_views(engine::Engine& engine) {
-  return engine.rebuilt_at_open() ? Status::Ok() : engine.rebuild();
 }
 
 }  // namespace
@@ -201,11 +198,32 @@ int run_rebuild(const std::filesystem::path& data_dir) {
     std::cerr << "brandledger: a server is running on " << data_dir.string() << "; stop it first\n";
     return 1;
   }
-  auto engine = open_engine(data_dir, /*read_only=*/false);
-  if (!engine) return 1;
-  if (Status s = rebuild_views(*engine); !s.ok()) return fail(s);
+  if (Status s = prepare_data_dir(data_dir, /*rebuild=*/true); !s.ok()) return fail(s);
   std::printf("views rebuilt from the log\n");
   return 0;
+}
+
+Status prepare_data_dir(const std::filesystem::path& data_dir, bool rebuild) {
+  {
+    engine::EngineOptions options;
+    options.data_dir = data_dir;
+    options.take_commands = false;
+    BL_ASSIGN_OR_RETURN(auto engine, engine::Engine::open(options, views::make_full_domain()));
+    if (!engine->rebuilt_at_open()) {
+      if (!rebuild) return Status::Ok();
+      BL_RETURN_IF_ERROR(engine->rebuild());
+    }
+  }
+  const auto started = std::chrono::steady_clock::now();
+  Status compacted = storage::compact_data_dir(data_dir);
+  if (compacted.code() == Status::Code::kBusy) {
+    spdlog::warn("the data file keeps the old views' pages: {}", compacted.message());
+    return Status::Ok();
+  }
+  if (compacted.ok())
+    spdlog::info("the data file compacted after the rebuild in {:.1f} s",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return compacted;
 }
 
 }  // namespace brandledger::app

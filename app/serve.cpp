@@ -138,6 +138,11 @@ int run_serve(const ServeOptions& o) {
     std::cerr << "brandledger: --demo goes to the writer; a replica gets it from the stream\n";
     return 64;
   }
+  // Upgrades, a views rebuild and the compaction after it, before the engine that serves.
+  if (Status s = prepare_data_dir(o.data_dir); !s.ok()) {
+    std::cerr << "brandledger: " << s.to_string() << "\n";
+    return 1;
+  }
   auto engine = engine::Engine::open(engine_options, views::make_full_domain());
   if (!engine.ok()) {
     std::cerr << "brandledger: " << engine.status().to_string() << "\n";

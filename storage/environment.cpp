@@ -1,7 +1,9 @@
 #include "storage/environment.h"
 
 #include <lmdb.h>
+#include <fcntl.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <system_error>
@@ -293,6 +295,56 @@ Result<EnvironmentStats> Environment::stats() const {
   BL_ASSIGN_OR_RETURN(auto schema, log_.meta.get(txn, kSchemaVersionKey));
   if (schema) out.schema_version = decode_u32(*schema).value_or(0);
   return out;
+}
+
+Status compact_data_dir(const std::filesystem::path& dir) {
+  const std::filesystem::path scratch = dir / "compacting";
+  std::error_code ec;
+  std::filesystem::remove_all(scratch, ec);
+  if (ec) return Status::IoError("cannot remove " + scratch.string() + ": " + ec.message());
+  {
+    EnvironmentOptions options;
+    options.read_only = true;
+    BL_ASSIGN_OR_RETURN(auto env, Environment::open(dir, options));
+    BL_RETURN_IF_ERROR(env->backup(scratch));
+  }  // closed: its descriptors, and the fcntl locks LMDB holds through them, are gone
+
+  // LMDB's own test for other processes: whoever opens an environment holds a shared
+  // lock on lock.mdb's first byte, so an exclusive one is had only when nobody else does.
+  // Held through the rename, it makes an opener wait for it.
+  auto fail = [&](Status s) {
+    std::filesystem::remove_all(scratch, ec);
+    return s;
+  };
+  const std::filesystem::path lock_file = dir / "lock.mdb";
+  const int lock_fd = ::open(lock_file.c_str(), O_RDWR | O_CLOEXEC);
+  if (lock_fd < 0) return fail(Status::IoError("cannot open " + lock_file.string()));
+  struct flock excl {};
+  excl.l_type = F_WRLCK;
+  excl.l_whence = SEEK_SET;
+  excl.l_start = 0;
+  excl.l_len = 1;
+  if (::fcntl(lock_fd, F_SETLK, &excl) != 0) {
+    ::close(lock_fd);
+    return fail(Status::Busy("another process has " + dir.string() + " open; left as it is"));
+  }
+  auto sync_path = [](const std::filesystem::path& path, int flags) {
+    const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    const bool ok = fd >= 0 && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    return ok;
+  };
+  Status s;
+  if (!sync_path(scratch / "data.mdb", O_RDONLY)) {
+    s = Status::IoError("cannot sync " + (scratch / "data.mdb").string());
+  } else if (std::filesystem::rename(scratch / "data.mdb", dir / "data.mdb", ec); ec) {
+    s = Status::IoError("cannot move the compacted copy into " + dir.string() + ": " + ec.message());
+  } else if (!sync_path(dir, O_RDONLY | O_DIRECTORY)) {
+    s = Status::IoError("cannot sync " + dir.string());
+  }
+  ::close(lock_fd);  // releases the lock
+  std::filesystem::remove_all(scratch, ec);
+  return s;
 }
 
 }  // namespace brandledger::storage

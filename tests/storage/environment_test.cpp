@@ -3,6 +3,7 @@
 #include <lmdb.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "storage/codec.h"
@@ -453,6 +455,98 @@ TEST_CASE("the map is reserved once at its full size, and the file holds only th
   auto report = EventLog(*copy).verify(*txn);
   REQUIRE(report.ok());
   CHECK(report->ok);
+}
+
+TEST_CASE("compacting a data dir drops its free pages and keeps every table exactly") {
+  TempDir dir;
+  EnvironmentOptions options;
+  options.view_tables = {"v", ViewTableSpec("sets", true)};
+  auto contents = [&](Environment& env) {
+    std::set<std::string> out;
+    auto txn = env.begin_read();
+    REQUIRE(txn.ok());
+    for (const Table* t : {&env.log_tables().events, env.view_table("v"), env.view_table("sets")})
+      REQUIRE(t->scan(*txn, "", [&](std::string_view k, std::string_view v) {
+                 out.insert(t->name() + "/" + std::string(k) + "/" + std::string(v));
+                 return true;
+               }).ok());
+    return out;
+  };
+  std::set<std::string> before;
+  std::uintmax_t grown = 0;
+  {
+    auto env = open_env(dir.path(), options);
+    testing::append_ok(*env, testing::request(large_batch(2000)));
+    // A view written and then cleared, as a rebuild does: its pages go to the free list.
+    const Table& v = *env->view_table("v");
+    for (int round = 0; round < 2; ++round)
+      REQUIRE(env->write([&](WriteTxn& txn) {
+                   BL_RETURN_IF_ERROR(v.clear(txn));
+                   for (int i = 0; i < 20000; ++i)
+                     BL_RETURN_IF_ERROR(v.put(txn, "k" + std::to_string(i), std::string(100, 'x')));
+                   return env->view_table("sets")->add_position(txn, "s", round + 1);
+                 }).ok());
+    REQUIRE(env->write([&](WriteTxn& txn) {
+                 BL_RETURN_IF_ERROR(v.clear(txn));
+                 return v.put(txn, "kept", "坚强前哨");
+               }).ok());
+    before = contents(*env);
+    grown = std::filesystem::file_size(dir / "data.mdb");
+  }
+  std::filesystem::create_directories(dir / "compacting");  // as a crash would leave it
+  REQUIRE(compact_data_dir(dir.path()).ok());
+  CHECK(std::filesystem::file_size(dir / "data.mdb") < grown / 2);
+  CHECK_FALSE(std::filesystem::exists(dir / "compacting"));
+  auto env = open_env(dir.path(), options);
+  CHECK(contents(*env) == before);
+  auto txn = env->begin_read();
+  REQUIRE(txn.ok());
+  auto report = EventLog(*env).verify(*txn);
+  REQUIRE(report.ok());
+  CHECK(report->ok);
+  txn->abort();
+  testing::append_ok(*env, testing::request(large_batch(10)));  // and writes go on
+  CHECK(testing::event_count(*env) == 2010);
+}
+
+TEST_CASE("a data dir another process has open is not compacted") {
+  TempDir dir;
+  open_env(dir.path());
+  int ready[2], done[2];
+  REQUIRE(::pipe(ready) == 0);
+  REQUIRE(::pipe(done) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {  // holds the environment open until the parent closes `done`
+    ::close(done[1]);
+    ::close(ready[0]);
+    auto env = Environment::open(dir.path(), {});
+    char c = env.ok() ? 'y' : 'n';
+    (void)!::write(ready[1], &c, 1);
+    (void)!::read(done[0], &c, 1);
+    ::_exit(0);
+  }
+  ::close(done[0]);
+  ::close(ready[1]);
+  char c = 0;
+  REQUIRE(::read(ready[0], &c, 1) == 1);
+  REQUIRE(c == 'y');
+  const auto inode = [&] {
+    struct stat st {};
+    ::stat((dir.path() / "data.mdb").c_str(), &st);
+    return st.st_ino;
+  };
+  const auto before = inode();
+  Status s = compact_data_dir(dir.path());
+  CHECK(s.code() == Status::Code::kBusy);
+  CHECK(inode() == before);
+  CHECK_FALSE(std::filesystem::exists(dir / "compacting"));
+  ::close(done[1]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(ready[0]);
+  CHECK(compact_data_dir(dir.path()).ok());  // alone again
+  CHECK(inode() != before);
 }
 
 TEST_CASE("a write past the configured map size fails with MapFull and leaves nothing behind") {
