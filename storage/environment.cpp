@@ -302,20 +302,21 @@ Status compact_data_dir(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::remove_all(scratch, ec);
   if (ec) return Status::IoError("cannot remove " + scratch.string() + ": " + ec.message());
+  auto fail = [&](Status s) {  // leaves data.mdb as it was, and no copy behind
+    std::filesystem::remove_all(scratch, ec);
+    return s;
+  };
   {
     EnvironmentOptions options;
     options.read_only = true;
-    BL_ASSIGN_OR_RETURN(auto env, Environment::open(dir, options));
-    BL_RETURN_IF_ERROR(env->backup(scratch));
+    auto env = Environment::open(dir, options);
+    if (!env.ok()) return fail(env.status());
+    if (Status copied = (*env)->backup(scratch); !copied.ok()) return fail(copied);
   }  // closed: its descriptors, and the fcntl locks LMDB holds through them, are gone
 
   // LMDB's own test for other processes: whoever opens an environment holds a shared
   // lock on lock.mdb's first byte, so an exclusive one is had only when nobody else does.
   // Held through the rename, it makes an opener wait for it.
-  auto fail = [&](Status s) {
-    std::filesystem::remove_all(scratch, ec);
-    return s;
-  };
   const std::filesystem::path lock_file = dir / "lock.mdb";
   const int lock_fd = ::open(lock_file.c_str(), O_RDWR | O_CLOEXEC);
   if (lock_fd < 0) return fail(Status::IoError("cannot open " + lock_file.string()));

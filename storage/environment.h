@@ -188,7 +188,7 @@ class Environment {
 // which measured at half the write rate and a p99 of hundreds of ms (docs/PERFORMANCE.md
 // "At scale"). The copy is synced before the rename and the directory after it, so a
 // crash leaves the old file or the new one, whole; a copy left by a crash is removed at
-// the next compaction.
+// the next compaction. Any failure leaves data.mdb as it was and no copy behind.
 // REQUIRES: no Environment of `dir` open in this process, and no writer in another (hold
 // the data dir's lock). Busy, with nothing changed, when another process has it open (it
 // would go on reading the old file).
