@@ -957,13 +957,14 @@ void Engine::timer_loop() {
 
 Result<std::vector<std::string>> Engine::views_differing_from_log(
     const std::filesystem::path& scratch) const {
-  using Tables = std::map<std::string, std::map<std::string, std::string>>;
+  // Every entry in scan order: a position set's key comes once per position.
+  using Tables = std::map<std::string, std::vector<std::pair<std::string, std::string>>>;
   auto read_views = [](const storage::Environment& env) -> Result<Tables> {
     Tables out;
     BL_ASSIGN_OR_RETURN(storage::ReadTxn txn, env.begin_read());
     for (const storage::Table& t : env.view_tables())
       BL_RETURN_IF_ERROR(t.scan(txn, "", [&](std::string_view k, std::string_view v) {
-        out[t.name()][std::string(k)] = std::string(v);
+        out[t.name()].emplace_back(k, v);
         return true;
       }));
     return out;

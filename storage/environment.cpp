@@ -2,6 +2,7 @@
 
 #include <lmdb.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -298,7 +299,8 @@ Result<EnvironmentStats> Environment::stats() const {
 }
 
 Status compact_data_dir(const std::filesystem::path& dir) {
-  const std::filesystem::path scratch = dir / "compacting";
+  const std::filesystem::path data_file = dir / "data.mdb", scratch = dir / "compacting";
+  const std::filesystem::path copy = scratch / "data.mdb";
   std::error_code ec;
   std::filesystem::remove_all(scratch, ec);
   if (ec) return Status::IoError("cannot remove " + scratch.string() + ": " + ec.message());
@@ -306,6 +308,15 @@ Status compact_data_dir(const std::filesystem::path& dir) {
     std::filesystem::remove_all(scratch, ec);
     return s;
   };
+  auto sync_path = [](const std::filesystem::path& path, int flags) {
+    const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    const bool ok = fd >= 0 && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    return ok;
+  };
+  // Taken before the copy's snapshot: if it is the last commit still once nobody else has
+  // the file open, the copy holds every commit (a commit in between makes it Busy).
+  BL_ASSIGN_OR_RETURN(const std::uint64_t copied_commit, last_commit_id(data_file));
   {
     EnvironmentOptions options;
     options.read_only = true;
@@ -313,10 +324,19 @@ Status compact_data_dir(const std::filesystem::path& dir) {
     if (!env.ok()) return fail(env.status());
     if (Status copied = (*env)->backup(scratch); !copied.ok()) return fail(copied);
   }  // closed: its descriptors, and the fcntl locks LMDB holds through them, are gone
+  struct stat original {};
+  if (::stat(data_file.c_str(), &original) != 0)
+    return fail(Status::IoError("cannot stat " + data_file.string()));
+  // The copy as the file was: its owner and mode (a rebuild run as root must not leave
+  // the service's user a file it cannot write), and on the disk before the swap.
+  if (::chmod(copy.c_str(), original.st_mode & 07777) != 0 ||
+      (::chown(copy.c_str(), original.st_uid, original.st_gid) != 0 && ::geteuid() == 0))
+    return fail(Status::IoError("cannot give " + copy.string() + " the data file's owner and mode"));
+  if (!sync_path(copy, O_RDONLY)) return fail(Status::IoError("cannot sync " + copy.string()));
 
-  // LMDB's own test for other processes: whoever opens an environment holds a shared
-  // lock on lock.mdb's first byte, so an exclusive one is had only when nobody else does.
-  // Held through the rename, it makes an opener wait for it.
+  // LMDB's own test for other processes: whoever opens an environment holds a shared lock
+  // on lock.mdb's first byte, so an exclusive one is had only when nobody else does. An
+  // opener meanwhile waits for it.
   const std::filesystem::path lock_file = dir / "lock.mdb";
   const int lock_fd = ::open(lock_file.c_str(), O_RDWR | O_CLOEXEC);
   if (lock_fd < 0) return fail(Status::IoError("cannot open " + lock_file.string()));
@@ -329,20 +349,23 @@ Status compact_data_dir(const std::filesystem::path& dir) {
     ::close(lock_fd);
     return fail(Status::Busy("another process has " + dir.string() + " open; left as it is"));
   }
-  auto sync_path = [](const std::filesystem::path& path, int flags) {
-    const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-    const bool ok = fd >= 0 && ::fsync(fd) == 0;
-    if (fd >= 0) ::close(fd);
-    return ok;
-  };
   Status s;
-  if (!sync_path(scratch / "data.mdb", O_RDONLY)) {
-    s = Status::IoError("cannot sync " + (scratch / "data.mdb").string());
-  } else if (std::filesystem::rename(scratch / "data.mdb", dir / "data.mdb", ec); ec) {
+  bool swapped = false;
+  auto committed = last_commit_id(data_file);
+  if (!committed.ok()) {
+    s = committed.status();
+  } else if (*committed != copied_commit) {
+    s = Status::Busy("another process wrote to " + dir.string() + " during the copy; left as it is");
+  } else if (std::filesystem::rename(copy, data_file, ec); ec) {
     s = Status::IoError("cannot move the compacted copy into " + dir.string() + ": " + ec.message());
-  } else if (!sync_path(dir, O_RDONLY | O_DIRECTORY)) {
+  } else if (swapped = true; !sync_path(dir, O_RDONLY | O_DIRECTORY)) {
     s = Status::IoError("cannot sync " + dir.string());
   }
+  // The lock file's shared state (its last transaction id) belongs to the old file. An
+  // opener that waited for the lock takes it shared and would trust that state: emptied,
+  // it fails to open instead, and the next opener, alone, sets the file up afresh.
+  if (swapped && ::ftruncate(lock_fd, 0) != 0 && s.ok())
+    s = Status::IoError("cannot reset " + lock_file.string());
   ::close(lock_fd);  // releases the lock
   std::filesystem::remove_all(scratch, ec);
   return s;

@@ -191,7 +191,9 @@ class Environment {
 // the next compaction. Any failure leaves data.mdb as it was and no copy behind.
 // REQUIRES: no Environment of `dir` open in this process, and no writer in another (hold
 // the data dir's lock). Busy, with nothing changed, when another process has it open (it
-// would go on reading the old file).
+// would go on reading the old file) or committed to it during the copy. The copy keeps
+// the file's owner and mode. An opener that waited for the swap fails (lock.mdb is reset
+// for the file's new life); the next one opens it.
 Status compact_data_dir(const std::filesystem::path& dir);
 
 }  // namespace brandledger::storage

@@ -1,5 +1,6 @@
 #include "storage/meta_check.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -100,6 +101,20 @@ Status check_meta_pages(const std::filesystem::path& data_file) {
                  "commit rewrites it. A disk that flips bits deserves a look.",
                  data_file.string(), older.problem);
   return Status::Ok();
+}
+
+Result<std::uint64_t> last_commit_id(const std::filesystem::path& data_file) {
+  std::ifstream in(data_file, std::ios::binary);
+  char first[kMetaBytes];
+  if (!in.read(first, kMetaBytes)) return Status::IoError("cannot read " + data_file.string());
+  const Meta m0 = parse(first, std::filesystem::file_size(data_file));
+  if (!m0.problem.empty())
+    return Status::Corruption(data_file.string() + ": meta page 0: " + m0.problem);
+  char second[kMetaBytes];
+  in.seekg(static_cast<std::streamoff>(m0.page_size));
+  if (!in.read(second, kMetaBytes)) return Status::IoError("cannot read " + data_file.string());
+  return std::max(read_at<std::uint64_t>(first + kHeader, 128),
+                  read_at<std::uint64_t>(second + kHeader, 128));
 }
 
 }  // namespace brandledger::storage

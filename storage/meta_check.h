@@ -9,6 +9,7 @@
 // transaction id from the real one: LMDB then opens the previous commit (docs/RELIABILITY.md).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 
 #include "core/status.h"
@@ -17,5 +18,9 @@ namespace brandledger::storage {
 
 // Ok for a file LMDB can open safely (or none at all); Corruption naming the damage else.
 Status check_meta_pages(const std::filesystem::path& data_file);
+
+// The transaction id of the file's last commit (the larger of its meta pages'): what a
+// commit by any process moves.
+Result<std::uint64_t> last_commit_id(const std::filesystem::path& data_file);
 
 }  // namespace brandledger::storage

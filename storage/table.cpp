@@ -126,6 +126,7 @@ Status Table::scan_backward(const Txn& txn, std::string_view from, const Visitor
 }
 
 Status Table::add_position(WriteTxn& txn, std::string_view key, std::uint64_t position) const {
+  if (key.empty()) return Status::InvalidArgument("an empty key in " + name_);  // LMDB's refusal
   const std::string value = big_endian(position);
   MDB_val k = to_val(key), v = to_val(value);
   int rc = mdb_put(txn.handle(), dbi_, &k, &v, MDB_APPENDDUP);
@@ -139,6 +140,7 @@ Status Table::add_position(WriteTxn& txn, std::string_view key, std::uint64_t po
 
 Result<bool> Table::has_position(const Txn& txn, std::string_view key,
                                  std::uint64_t position) const {
+  if (key.empty()) return false;  // never added
   Cursor cursor;
   BL_RETURN_IF_ERROR(cursor.open(txn.handle(), dbi_, name_));
   const std::string value = big_endian(position);
@@ -152,6 +154,7 @@ Result<bool> Table::has_position(const Txn& txn, std::string_view key,
 Status Table::scan_positions(const Txn& txn, std::string_view key, std::uint64_t from,
                              Direction direction,
                              const std::function<bool(std::uint64_t)>& visit) const {
+  if (key.empty()) return Status::Ok();  // never added
   Cursor cursor;
   BL_RETURN_IF_ERROR(cursor.open(txn.handle(), dbi_, name_));
   const bool ascending = direction == Direction::kAscending;

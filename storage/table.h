@@ -72,7 +72,8 @@ class Table {
   //
   // Adds `position` to key's set. The cheap case, and the one an index fed in log order
   // meets, is a position past every one in the set (MDB_APPENDDUP); any other is inserted
-  // in order, and one already there is left alone.
+  // in order, and one already there is left alone. Keys are never empty (InvalidArgument;
+  // the reads find nothing under one).
   Status add_position(WriteTxn& txn, std::string_view key, std::uint64_t position) const;
   Result<bool> has_position(const Txn& txn, std::string_view key, std::uint64_t position) const;
   // Key's positions from `from` on, ascending, or from `from` down, descending, while

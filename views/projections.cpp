@@ -155,7 +155,10 @@ class AuditIndex final : public engine::Projection {
   Status apply(const RecordedEvent& e, ViewWriter& views) override {
     const auto& ev = e.envelope;
     const std::string pos = position_part(ev.position);
-    BL_RETURN_IF_ERROR(views.add_position(kAuditByActor, ev.actor.id, ev.position));
+    // (Streams and types are never empty, the log refuses them; an actor without an id
+    // has nothing to be found under.)
+    if (!ev.actor.id.empty())
+      BL_RETURN_IF_ERROR(views.add_position(kAuditByActor, ev.actor.id, ev.position));
     BL_RETURN_IF_ERROR(views.add_position(kAuditByStream, ev.stream, ev.position));
     BL_RETURN_IF_ERROR(views.add_position(kAuditByType, ev.type, ev.position));
     BL_RETURN_IF_ERROR(views.append(kAuditByTime, time_part(ev.occurred_at) + pos, ""));

@@ -287,11 +287,11 @@ TEST_CASE("rebuilding the views writes them byte for byte as they were kept inli
   REQUIRE(log_events(*e) > 15000);
 
   auto snapshot = [&] {
-    std::map<std::string, std::map<std::string, std::string>> tables;
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>> tables;
     auto txn = e->begin_read();
     for (const auto& t : e->environment().view_tables())
       REQUIRE(t.scan(*txn, "", [&](std::string_view k, std::string_view v) {
-                 tables[t.name()][std::string(k)] = std::string(v);
+                 tables[t.name()].emplace_back(k, v);
                  return true;
                }).ok());
     return tables;

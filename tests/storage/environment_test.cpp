@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "storage/codec.h"
+#include "storage/meta_check.h"
 #include "storage/preallocator.h"
 #include "tests/storage/log_fixture.h"
 
@@ -492,11 +493,23 @@ TEST_CASE("compacting a data dir drops its free pages and keeps every table exac
                }).ok());
     before = contents(*env);
     grown = std::filesystem::file_size(dir / "data.mdb");
+    // Every commit moves the file's last commit id, whichever process made it.
+    auto last = last_commit_id(dir / "data.mdb");
+    REQUIRE(last.ok());
+    REQUIRE(env->write([&](WriteTxn& txn) { return v.put(txn, "kept", "坚强前哨"); }).ok());
+    CHECK(*last_commit_id(dir / "data.mdb") == *last + 1);
   }
+  // The file's mode is the data file's, not the copy's.
+  std::filesystem::permissions(dir / "data.mdb", std::filesystem::perms::owner_read |
+                                                     std::filesystem::perms::owner_write);
   std::filesystem::create_directories(dir / "compacting");  // as a crash would leave it
   REQUIRE(compact_data_dir(dir.path()).ok());
   CHECK(std::filesystem::file_size(dir / "data.mdb") < grown / 2);
   CHECK_FALSE(std::filesystem::exists(dir / "compacting"));
+  CHECK(std::filesystem::status(dir / "data.mdb").permissions() ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  // The lock file's state was the old file's: reset, for the next opener to set up afresh.
+  CHECK(std::filesystem::file_size(dir / "lock.mdb") == 0);
   auto env = open_env(dir.path(), options);
   CHECK(contents(*env) == before);
   auto txn = env->begin_read();

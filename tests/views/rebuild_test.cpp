@@ -271,12 +271,13 @@ class History {
   }
 };
 
-std::map<std::string, std::map<std::string, std::string>> snapshot(engine::Engine& e) {
-  std::map<std::string, std::map<std::string, std::string>> tables;
+// Every entry in scan order (a position set's key once per position).
+std::map<std::string, std::vector<std::pair<std::string, std::string>>> snapshot(engine::Engine& e) {
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> tables;
   auto txn = e.begin_read();
   for (const auto& t : e.environment().view_tables())
     REQUIRE(t.scan(*txn, "", [&](std::string_view k, std::string_view v) {
-               tables[t.name()][std::string(k)] = std::string(v);
+               tables[t.name()].emplace_back(k, v);
                return true;
              }).ok());
   return tables;
