@@ -36,6 +36,15 @@ void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+// The data dir's environment with every view table, to damage behind the engine's back.
+std::unique_ptr<storage::Environment> open_with_views(const std::filesystem::path& data) {
+  storage::EnvironmentOptions options;
+  options.view_tables = views::make_full_domain().view_tables();
+  auto env = storage::Environment::open(data, options);
+  REQUIRE(env.ok());
+  return std::move(env).value();
+}
+
 }  // namespace
 
 TEST_CASE("a byte flipped in a view: the server serves and verify names the view and rebuild "
@@ -47,13 +56,10 @@ TEST_CASE("a byte flipped in a view: the server serves and verify names the view
   const auto data = w.dir / "data";
   {
     // Behind the engine's back: one byte of the brand's view document, in place.
-    storage::EnvironmentOptions options;
-    options.view_tables = views::make_full_domain().view_tables();
-    auto env = storage::Environment::open(data, options);
-    REQUIRE(env.ok());
-    const storage::Table* brands = (*env)->view_table("brands");
+    auto env = open_with_views(data);
+    const storage::Table* brands = env->view_table("brands");
     REQUIRE(brands != nullptr);
-    Status s = (*env)->write([&](storage::WriteTxn& txn) -> Status {
+    Status s = env->write([&](storage::WriteTxn& txn) -> Status {
       auto value = brands->get(txn, id);
       REQUIRE(value.ok());
       REQUIRE(value->has_value());
@@ -96,14 +102,11 @@ TEST_CASE("a position gone from the middle of a position set: verify names the s
   {
     // Behind the engine's back: the brand stream's first position (not its last, which a
     // comparison keeping one value per key would still see).
-    storage::EnvironmentOptions options;
-    options.view_tables = views::make_full_domain().view_tables();
-    auto env = storage::Environment::open(data, options);
-    REQUIRE(env.ok());
-    const storage::Table* sets = (*env)->view_table(views::kAuditByStream);
+    auto env = open_with_views(data);
+    const storage::Table* sets = env->view_table(views::kAuditByStream);
     REQUIRE(sets != nullptr);
     const std::string stream = "brand-" + id;
-    Status s = (*env)->write([&](storage::WriteTxn& txn) -> Status {
+    Status s = env->write([&](storage::WriteTxn& txn) -> Status {
       std::vector<std::uint64_t> positions;
       BL_RETURN_IF_ERROR(sets->scan_positions(txn, stream, 0, storage::Table::Direction::kAscending,
                                               [&](std::uint64_t p) {
