@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <utility>
+
 #include "storage/codec.h"
 
 namespace brandledger::engine {
@@ -74,7 +77,40 @@ Status ViewWriter::append(std::string_view name, std::string_view key, std::stri
 Status ViewWriter::add_position(std::string_view name, std::string_view key,
                                 std::uint64_t position) {
   BL_ASSIGN_OR_RETURN(const storage::Table* t, table(name));
-  return t->add_position(write_txn_, key, position);
+  if (deferred_ == nullptr) return t->add_position(write_txn_, key, position);
+  if (key.empty()) return Status::InvalidArgument("an empty key in " + t->name());
+  deferred_->add(*t, key, position);
+  return Status::Ok();
+}
+
+void DeferredPositions::add(const storage::Table& table, std::string_view key,
+                            std::uint64_t position) {
+  auto table_sets = std::find_if(sets_.begin(), sets_.end(),
+                                 [&](const auto& entry) { return entry.first == &table; });
+  if (table_sets == sets_.end()) table_sets = sets_.insert(sets_.end(), {&table, Sets()});
+  Sets& sets = table_sets->second;
+  auto it = sets.find(key);
+  if (it == sets.end()) it = sets.emplace(std::string(key), std::vector<std::uint64_t>()).first;
+  it->second.push_back(position);
+  ++size_;
+}
+
+Status DeferredPositions::write(storage::WriteTxn& txn) {
+  auto sets = std::exchange(sets_, {});
+  size_ = 0;
+  std::vector<storage::Table::PositionRun> runs;
+  for (auto& [table, keys] : sets) {
+    runs.clear();
+    runs.reserve(keys.size());
+    for (auto& [key, positions] : keys) {
+      std::sort(positions.begin(), positions.end());  // log order already, but promised
+      runs.push_back({key, positions});
+    }
+    std::sort(runs.begin(), runs.end(),
+              [](const auto& a, const auto& b) { return a.key < b.key; });
+    BL_RETURN_IF_ERROR(table->add_positions(txn, runs));
+  }
+  return Status::Ok();
 }
 
 Status ViewWriter::erase(std::string_view name, std::string_view key) {

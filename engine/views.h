@@ -10,8 +10,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "core/status.h"
+#include "core/string_hash.h"
 #include "core/time.h"
 #include "storage/environment.h"
 
@@ -52,10 +55,33 @@ struct TimerSpec {
   std::string args_json = "{}";
 };
 
+// Position-set entries held back to be written in key order: a rebuild's projections add
+// them in log order, one or two per key scattered over every key of each set, and a
+// chunk's entries written key by key cost a cursor step and one put per key instead of a
+// search of the tree per entry (storage::Table::add_positions).
+class DeferredPositions {
+ public:
+  void add(const storage::Table& table, std::string_view key, std::uint64_t position);
+  // Writes every held entry and forgets them.
+  Status write(storage::WriteTxn& txn);
+  std::size_t size() const { return size_; }
+
+ private:
+  using Sets = std::unordered_map<std::string, std::vector<std::uint64_t>, StringHash,
+                                  std::equal_to<>>;
+  // A handful of tables: a short list beats a hash.
+  std::vector<std::pair<const storage::Table*, Sets>> sets_;
+  std::size_t size_ = 0;
+};
+
 class ViewWriter : public ViewReader {
  public:
-  ViewWriter(const storage::Environment& env, storage::WriteTxn& txn)
-      : ViewReader(env, txn), write_txn_(txn) {}
+  // With `deferred`, add_position holds its entries there for the caller to write before
+  // the transaction commits; has_position and scan_positions then do not see them (no
+  // projection reads a position set).
+  ViewWriter(const storage::Environment& env, storage::WriteTxn& txn,
+             DeferredPositions* deferred = nullptr)
+      : ViewReader(env, txn), write_txn_(txn), deferred_(deferred) {}
 
   Status put(std::string_view table, std::string_view key, std::string_view value);
   // A put whose key sorts after every key in the table (a table keyed by position or by
@@ -71,6 +97,7 @@ class ViewWriter : public ViewReader {
 
  private:
   storage::WriteTxn& write_txn_;
+  DeferredPositions* deferred_;
 };
 
 // The tables behind timers: "timers" (due, id -> spec) and "timer_ids" (id -> due).

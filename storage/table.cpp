@@ -38,6 +38,9 @@ class Cursor {
   int get(MDB_val* key, MDB_val* value, MDB_cursor_op op) {
     return mdb_cursor_get(cursor_, key, value, op);
   }
+  int put(MDB_val* key, MDB_val* value, unsigned flags) {
+    return mdb_cursor_put(cursor_, key, value, flags);
+  }
 
  private:
   MDB_cursor* cursor_ = nullptr;
@@ -136,6 +139,30 @@ Status Table::add_position(WriteTxn& txn, std::string_view key, std::uint64_t po
     if (rc == MDB_KEYEXIST) return Status::Ok();
   }
   return rc == MDB_SUCCESS ? Status::Ok() : status_from_lmdb(rc, "mdb_put " + name_);
+}
+
+Status Table::add_positions(WriteTxn& txn, std::span<const PositionRun> runs) const {
+  Cursor cursor;
+  BL_RETURN_IF_ERROR(cursor.open(txn.handle(), dbi_, name_));
+  std::string packed;
+  for (const PositionRun& run : runs) {
+    if (run.positions.empty()) continue;
+    if (run.key.empty()) return Status::InvalidArgument("an empty key in " + name_);
+    packed.clear();
+    for (std::uint64_t p : run.positions) append_u64be(&packed, p);
+    MDB_val k = to_val(run.key);
+    // MDB_MULTIPLE: [0] one element's size and the first, [1] how many (LMDB sets it to
+    // how many went in).
+    MDB_val v[2] = {{8, packed.data()}, {run.positions.size(), nullptr}};
+    int rc = cursor.put(&k, v, MDB_MULTIPLE | MDB_APPENDDUP);
+    if (rc == MDB_KEYEXIST) {  // not all past the set's last: one at a time, in order
+      for (std::size_t i = v[1].mv_size; i < run.positions.size(); ++i)
+        BL_RETURN_IF_ERROR(add_position(txn, run.key, run.positions[i]));
+      continue;
+    }
+    if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "mdb_cursor_put " + name_);
+  }
+  return Status::Ok();
 }
 
 Result<bool> Table::has_position(const Txn& txn, std::string_view key,

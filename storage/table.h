@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -75,6 +76,15 @@ class Table {
   // in order, and one already there is left alone. Keys are never empty (InvalidArgument;
   // the reads find nothing under one).
   Status add_position(WriteTxn& txn, std::string_view key, std::uint64_t position) const;
+  // Many keys' positions at once, for a bulk load (a rebuild): `runs` in ascending key
+  // order, each run's positions ascending. One cursor serves them all, so that each key is
+  // found from the page of the key before it, and each key's positions go in with one put
+  // (MDB_MULTIPLE) that searches the key once. The same result as add_position for each.
+  struct PositionRun {
+    std::string_view key;
+    std::span<const std::uint64_t> positions;
+  };
+  Status add_positions(WriteTxn& txn, std::span<const PositionRun> runs) const;
   Result<bool> has_position(const Txn& txn, std::string_view key, std::uint64_t position) const;
   // Key's positions from `from` on, ascending, or from `from` down, descending, while
   // visit returns true.

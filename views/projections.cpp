@@ -62,6 +62,36 @@ class OrgAndUserViews final : public engine::Projection {
   }
 };
 
+// A document rendered from an aggregate's latest state (a brand's, a round's). Written at
+// every event as commands come; a rebuild, which replays every event, keeps only the
+// latest state of each and renders it once, at its end (RecordedEvent::replaying).
+template <class State, auto Render>
+class LatestDocument {
+ public:
+  explicit LatestDocument(std::string_view table) : table_(table) {}
+  Status apply(const RecordedEvent& e, const State& state, ViewWriter& views) {
+    if (!e.replaying)
+      return views.put(table_, state.id, engine::to_text(Render(state, e.envelope.version)));
+    rendering_[state.id] = {&state, e.envelope.version};
+    return Status::Ok();
+  }
+  Status flush(ViewWriter& views) {
+    auto rendering = std::exchange(rendering_, {});
+    for (const auto& [id, latest] : rendering)
+      BL_RETURN_IF_ERROR(
+          views.put(table_, id, engine::to_text(Render(*latest.state, latest.version))));
+    return Status::Ok();
+  }
+
+ private:
+  struct Latest {
+    const State* state;
+    std::uint64_t version;
+  };
+  std::string_view table_;
+  std::unordered_map<std::string, Latest> rendering_;  // replaying only
+};
+
 // The brand document and every index on it. Index entries move only when the indexed
 // value changed, read from the document as it stood before this event.
 class BrandViews final : public engine::Projection {
@@ -78,11 +108,7 @@ class BrandViews final : public engine::Projection {
     BL_ASSIGN_OR_RETURN(auto stored, views.get(kBrandKeys, brand->id));
     const BrandKeys before = stored ? BrandKeys::decode(*stored) : BrandKeys{};
     const BrandKeys after = BrandKeys::of(*brand);
-    if (e.replaying)
-      rendering_[brand->id] = {brand, e.envelope.version};
-    else
-      BL_RETURN_IF_ERROR(views.put(kBrands, brand->id,
-                                   engine::to_text(render_brand(*brand, e.envelope.version))));
+    BL_RETURN_IF_ERROR(document_.apply(e, *brand, views));
     if (after == before) return Status::Ok();
     BL_RETURN_IF_ERROR(views.put(kBrandKeys, brand->id, after.encode()));
 
@@ -104,21 +130,10 @@ class BrandViews final : public engine::Projection {
     return Status::Ok();
   }
 
-  // Every brand's document after a rebuild, each from its latest state.
-  Status flush(ViewWriter& views) override {
-    auto rendering = std::exchange(rendering_, {});
-    for (const auto& [id, latest] : rendering)
-      BL_RETURN_IF_ERROR(
-          views.put(kBrands, id, engine::to_text(render_brand(*latest.brand, latest.version))));
-    return Status::Ok();
-  }
+  Status flush(ViewWriter& views) override { return document_.flush(views); }
 
  private:
-  struct Latest {
-    const BrandState* brand;
-    std::uint64_t version;
-  };
-  std::unordered_map<std::string, Latest> rendering_;  // replaying only
+  LatestDocument<BrandState, render_brand> document_{kBrands};
 
   static Status move(ViewWriter& views, std::string_view table, const std::string& from,
                      const std::string& to, const std::string& id) {
@@ -135,8 +150,13 @@ class RoundViews final : public engine::Projection {
   Status apply(const RecordedEvent& e, ViewWriter& views) override {
     const auto* round = dynamic_cast<const workflows::RoundState*>(e.after);
     if (round == nullptr) return Status::Ok();
-    return views.put(kRounds, round->id, engine::to_text(render_round(*round, e.envelope.version)));
+    return document_.apply(e, *round, views);
   }
+  Status flush(ViewWriter& views) override { return document_.flush(views); }
+
+ private:
+  // Every nomination and score of the round: thousands of events rewrite it.
+  LatestDocument<workflows::RoundState, render_round> document_{kRounds};
 };
 
 // Who did what: every event under its actor, stream, type, time, and the orgs whose
@@ -146,7 +166,7 @@ class RoundViews final : public engine::Projection {
 class AuditIndex final : public engine::Projection {
  public:
   std::vector<std::string> tables() const override {
-    return {std::string(kAuditByTime), std::string(kTransitions)};
+    return {std::string(kAuditByTime), std::string(kTransitions), std::string(kRoundStates)};
   }
   std::vector<std::string> position_sets() const override {
     return {std::string(kAuditByActor), std::string(kAuditByStream), std::string(kAuditByType),
@@ -162,8 +182,12 @@ class AuditIndex final : public engine::Projection {
     BL_RETURN_IF_ERROR(views.add_position(kAuditByStream, ev.stream, ev.position));
     BL_RETURN_IF_ERROR(views.add_position(kAuditByType, ev.type, ev.position));
     BL_RETURN_IF_ERROR(views.append(kAuditByTime, time_part(ev.occurred_at) + pos, ""));
-    BL_ASSIGN_OR_RETURN(std::optional<std::string> moved, transition(e, views));
-    if (moved) BL_RETURN_IF_ERROR(views.append(kTransitions, pos, *moved));
+    BL_ASSIGN_OR_RETURN(std::optional<Transition> moved, transition(e, views));
+    if (moved) {
+      BL_RETURN_IF_ERROR(views.append(kTransitions, pos, join(moved->from, moved->to)));
+      if (moved->round != nullptr && moved->from != moved->to)
+        BL_RETURN_IF_ERROR(views.put(kRoundStates, *moved->round, moved->to));
+    }
     std::vector<std::string> orgs;
     if (const auto* brand = dynamic_cast<const BrandState*>(e.after))
       orgs = {brand->unit, brand->branch};
@@ -175,25 +199,27 @@ class AuditIndex final : public engine::Projection {
   }
 
  private:
-  // from 0x00 to, for a brand or round event.
-  static Result<std::optional<std::string>> transition(const RecordedEvent& e,
-                                                       const ViewWriter& views) {
+  struct Transition {
     std::string from, to;
+    const std::string* round = nullptr;  // the round's id, for a round event
+  };
+  // For a brand or round event; "from" is "" at the aggregate's first event.
+  static Result<std::optional<Transition>> transition(const RecordedEvent& e,
+                                                      const ViewWriter& views) {
+    Transition t;
     if (const auto* brand = dynamic_cast<const BrandState*>(e.after)) {
       BL_ASSIGN_OR_RETURN(auto before, views.get(kBrandKeys, brand->id));
-      if (before) from = BrandKeys::decode(*before).state;
-      to = workflows::status_code(brand->status());
+      if (before) t.from = BrandKeys::decode(*before).state;
+      t.to = workflows::status_code(brand->status());
     } else if (const auto* round = dynamic_cast<const workflows::RoundState*>(e.after)) {
-      BL_ASSIGN_OR_RETURN(auto before, views.get(kRounds, round->id));
-      if (before) {
-        const boost::json::value doc = boost::json::parse(*before);
-        from = str(doc.as_object(), "state");
-      }
-      to = workflows::round_status_code(round->status());
+      BL_ASSIGN_OR_RETURN(auto before, views.get(kRoundStates, round->id));
+      if (before) t.from = std::move(*before);
+      t.to = workflows::round_status_code(round->status());
+      t.round = &round->id;
     } else {
-      return std::optional<std::string>();
+      return std::optional<Transition>();
     }
-    return std::optional<std::string>(join(from, to));
+    return std::optional<Transition>(std::move(t));
   }
 };
 
@@ -352,8 +378,7 @@ UnitFigures UnitFigures::decode(std::string_view value) {
 }
 
 std::vector<std::shared_ptr<engine::Projection>> make_projections() {
-  // The audit index and the figures read brand_keys (and the audit index the round
-  // documents) before they are rewritten.
+  // The audit index and the figures read brand_keys before BrandViews rewrites it.
   return {std::make_shared<OrgAndUserViews>(), std::make_shared<AuditIndex>(),
           std::make_shared<AsOfFigures>(),     std::make_shared<BrandViews>(),
           std::make_shared<RoundViews>(),      std::make_shared<ReportTables>()};

@@ -18,6 +18,9 @@
 //   audit_by_time             occurred_at(be) position(be) -> ""
 //   transitions               position(be) -> from 0x00 to: the state a brand or round event
 //                             moved its aggregate from ("" at its first) and to
+//   round_states              id -> a round's state: where transitions reads a round's
+//                             "from" (no parse of its document, which a rebuild writes
+//                             only at its end)
 //   unit_figures              unit 0x00 occurred_at(be) position(be) -> {branches, states,
 //                             titles}: the unit's branch count, its brands by state and by
 //                             title held, after each event that moved one (coverage,
@@ -61,6 +64,7 @@ inline constexpr std::string_view kAuditByType = "positions_by_type";
 inline constexpr std::string_view kAuditByOrg = "positions_by_org";
 inline constexpr std::string_view kAuditByTime = "audit_by_time";
 inline constexpr std::string_view kTransitions = "transitions";
+inline constexpr std::string_view kRoundStates = "round_states";
 inline constexpr std::string_view kUnitFigures = "unit_figures";
 inline constexpr std::string_view kBrandStatusLog = "brand_status_log";
 inline constexpr std::string_view kTitles = "titles";
@@ -88,7 +92,8 @@ struct BrandKeys {
 //      replace coverage_log
 //   7  the audit's indexes by actor, stream, type and org are position sets; the states
 //      an event moved between in transitions (the old audit_by_* tables are dropped)
-inline constexpr std::uint32_t kViewsVersion = 7;
+//   8  round_states (a round's state, for transitions)
+inline constexpr std::uint32_t kViewsVersion = 8;
 
 // Whether a brand in `state` counts as filed (备案) for coverage and the assessment: filed
 // and not cancelled, whatever came after (named brands count). A filed brand never goes

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <condition_variable>
 #include <mutex>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -288,6 +289,57 @@ TEST_CASE("position sets keep each key's positions sorted and scan them from any
   CHECK_FALSE(*t.has_position(*txn, "张三", 5));
   CHECK_FALSE(*t.has_position(*txn, "王五", 5));
   CHECK(*t.count(*txn) == 7);
+}
+
+TEST_CASE("positions added key by key in bulk make the same sets as added one at a time") {
+  // A rebuild's bulk form (one MDB_MULTIPLE put per key) against add_position, over the
+  // forms LMDB keeps a set in: one entry, a sub-page inside the key's node, a tree of its
+  // own (thousands); onto sets written before, and positions not past a set's last.
+  TempDir dir;
+  EnvironmentOptions options;
+  options.view_tables = {ViewTableSpec("one_by_one", true), ViewTableSpec("bulk", true)};
+  auto env = open_env(dir.path(), options);
+  const Table& one = *env->view_table("one_by_one");
+  const Table& bulk = *env->view_table("bulk");
+  std::map<std::string, std::vector<std::uint64_t>> rounds[3] = {
+      {{"a", {1}}, {"b", {2, 3}}, {"c", {4, 5, 6, 7, 8, 9}}},
+      {{"a", {10}}, {"b", {}}, {"c", {}}, {"d", {11}}},
+      {{"a", {}}, {"b", {12}}, {"c", {}}, {"d", {13}}, {"e", {14}}}};
+  for (std::uint64_t p = 100; p < 5100; ++p) rounds[1]["c"].push_back(p);
+  for (std::uint64_t p = 5100; p < 5400; ++p) rounds[2]["c"].push_back(p);
+  for (std::uint64_t p = 5400; p < 5700; p += 3) rounds[2]["a"].push_back(p);
+  rounds[2]["d"] = {11, 12, 13, 20};  // 11 held already, 12 below 13: in order, once
+  for (auto& round : rounds) {
+    REQUIRE(env->write([&](WriteTxn& txn) -> Status {
+                  std::vector<Table::PositionRun> runs;
+                  for (const auto& [key, positions] : round) {
+                    for (std::uint64_t p : positions)
+                      BL_RETURN_IF_ERROR(one.add_position(txn, key, p));
+                    runs.push_back({key, positions});
+                  }
+                  return bulk.add_positions(txn, runs);
+                }).ok());
+  }
+  auto txn = env->begin_read();
+  REQUIRE(txn.ok());
+  auto all = [&](const Table& t, std::string_view key) {
+    std::vector<std::uint64_t> seen;
+    REQUIRE(t.scan_positions(*txn, key, 0, Table::Direction::kAscending, [&](std::uint64_t p) {
+                 seen.push_back(p);
+                 return true;
+               }).ok());
+    return seen;
+  };
+  for (std::string key : {"a", "b", "c", "d", "e"}) {
+    INFO(key);
+    CHECK(all(bulk, key) == all(one, key));
+  }
+  CHECK(all(bulk, "c").size() == 6 + 5000 + 300);
+  CHECK(all(bulk, "d") == std::vector<std::uint64_t>{11, 12, 13, 20});
+  CHECK(*bulk.count(*txn) == *one.count(*txn));
+  std::vector<Table::PositionRun> empty_key = {{"", std::vector<std::uint64_t>{1}}};
+  CHECK(env->write([&](WriteTxn& txn) { return bulk.add_positions(txn, empty_key); }).code() ==
+        Status::Code::kInvalidArgument);
 }
 
 TEST_CASE("a rebuild's clean-up drops the view tables no projection registers any more") {
