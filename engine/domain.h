@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -66,6 +67,13 @@ struct StreamState {
 
 // Keeps views: a deterministic function of the events, so that a rebuild from the log
 // writes byte for byte what was written inline.
+// A stream's aggregate as a rebuild leaves it, and the version it reflects.
+struct ReplayedStream {
+  std::string_view stream;
+  const AggregateState* state;
+  std::uint64_t version;
+};
+
 class Projection {
  public:
   virtual ~Projection() = default;
@@ -74,12 +82,15 @@ class Projection {
   virtual std::vector<std::string> position_sets() const { return {}; }
   virtual Status apply(const RecordedEvent& event, ViewWriter& views) = 0;
   // Replaying (a rebuild), a projection may write what depends only on an aggregate's
-  // latest state — a document rendered from it — here, once after the last event, instead
-  // of at each of its events: a brand with a hundred events is rendered once, not a
-  // hundred times. (A rebuild cut short is done again from the start, so the views need
-  // not be whole before.) Inline, everything is written in apply: a command's answer reads
-  // its document at once. Nothing may read, while replaying, what flush writes.
-  virtual Status flush(ViewWriter&) { return Status::Ok(); }
+  // latest state — a document rendered from it — here, once after the last event, from
+  // every stream's final aggregate (in stream order), instead of at each of its events: a
+  // brand with a hundred events is rendered once, not a hundred times. (A rebuild cut
+  // short is done again from the start, so the views need not be whole before.) Inline,
+  // everything is written in apply: a command's answer reads its document at once.
+  // Nothing may read, while replaying, what flush writes.
+  virtual Status flush(std::span<const ReplayedStream> /*streams*/, ViewWriter&) {
+    return Status::Ok();
+  }
 };
 
 // Old event data to current, one schema step at a time.

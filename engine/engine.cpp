@@ -185,7 +185,8 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, Domain domai
     // What earlier projections kept and these no longer read would otherwise stay on
     // disk for good.
     BL_ASSIGN_OR_RETURN(auto dropped, engine->env_->drop_unregistered_views());
-    for (const std::string& table : dropped) spdlog::info("dropped the unused view table {}", table);
+    for (const std::string& table : dropped)
+      spdlog::info("dropped the unused view table {}", table);
     BL_RETURN_IF_ERROR(engine->rebuild());
     engine->rebuilt_at_open_ = true;
   } else if (!views_version && !engine->options_.read_only) {
@@ -1012,7 +1013,11 @@ Status Engine::rebuild() {
   // Every stream's aggregate as the replay goes: projections render from it. Applied in
   // place (nobody else holds them), so a rebuild clones nothing, and each stays where it
   // is until the flush.
-  std::unordered_map<std::string, std::unique_ptr<AggregateState>> aggregates;
+  struct Replayed {
+    std::unique_ptr<AggregateState> state;
+    std::uint64_t version = 0;
+  };
+  std::unordered_map<std::string, Replayed, StringHash, std::equal_to<>> aggregates;
   // Position-set entries are held across chunks and written key by key (views.h): the
   // more a key has at once, the fewer searches and page rewrites per entry. A few million
   // entries, about a hundred MB.
@@ -1029,10 +1034,13 @@ Status Engine::rebuild() {
           bad = data.status();
           return false;
         }
-        auto& aggregate = aggregates[std::string(ev.stream)];
-        if (!aggregate) aggregate = make_state(ev.stream);
-        aggregate->apply(RecordedEvent{ev, *data});
-        const RecordedEvent recorded{ev, *data, aggregate.get(), /*replaying=*/true};
+        auto it = aggregates.find(ev.stream);
+        if (it == aggregates.end())
+          it = aggregates.emplace(std::string(ev.stream), Replayed{make_state(ev.stream)}).first;
+        AggregateState& aggregate = *it->second.state;
+        aggregate.apply(RecordedEvent{ev, *data});
+        it->second.version = ev.version;
+        const RecordedEvent recorded{ev, *data, &aggregate, /*replaying=*/true};
         for (const auto& projection : domain_.projections) {
           bad = projection->apply(recorded, views);
           if (!bad.ok()) return false;
@@ -1050,7 +1058,15 @@ Status Engine::rebuild() {
   cache_.clear();
   return env_->write([&](storage::WriteTxn& txn) -> Status {
     ViewWriter views(*env_, txn);
-    for (const auto& projection : domain_.projections) BL_RETURN_IF_ERROR(projection->flush(views));
+    std::vector<ReplayedStream> streams;
+    streams.reserve(aggregates.size());
+    for (const auto& [stream, replayed] : aggregates)
+      streams.push_back({stream, replayed.state.get(), replayed.version});
+    // In stream order, so that documents keyed by their stream's id go in in key order.
+    std::sort(streams.begin(), streams.end(),
+              [](const auto& a, const auto& b) { return a.stream < b.stream; });
+    for (const auto& projection : domain_.projections)
+      BL_RETURN_IF_ERROR(projection->flush(streams, views));
     BL_RETURN_IF_ERROR(meta.erase(txn, kRebuildMarkerKey).status());
     return stamp_views_version(txn);
   });

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cstring>
+#include <span>
 #include <utility>
 
 #include "storage/codec.h"
@@ -85,31 +87,50 @@ Status ViewWriter::add_position(std::string_view name, std::string_view key,
 
 void DeferredPositions::add(const storage::Table& table, std::string_view key,
                             std::uint64_t position) {
-  auto table_sets = std::find_if(sets_.begin(), sets_.end(),
-                                 [&](const auto& entry) { return entry.first == &table; });
-  if (table_sets == sets_.end()) table_sets = sets_.insert(sets_.end(), {&table, Sets()});
-  Sets& sets = table_sets->second;
-  auto it = sets.find(key);
-  if (it == sets.end()) it = sets.emplace(std::string(key), std::vector<std::uint64_t>()).first;
-  it->second.push_back(position);
-  ++size_;
+  auto t = std::find(tables_.begin(), tables_.end(), &table);
+  if (t == tables_.end()) t = tables_.insert(tables_.end(), &table);
+  Entry e{{0, 0},
+          static_cast<std::uint32_t>(keys_.size()),
+          static_cast<std::uint32_t>(key.size()),
+          position,
+          static_cast<std::size_t>(t - tables_.begin())};
+  unsigned char head[16] = {};
+  std::memcpy(head, key.data(), std::min<std::size_t>(key.size(), sizeof head));
+  for (int half = 0; half < 2; ++half)
+    for (int i = 0; i < 8; ++i) e.prefix[half] = e.prefix[half] << 8 | head[half * 8 + i];
+  keys_.append(key);
+  entries_.push_back(e);
 }
 
 Status DeferredPositions::write(storage::WriteTxn& txn) {
-  auto sets = std::exchange(sets_, {});
-  size_ = 0;
+  // By table, then key in LMDB's order (bytes, then length); stable, so that each key's
+  // positions stay in the order they came, the log's.
+  auto before = [this](const Entry& a, const Entry& b) {
+    if (a.table != b.table) return a.table < b.table;
+    if (a.prefix[0] != b.prefix[0]) return a.prefix[0] < b.prefix[0];
+    if (a.prefix[1] != b.prefix[1]) return a.prefix[1] < b.prefix[1];
+    if (a.key_size <= 16 && b.key_size <= 16) return a.key_size < b.key_size;
+    return key(a) < key(b);
+  };
+  std::stable_sort(entries_.begin(), entries_.end(), before);
+  std::vector<std::uint64_t> positions;
+  positions.reserve(entries_.size());
+  for (const Entry& e : entries_) positions.push_back(e.position);
   std::vector<storage::Table::PositionRun> runs;
-  for (auto& [table, keys] : sets) {
-    runs.clear();
-    runs.reserve(keys.size());
-    for (auto& [key, positions] : keys) {
-      std::sort(positions.begin(), positions.end());  // log order already, but promised
-      runs.push_back({key, positions});
+  std::size_t start = 0;
+  for (std::size_t i = 1; i <= entries_.size(); ++i) {
+    if (i < entries_.size() && entries_[i].table == entries_[start].table &&
+        key(entries_[i]) == key(entries_[start]))
+      continue;
+    runs.push_back({key(entries_[start]), std::span(positions).subspan(start, i - start)});
+    if (i == entries_.size() || entries_[i].table != entries_[start].table) {
+      BL_RETURN_IF_ERROR(tables_[entries_[start].table]->add_positions(txn, runs));
+      runs.clear();
     }
-    std::sort(runs.begin(), runs.end(),
-              [](const auto& a, const auto& b) { return a.key < b.key; });
-    BL_RETURN_IF_ERROR(table->add_positions(txn, runs));
+    start = i;
   }
+  entries_.clear();
+  keys_.clear();
   return Status::Ok();
 }
 

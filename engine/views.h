@@ -10,11 +10,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
-#include "core/string_hash.h"
 #include "core/time.h"
 #include "storage/environment.h"
 
@@ -56,22 +54,31 @@ struct TimerSpec {
 };
 
 // Position-set entries held back to be written in key order: a rebuild's projections add
-// them in log order, one or two per key scattered over every key of each set, and a
-// chunk's entries written key by key cost a cursor step and one put per key instead of a
-// search of the tree per entry (storage::Table::add_positions).
+// them in log order, scattered over every key of each set; written key by key they cost a
+// cursor step and one put per key instead of a search of the tree per entry
+// (storage::Table::add_positions). Held flat, in the order they come, and sorted once at
+// the write: a map from key to positions would cost a few cache misses per entry once it
+// holds a million keys.
 class DeferredPositions {
  public:
   void add(const storage::Table& table, std::string_view key, std::uint64_t position);
   // Writes every held entry and forgets them.
   Status write(storage::WriteTxn& txn);
-  std::size_t size() const { return size_; }
+  std::size_t size() const { return entries_.size(); }
 
  private:
-  using Sets = std::unordered_map<std::string, std::vector<std::uint64_t>, StringHash,
-                                  std::equal_to<>>;
-  // A handful of tables: a short list beats a hash.
-  std::vector<std::pair<const storage::Table*, Sets>> sets_;
-  std::size_t size_ = 0;
+  struct Entry {
+    std::uint64_t prefix[2];   // the key's first 16 bytes, big-endian, zero-padded
+    std::uint32_t key_offset;  // in keys_
+    std::uint32_t key_size;
+    std::uint64_t position;
+    std::size_t table;  // in tables_
+  };
+  std::string_view key(const Entry& e) const { return {keys_.data() + e.key_offset, e.key_size}; }
+
+  std::vector<const storage::Table*> tables_;  // a handful
+  std::vector<Entry> entries_;
+  std::string keys_;  // every entry's key, back to back
 };
 
 class ViewWriter : public ViewReader {

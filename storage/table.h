@@ -89,8 +89,8 @@ class Table {
   // Key's positions from `from` on, ascending, or from `from` down, descending, while
   // visit returns true.
   enum class Direction { kAscending, kDescending };
-  Status scan_positions(const Txn& txn, std::string_view key, std::uint64_t from, Direction direction,
-                        const std::function<bool(std::uint64_t)>& visit) const;
+  Status scan_positions(const Txn& txn, std::string_view key, std::uint64_t from,
+                        Direction direction, const std::function<bool(std::uint64_t)>& visit) const;
 
   Result<std::optional<KeyValue>> last(const Txn& txn) const;
   Result<std::uint64_t> count(const Txn& txn) const;

@@ -62,34 +62,27 @@ class OrgAndUserViews final : public engine::Projection {
   }
 };
 
-// A document rendered from an aggregate's latest state (a brand's, a round's). Written at
-// every event as commands come; a rebuild, which replays every event, keeps only the
-// latest state of each and renders it once, at its end (RecordedEvent::replaying).
+// A document rendered from an aggregate's latest state (a brand's, a round's): written at
+// every event as commands come; a rebuild, which replays every event, renders each once
+// from the aggregate it ends with (Projection::flush).
 template <class State, auto Render>
 class LatestDocument {
  public:
   explicit LatestDocument(std::string_view table) : table_(table) {}
-  Status apply(const RecordedEvent& e, const State& state, ViewWriter& views) {
-    if (!e.replaying)
-      return views.put(table_, state.id, engine::to_text(Render(state, e.envelope.version)));
-    rendering_[state.id] = {&state, e.envelope.version};
-    return Status::Ok();
+  Status apply(const RecordedEvent& e, const State& state, ViewWriter& views) const {
+    if (e.replaying) return Status::Ok();
+    return views.put(table_, state.id, engine::to_text(Render(state, e.envelope.version)));
   }
-  Status flush(ViewWriter& views) {
-    auto rendering = std::exchange(rendering_, {});
-    for (const auto& [id, latest] : rendering)
-      BL_RETURN_IF_ERROR(
-          views.put(table_, id, engine::to_text(Render(*latest.state, latest.version))));
+  Status flush(std::span<const engine::ReplayedStream> streams, ViewWriter& views) const {
+    for (const engine::ReplayedStream& s : streams)
+      if (const auto* state = dynamic_cast<const State*>(s.state))
+        BL_RETURN_IF_ERROR(
+            views.put(table_, state->id, engine::to_text(Render(*state, s.version))));
     return Status::Ok();
   }
 
  private:
-  struct Latest {
-    const State* state;
-    std::uint64_t version;
-  };
   std::string_view table_;
-  std::unordered_map<std::string, Latest> rendering_;  // replaying only
 };
 
 // The brand document and every index on it. Index entries move only when the indexed
@@ -130,7 +123,9 @@ class BrandViews final : public engine::Projection {
     return Status::Ok();
   }
 
-  Status flush(ViewWriter& views) override { return document_.flush(views); }
+  Status flush(std::span<const engine::ReplayedStream> streams, ViewWriter& views) override {
+    return document_.flush(streams, views);
+  }
 
  private:
   LatestDocument<BrandState, render_brand> document_{kBrands};
@@ -152,7 +147,9 @@ class RoundViews final : public engine::Projection {
     if (round == nullptr) return Status::Ok();
     return document_.apply(e, *round, views);
   }
-  Status flush(ViewWriter& views) override { return document_.flush(views); }
+  Status flush(std::span<const engine::ReplayedStream> streams, ViewWriter& views) override {
+    return document_.flush(streams, views);
+  }
 
  private:
   // Every nomination and score of the round: thousands of events rewrite it.
@@ -265,8 +262,8 @@ class AsOfFigures final : public engine::Projection {
     change(figures);
     return views.put(kUnitFigures, join(unit, at), figures.encode());
   }
-  static void move(std::map<std::string, std::int64_t, std::less<>>& counts, const std::string& from,
-                   const std::string& to) {
+  static void move(std::map<std::string, std::int64_t, std::less<>>& counts,
+                   const std::string& from, const std::string& to) {
     if (from == to) return;
     if (!from.empty() && --counts[from] == 0) counts.erase(from);
     if (!to.empty()) ++counts[to];
@@ -329,17 +326,15 @@ BrandKeys BrandKeys::decode(std::string_view v) {
 }
 
 Result<std::optional<std::string>> last_at_or_before(const engine::ViewReader& views,
-                                                     std::string_view table,
-                                                     std::string_view owner,
+                                                     std::string_view table, std::string_view owner,
                                                      std::string_view time) {
   const std::string prefix = join(owner, "");
   std::optional<std::string> value;
-  BL_RETURN_IF_ERROR(views.scan_backward(
-      table, prefix + std::string(time) + std::string(8, '\xff'),
-      [&](std::string_view key, std::string_view v) {
-        if (key.starts_with(prefix)) value = std::string(v);
-        return false;
-      }));
+  BL_RETURN_IF_ERROR(views.scan_backward(table, prefix + std::string(time) + std::string(8, '\xff'),
+                                         [&](std::string_view key, std::string_view v) {
+                                           if (key.starts_with(prefix)) value = std::string(v);
+                                           return false;
+                                         }));
   return value;
 }
 

@@ -7,11 +7,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
-#include <condition_variable>
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -61,9 +61,8 @@ namespace {
 void make_format_1(const std::filesystem::path& dir, const std::string& command_id,
                    const AppendResult& result) {
   auto env = open_env(dir);
-  std::string v1 =
-      encode_command_entry({result.first_position, result.last_position, ""}) +
-      encode_u32(static_cast<std::uint32_t>(result.streams.size()));
+  std::string v1 = encode_command_entry({result.first_position, result.last_position, ""}) +
+                   encode_u32(static_cast<std::uint32_t>(result.streams.size()));
   for (const StreamHead& head : result.streams)
     v1 += encode_u32(static_cast<std::uint32_t>(head.stream.size())) + head.stream +
           encode_u64(head.version);
@@ -189,7 +188,8 @@ TEST_CASE("on a small filesystem the preallocator leaves other programs their sp
   const auto mnt = dir / "small";
   std::filesystem::create_directories(mnt);
   if (::geteuid() != 0 ||
-      std::system(("mount -t tmpfs -o size=96m tmpfs " + mnt.string() + " 2>/dev/null").c_str()) != 0) {
+      std::system(("mount -t tmpfs -o size=96m tmpfs " + mnt.string() + " 2>/dev/null").c_str()) !=
+          0) {
     WARN("cannot mount a tmpfs here (needs root): the small-disk test did not run");
     return;
   }
@@ -311,23 +311,24 @@ TEST_CASE("positions added key by key in bulk make the same sets as added one at
   rounds[2]["d"] = {11, 12, 13, 20};  // 11 held already, 12 below 13: in order, once
   for (auto& round : rounds) {
     REQUIRE(env->write([&](WriteTxn& txn) -> Status {
-                  std::vector<Table::PositionRun> runs;
-                  for (const auto& [key, positions] : round) {
-                    for (std::uint64_t p : positions)
-                      BL_RETURN_IF_ERROR(one.add_position(txn, key, p));
-                    runs.push_back({key, positions});
-                  }
-                  return bulk.add_positions(txn, runs);
-                }).ok());
+                 std::vector<Table::PositionRun> runs;
+                 for (const auto& [key, positions] : round) {
+                   for (std::uint64_t p : positions)
+                     BL_RETURN_IF_ERROR(one.add_position(txn, key, p));
+                   runs.push_back({key, positions});
+                 }
+                 return bulk.add_positions(txn, runs);
+               })
+                .ok());
   }
   auto txn = env->begin_read();
   REQUIRE(txn.ok());
   auto all = [&](const Table& t, std::string_view key) {
     std::vector<std::uint64_t> seen;
     REQUIRE(t.scan_positions(*txn, key, 0, Table::Direction::kAscending, [&](std::uint64_t p) {
-                 seen.push_back(p);
-                 return true;
-               }).ok());
+               seen.push_back(p);
+               return true;
+             }).ok());
     return seen;
   };
   for (std::string key : {"a", "b", "c", "d", "e"}) {
@@ -350,7 +351,8 @@ TEST_CASE("a rebuild's clean-up drops the view tables no projection registers an
     auto env = open_env(dir.path(), options);
     REQUIRE(env->write([&](WriteTxn& txn) {
                  return env->view_table("audit_by_actor")->put(txn, "u1", "x");
-               }).ok());
+               })
+                .ok());
   }
   options.view_tables = {"brands", ViewTableSpec("audit_by_actor2", true)};
   auto env = open_env(dir.path(), options);
@@ -538,11 +540,13 @@ TEST_CASE("compacting a data dir drops its free pages and keeps every table exac
                    for (int i = 0; i < 20000; ++i)
                      BL_RETURN_IF_ERROR(v.put(txn, "k" + std::to_string(i), std::string(100, 'x')));
                    return env->view_table("sets")->add_position(txn, "s", round + 1);
-                 }).ok());
+                 })
+                  .ok());
     REQUIRE(env->write([&](WriteTxn& txn) {
                  BL_RETURN_IF_ERROR(v.clear(txn));
                  return v.put(txn, "kept", "坚强前哨");
-               }).ok());
+               })
+                .ok());
     before = contents(*env);
     grown = std::filesystem::file_size(dir / "data.mdb");
     // Every commit moves the file's last commit id, whichever process made it.
@@ -552,8 +556,8 @@ TEST_CASE("compacting a data dir drops its free pages and keeps every table exac
     CHECK(*last_commit_id(dir / "data.mdb") == *last + 1);
   }
   // The file's mode is the data file's, not the copy's.
-  std::filesystem::permissions(dir / "data.mdb", std::filesystem::perms::owner_read |
-                                                     std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      dir / "data.mdb", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::filesystem::create_directories(dir / "compacting");  // as a crash would leave it
   REQUIRE(compact_data_dir(dir.path()).ok());
   CHECK(std::filesystem::file_size(dir / "data.mdb") < grown / 2);
