@@ -1004,11 +1004,14 @@ Status Engine::rebuild() {
     for (const storage::Table& t : env_->view_tables()) BL_RETURN_IF_ERROR(t.clear(txn));
     return Status::Ok();
   }));
-  // Chunks keep each transaction's dirty pages well inside LMDB's limit. A rebuild cut
+  // Chunks of 50,000 events: smaller ones commit and sync more often, larger ones make the
+  // list of dirty pages LMDB searches and inserts into at each page a write touches long
+  // (539,133 events: 20,000 a chunk 6.8 - 7.0 s, 50,000 6.2 s, 200,000 6.6 - 7.1 s); both
+  // stay well inside LMDB's limit of dirty pages per transaction. A rebuild cut
   // short (a crash, an error) is done again from the start at the next open (the marker),
   // so no chunk needs to leave the views complete: projections write what depends only on
   // an aggregate's latest state once, at the end (Projection::flush).
-  constexpr std::uint64_t kChunk = 20'000;
+  constexpr std::uint64_t kChunk = 50'000;
   std::uint64_t after = 0;
   // Every stream's aggregate as the replay goes: projections render from it. Applied in
   // place (nobody else holds them), so a rebuild clones nothing, and each stays where it
