@@ -65,8 +65,6 @@ struct StreamState {
   }
 };
 
-// Keeps views: a deterministic function of the events, so that a rebuild from the log
-// writes byte for byte what was written inline.
 // A stream's aggregate as a rebuild leaves it, and the version it reflects.
 struct ReplayedStream {
   std::string_view stream;
@@ -74,6 +72,8 @@ struct ReplayedStream {
   std::uint64_t version;
 };
 
+// Keeps views: a deterministic function of the events, so that a rebuild from the log
+// writes byte for byte what was written inline.
 class Projection {
  public:
   virtual ~Projection() = default;

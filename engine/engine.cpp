@@ -1022,10 +1022,10 @@ Status Engine::rebuild() {
   };
   std::unordered_map<std::string, Replayed, StringHash, std::equal_to<>> aggregates;
   // Position-set entries are held across chunks and written key by key (views.h): the
-  // more a key has at once, the fewer searches and page rewrites per entry. A few million
-  // entries, about a hundred MB.
+  // more a key has at once, the fewer searches and page rewrites per entry. Two million
+  // entries of 40 bytes, their keys and the sort's buffer: about 200 MB at the write.
   DeferredPositions positions;
-  constexpr std::size_t kHeldPositions = 4'000'000;
+  constexpr std::size_t kHeldPositions = 2'000'000;
   for (;;) {
     std::uint64_t last = after;
     BL_RETURN_IF_ERROR(env_->write([&](storage::WriteTxn& txn) -> Status {
@@ -1049,7 +1049,7 @@ Status Engine::rebuild() {
           if (!bad.ok()) return false;
         }
         last = ev.position;
-        return last - after < kChunk;
+        return last - after < kChunk && positions.size() < kHeldPositions;
       }));
       BL_RETURN_IF_ERROR(bad);
       return positions.size() >= kHeldPositions || last == after ? positions.write(txn)

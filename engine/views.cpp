@@ -85,15 +85,33 @@ Status ViewWriter::add_position(std::string_view name, std::string_view key,
   return Status::Ok();
 }
 
+Result<bool> ViewWriter::has_position(std::string_view name, std::string_view key,
+                                      std::uint64_t position) const {
+  if (deferred_ != nullptr) return held_back(name);
+  return ViewReader::has_position(name, key, position);
+}
+
+Status ViewWriter::scan_positions(std::string_view name, std::string_view key, std::uint64_t from,
+                                  storage::Table::Direction direction,
+                                  const std::function<bool(std::uint64_t)>& visit) const {
+  if (deferred_ != nullptr) return held_back(name);
+  return ViewReader::scan_positions(name, key, from, direction, visit);
+}
+
+Status ViewWriter::held_back(std::string_view name) {
+  return Status::Internal("a projection read position set " + std::string(name) +
+                          " while its entries are held back (a rebuild)");
+}
+
 void DeferredPositions::add(const storage::Table& table, std::string_view key,
                             std::uint64_t position) {
   auto t = std::find(tables_.begin(), tables_.end(), &table);
   if (t == tables_.end()) t = tables_.insert(tables_.end(), &table);
   Entry e{{0, 0},
-          static_cast<std::uint32_t>(keys_.size()),
-          static_cast<std::uint32_t>(key.size()),
+          keys_.size(),
           position,
-          static_cast<std::size_t>(t - tables_.begin())};
+          static_cast<std::uint32_t>(key.size()),
+          static_cast<std::uint32_t>(t - tables_.begin())};
   unsigned char head[16] = {};
   std::memcpy(head, key.data(), std::min<std::size_t>(key.size(), sizeof head));
   for (int half = 0; half < 2; ++half)

@@ -54,8 +54,9 @@ struct TimerSpec {
 };
 
 // Position-set entries held back to be written in key order: a rebuild's projections add
-// them in log order, scattered over every key of each set; written key by key they cost a
-// cursor step and one put per key instead of a search of the tree per entry
+// them in log order, scattered over every key of each set; written key by key they cost
+// one put per key, mostly searched on the page of the key before, instead of a search of
+// the tree per entry
 // (storage::Table::add_positions). Held flat, in the order they come, and sorted once at
 // the write: a map from key to positions would cost a few cache misses per entry once it
 // holds a million keys.
@@ -69,10 +70,10 @@ class DeferredPositions {
  private:
   struct Entry {
     std::uint64_t prefix[2];   // the key's first 16 bytes, big-endian, zero-padded
-    std::uint32_t key_offset;  // in keys_
-    std::uint32_t key_size;
+    std::uint64_t key_offset;  // in keys_
     std::uint64_t position;
-    std::size_t table;  // in tables_
+    std::uint32_t key_size;
+    std::uint32_t table;  // in tables_
   };
   std::string_view key(const Entry& e) const { return {keys_.data() + e.key_offset, e.key_size}; }
 
@@ -84,8 +85,8 @@ class DeferredPositions {
 class ViewWriter : public ViewReader {
  public:
   // With `deferred`, add_position holds its entries there for the caller to write before
-  // the transaction commits; has_position and scan_positions then do not see them (no
-  // projection reads a position set).
+  // the transaction commits; has_position and scan_positions, which would not see them,
+  // then fail (Internal: no projection reads a position set).
   ViewWriter(const storage::Environment& env, storage::WriteTxn& txn,
              DeferredPositions* deferred = nullptr)
       : ViewReader(env, txn), write_txn_(txn), deferred_(deferred) {}
@@ -95,6 +96,11 @@ class ViewWriter : public ViewReader {
   // time then position, fed in log order): no search, and full pages instead of halves.
   Status append(std::string_view table, std::string_view key, std::string_view value);
   Status add_position(std::string_view table, std::string_view key, std::uint64_t position);
+  Result<bool> has_position(std::string_view table, std::string_view key,
+                            std::uint64_t position) const;
+  Status scan_positions(std::string_view table, std::string_view key, std::uint64_t from,
+                        storage::Table::Direction direction,
+                        const std::function<bool(std::uint64_t)>& visit) const;
   Status erase(std::string_view table, std::string_view key);
 
   // Timers are views too: scheduled and cancelled by projections, so a rebuild recreates
@@ -103,6 +109,8 @@ class ViewWriter : public ViewReader {
   Status cancel_timer(std::string_view id);
 
  private:
+  static Status held_back(std::string_view table);
+
   storage::WriteTxn& write_txn_;
   DeferredPositions* deferred_;
 };

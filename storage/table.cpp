@@ -150,17 +150,20 @@ Status Table::add_positions(WriteTxn& txn, std::span<const PositionRun> runs) co
     if (run.key.empty()) return Status::InvalidArgument("an empty key in " + name_);
     packed.clear();
     for (std::uint64_t p : run.positions) append_u64be(&packed, p);
-    MDB_val k = to_val(run.key);
-    // MDB_MULTIPLE: [0] one element's size and the first, [1] how many (LMDB sets it to
-    // how many went in).
-    MDB_val v[2] = {{8, packed.data()}, {run.positions.size(), nullptr}};
-    int rc = cursor.put(&k, v, MDB_MULTIPLE | MDB_APPENDDUP);
-    if (rc == MDB_KEYEXIST) {  // not all past the set's last: one at a time, in order
-      for (std::size_t i = v[1].mv_size; i < run.positions.size(); ++i)
-        BL_RETURN_IF_ERROR(add_position(txn, run.key, run.positions[i]));
-      continue;
+    for (std::size_t done = 0; done < run.positions.size();) {
+      MDB_val k = to_val(run.key);
+      // MDB_MULTIPLE: [0] one element's size and the first, [1] how many; LMDB leaves in
+      // [1] how many went in.
+      MDB_val v[2] = {{8, packed.data() + 8 * done}, {run.positions.size() - done, nullptr}};
+      int rc = cursor.put(&k, v, MDB_MULTIPLE | MDB_APPENDDUP);
+      if (rc == MDB_SUCCESS) break;
+      if (rc != MDB_KEYEXIST) return status_from_lmdb(rc, "mdb_cursor_put " + name_);
+      // That one is not past the set's last (a repeat, or older): in order, or left
+      // alone if there; then the rest in bulk again.
+      done += v[1].mv_size;
+      BL_RETURN_IF_ERROR(add_position(txn, run.key, run.positions[done]));
+      ++done;
     }
-    if (rc != MDB_SUCCESS) return status_from_lmdb(rc, "mdb_cursor_put " + name_);
   }
   return Status::Ok();
 }

@@ -77,9 +77,10 @@ class Table {
   // the reads find nothing under one).
   Status add_position(WriteTxn& txn, std::string_view key, std::uint64_t position) const;
   // Many keys' positions at once, for a bulk load (a rebuild): `runs` in ascending key
-  // order, each run's positions ascending. One cursor serves them all, so that each key is
-  // found from the page of the key before it, and each key's positions go in with one put
-  // (MDB_MULTIPLE) that searches the key once. The same result as add_position for each.
+  // order, each run's positions ascending. One cursor serves them all (a key on the page
+  // the key before it was found on is searched there only), and each key's positions go
+  // in with one put (MDB_MULTIPLE) that searches the key once. The same result as
+  // add_position for each.
   struct PositionRun {
     std::string_view key;
     std::span<const std::uint64_t> positions;

@@ -158,8 +158,9 @@ class RoundViews final : public engine::Projection {
 
 // Who did what: every event under its actor, stream, type, time, and the orgs whose
 // users may read it (a brand's unit and branch; an org and its parent); and, for a brand
-// or round event, the state it moved the aggregate from and to. The "from" is read in the
-// brand and round views, so it runs before the projections that rewrite them.
+// or round event, the state it moved the aggregate from and to. A brand's "from" is read
+// in brand_keys, so it runs before BrandViews rewrites it; a round's in round_states,
+// which it keeps itself.
 class AuditIndex final : public engine::Projection {
  public:
   std::vector<std::string> tables() const override {

@@ -51,6 +51,10 @@ TEST_CASE("position-set entries held back and written in key order make the same
                     }
                   }
                   CHECK(held.size() > 3000);
+                  // What is held is not in the table yet: a read of the set is refused.
+                  CHECK(deferred.has_position("held_a", keys[0], 1).status().code() ==
+                        Status::Code::kInternal);
+                  CHECK(direct.has_position("direct_a", keys[0], 1).ok());
                   return held.write(txn);
                 })
                 .ok());

@@ -339,7 +339,7 @@ TEST_CASE("positions added key by key in bulk make the same sets as added one at
   CHECK(all(bulk, "d") == std::vector<std::uint64_t>{11, 12, 13, 20});
   CHECK(*bulk.count(*txn) == *one.count(*txn));
   std::vector<Table::PositionRun> empty_key = {{"", std::vector<std::uint64_t>{1}}};
-  CHECK(env->write([&](WriteTxn& txn) { return bulk.add_positions(txn, empty_key); }).code() ==
+  CHECK(env->write([&](WriteTxn& w) { return bulk.add_positions(w, empty_key); }).code() ==
         Status::Code::kInvalidArgument);
 }
 
