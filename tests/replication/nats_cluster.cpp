@@ -4,33 +4,69 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 namespace brandledger::testing {
 namespace {
 
 constexpr const char* kNatsServer = "/usr/sbin/nats-server";
 
-// A loopback port nobody listens on now (the kernel's choice for port 0).
-int free_port() {
+// Ports the kernel does not hand out for port 0 or for outgoing connections: the wider
+// of the stretches below and above its ephemeral range, at most 12,000 ports.
+std::pair<int, int> outside_ephemeral_range() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768, high = 60999;
+  in >> low >> high;
+  if (low - 1024 >= 65535 - high) return {std::max(1024, low - 12000), low - 1};
+  return {high + 1, std::min(65535, high + 12000)};
+}
+
+bool can_bind(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    throw std::runtime_error("no free port");
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   close(fd);
-  return ntohs(addr.sin_port);
+  return ok;
+}
+
+// A loopback port for a member to listen on, held for the cluster's life. Not the kernel's
+// choice for port 0: that is an ephemeral port, which the kernel may give an outgoing
+// connection (a route between the members, another test's client) before the member
+// starts, and then the member cannot listen. So a port outside the ephemeral range, reserved
+// against other test processes by a lock on a file named after it (the lock goes when the
+// holder does, however it dies). Returns the port and the lock's descriptor.
+std::pair<int, int> reserve_port() {
+  const auto [low, high] = outside_ephemeral_range();
+  if (high - low < 100) throw std::runtime_error("the ephemeral range leaves no ports to reserve");
+  const auto locks = std::filesystem::temp_directory_path() / "brandledger-test-ports";
+  std::filesystem::create_directories(locks);
+  std::mt19937 pick(std::random_device{}());
+  std::uniform_int_distribution<int> in_range(low, high);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = in_range(pick);
+    const auto lock = locks / std::to_string(port);
+    const int fd = open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) continue;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0 && can_bind(port)) return {port, fd};
+    close(fd);
+  }
+  throw std::runtime_error("no free port in " + std::to_string(low) + "-" + std::to_string(high));
 }
 
 bool accepts(int port) {
@@ -51,8 +87,8 @@ NatsCluster::NatsCluster(std::filesystem::path dir, int size, std::size_t max_pa
   std::filesystem::create_directories(dir_);
   nodes_.resize(size);
   for (Node& n : nodes_) {
-    n.client_port = free_port();
-    n.route_port = free_port();
+    std::tie(n.client_port, n.client_lock) = reserve_port();
+    std::tie(n.route_port, n.route_lock) = reserve_port();
   }
   for (int i = 0; i < size; ++i) {
     Node& n = nodes_[i];
@@ -78,6 +114,9 @@ NatsCluster::NatsCluster(std::filesystem::path dir, int size, std::size_t max_pa
 NatsCluster::~NatsCluster() {
   for (int i = 0; i < size(); ++i)
     if (running(i)) kill(i);
+  for (const Node& n : nodes_)
+    for (const int lock : {n.client_lock, n.route_lock})
+      if (lock >= 0) close(lock);
 }
 
 std::vector<std::string> NatsCluster::urls() const {

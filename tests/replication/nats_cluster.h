@@ -37,6 +37,7 @@ class NatsCluster {
  private:
   struct Node {
     int client_port = 0, route_port = 0;
+    int client_lock = -1, route_lock = -1;  // held while the cluster lives: see reserve_port
     std::filesystem::path config, log;
     pid_t pid = -1;
   };
