@@ -74,35 +74,23 @@ export async function startServer({ demo = true, args = [] } = {}) {
   }
 }
 
-// A loopback port nobody listens on now.
-export async function freePort() {
-  const { createServer } = await import('node:net')
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
-}
-
 // One Debian nats-server with JetStream, for a writer and a replica to share (a stream of
-// one copy: --nats-replicas 1).
+// one copy: --nats-replicas 1). It picks its own port (-p -1) and names it in its log: a
+// port picked here and bound there could be taken in between by an outgoing connection.
 export async function startNats() {
   const store = mkdtempSync(join(tmpdir(), 'brandledger-e2e-nats-'))
-  const port = await freePort()
-  const child = spawn(process.env.NATS_SERVER ?? '/usr/sbin/nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], {
+  const child = spawn(process.env.NATS_SERVER ?? '/usr/sbin/nats-server', ['-js', '-a', '127.0.0.1', '-p', '-1', '-sd', store], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let log = ''
   child.stderr.on('data', (d) => (log += d))
-  await new Promise((resolve, reject) => {
+  const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${log}`)), 15000)
     child.stderr.on('data', () => {
-      if (log.includes('Server is ready')) {
+      const listening = /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(log)
+      if (listening && log.includes('Server is ready')) {
         clearTimeout(timer)
-        resolve()
+        resolve(Number(listening[1]))
       }
     })
     child.on('exit', (code) => reject(new Error(`nats-server exited (${code}):\n${log}`)))
