@@ -803,15 +803,22 @@ Result<boost::json::object> Engine::event_data(const storage::EventView& event) 
   return data;
 }
 
+std::size_t Engine::queued_commands() const {
+  std::lock_guard lock(queue_mutex_);
+  return queue_.size();
+}
+
 std::string Engine::render_metrics() const {
   std::string out;
   metrics_.render(&out);
   render_allocator(&out);
+  auto gauge = [&](const char* name, const char* help, std::uint64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
+           " " + std::to_string(value) + "\n";
+  };
+  gauge("brandledger_commands_queued", "Commands waiting for the writer to take them.",
+        queued_commands());
   if (auto stats = env_->stats(); stats.ok()) {
-    auto gauge = [&](const char* name, const char* help, std::uint64_t value) {
-      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
-             " " + std::to_string(value) + "\n";
-    };
     gauge("brandledger_log_events", "Events in the log.", stats->events);
     gauge("brandledger_log_streams", "Streams in the log.", stats->streams);
     gauge("brandledger_map_used_bytes", "Bytes of the LMDB map in use.", stats->map_used);

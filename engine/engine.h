@@ -142,6 +142,8 @@ class Engine {
   const storage::EventLog& log() const { return *log_; }
   const Domain& domain() const { return domain_; }
   EngineMetrics& metrics() { return metrics_; }
+  // Commands submitted and not yet taken into a batch by the writer.
+  std::size_t queued_commands() const;
   // Every metric in the Prometheus text format, with the log's and the map's gauges.
   std::string render_metrics() const;
 
@@ -290,7 +292,7 @@ class Engine {
   ManualClock* manual_clock_ = nullptr;
   EngineMetrics metrics_;
 
-  std::mutex queue_mutex_;
+  mutable std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
   std::deque<Pending> queue_;
   // How many queued commands the writer is waiting for (0: not waiting), so that submit

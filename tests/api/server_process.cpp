@@ -55,7 +55,10 @@ ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::st
     execv(argv[0], argv.data());
     _exit(121);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  // Two minutes: a server given --nats may itself wait up to 30 s for a JetStream cluster
+  // to elect its leaders before it listens, and a sanitizer build starts slower. A longer
+  // deadline only delays a failure; a shorter one makes one.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < deadline) {
     output_ = read_file(log_);
     if (auto at = output_.find("listening on 127.0.0.1:"); at != std::string::npos) {
@@ -72,7 +75,9 @@ ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::st
   throw std::runtime_error("the server did not start:\n" + output_);
 }
 
-ServerProcess::~ServerProcess() { kill(); }
+ServerProcess::~ServerProcess() {
+  kill();
+}
 
 void ServerProcess::kill() {
   if (pid_ <= 0) return;

@@ -75,10 +75,13 @@ struct Server {
   }
 };
 
-// The server reads a request and hands it to the engine in well under a millisecond; this
-// leaves room for a loaded machine and a sanitizer build, so the requests are in flight
-// (held behind the writer) rather than unread when the stop begins.
-constexpr auto kArrive = 500ms;
+// Waits until the server has read `n` requests and handed them to the engine, where they
+// queue behind the held writer: in flight, not unread, when the stop begins.
+void wait_until_queued(const engine::Engine& engine, std::size_t n) {
+  const auto deadline = Clock::now() + 30s;
+  while (engine.queued_commands() < n && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  REQUIRE(engine.queued_commands() == n);
+}
 
 }  // namespace
 
@@ -97,7 +100,7 @@ TEST_CASE(
     requests.emplace_back(port);
     REQUIRE(requests.back().send(create_org("o" + std::to_string(i))));
   }
-  std::this_thread::sleep_for(kArrive);
+  wait_until_queued(*engine, 4);
 
   const auto start = Clock::now();
   std::atomic<bool> stopped{false};
@@ -150,7 +153,7 @@ TEST_CASE(
     requests.emplace_back(port);
     REQUIRE(requests.back().send(create_org("p" + std::to_string(i))));
   }
-  std::this_thread::sleep_for(kArrive);
+  wait_until_queued(*engine, 3);
 
   const auto start = Clock::now();
   server.http->stop(std::chrono::seconds(1));

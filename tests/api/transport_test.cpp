@@ -274,10 +274,11 @@ TEST_CASE(
             << p50 << " ms, p99 " << p99 << " ms, max " << max << " ms; attackers: " << refused
             << " refused 503, " << timed_out << " cut off 408, " << other << " other\n";
   CHECK(ok == static_cast<long>(statuses.size()));
-  // A new connection and /healthz on loopback take about a millisecond. 250 ms allows for
-  // a loaded two-core machine; a client that waited for a slot would take the header
-  // deadline (1 s) or be refused.
-  CHECK(max < 250);
+  // A new connection and /healthz on loopback take about a millisecond; a client that
+  // waited for a slot would take at least the header deadline (1 s) or be refused. The
+  // bound sits below that deadline, with room for a stall of a loaded two-core machine or
+  // a sanitizer build (one of 250 ms was once too tight for such a stall).
+  CHECK(max < 900);
   CHECK(refused > 0);    // the per-address cap turned attackers away
   CHECK(timed_out > 0);  // and the header deadline cut off the ones it let in
 }

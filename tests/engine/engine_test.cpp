@@ -462,4 +462,21 @@ TEST_CASE("metrics count commands by outcome in the Prometheus format") {
   const std::string all = e->render_metrics();
   CHECK_THAT(all, Catch::Contains("brandledger_log_events 1\n"));
   CHECK_THAT(all, Catch::Contains("# TYPE brandledger_map_used_bytes gauge"));
+  CHECK_THAT(all, Catch::Contains("brandledger_commands_queued 0\n"));
+}
+
+TEST_CASE("commands waiting for the writer are counted until it takes them") {
+  TempDir dir;
+  auto e = open_engine(dir.path());
+  std::vector<std::future<CommandOutcome>> answers;
+  {
+    WriterGate gate(*e, command("counter.open", "counter-a"));
+    CHECK(e->queued_commands() == 0);
+    for (int i = 0; i < 3; ++i)
+      answers.push_back(e->submit(command("counter.add", "counter-a", {{"n", 1}})));
+    CHECK(e->queued_commands() == 3);
+    CHECK_THAT(e->render_metrics(), Catch::Contains("brandledger_commands_queued 3\n"));
+  }
+  for (auto& a : answers) CHECK(a.get().accepted());
+  CHECK(e->queued_commands() == 0);
 }

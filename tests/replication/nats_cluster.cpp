@@ -90,6 +90,10 @@ NatsCluster::NatsCluster(std::filesystem::path dir, int size, std::size_t max_pa
     std::tie(n.client_port, n.client_lock) = reserve_port();
     std::tie(n.route_port, n.route_lock) = reserve_port();
   }
+  // A name of this cluster's own: a member left running by a test process that died keeps
+  // dialling its old route ports, which a later cluster may reserve; it must not join it.
+  const std::string cluster_name = "brandledger-test-" + std::to_string(getpid()) + "-" +
+                                   std::to_string(nodes_.front().client_port);
   for (int i = 0; i < size; ++i) {
     Node& n = nodes_[i];
     const std::string name = "n" + std::to_string(i + 1);
@@ -104,8 +108,8 @@ NatsCluster::NatsCluster(std::filesystem::path dir, int size, std::size_t max_pa
                                     : std::string())
                             << "listen: 127.0.0.1:" << n.client_port << "\n"
                             << "jetstream {\n  store_dir: \"" << (dir_ / name).string() << "\"\n}\n"
-                            << "cluster {\n  name: brandledger-test\n  listen: 127.0.0.1:"
-                            << n.route_port << "\n  routes: [\n"
+                            << "cluster {\n  name: " << cluster_name
+                            << "\n  listen: 127.0.0.1:" << n.route_port << "\n  routes: [\n"
                             << routes.str() << "  ]\n}\n";
   }
   for (int i = 0; i < size; ++i) start(i);

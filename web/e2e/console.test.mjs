@@ -520,7 +520,9 @@ test('统计报表: the charts render with the demo data, each with its table, a
     await page.getByRole('cell', { name: '市政府机关党委' }).first().waitFor()
     await page.getByText(/共命名 \d+ 个/).waitFor()
     // The assessment's branch rows come a page at a time; the page says how many it shows.
-    const assessed = await server.api('GET', `/v1/reports/assessment?year=${new Date().getFullYear() - 1}&limit=100`)
+    // Last year in Beijing, as the page counts it (this machine's zone may be another).
+    const lastYear = new Date(Date.now() + 8 * 3600 * 1000).getUTCFullYear() - 1
+    const assessed = await server.api('GET', `/v1/reports/assessment?year=${lastYear}&limit=100`)
     await page.getByText(`已显示 ${assessed.branches.length} 个党组织`).waitFor()
     await screenshot(page, 'reports')
     const coverage = await exportFile(page.getByRole('group', { name: '导出覆盖率' }), page, '导出 CSV')

@@ -67,11 +67,18 @@ export async function startServer({ demo = true, args = [] } = {}) {
       return text ? JSON.parse(text) : undefined
     },
     async stop() {
-      child.kill('SIGTERM')
-      await new Promise((resolve) => child.on('exit', resolve))
+      await stopChild(child)
       rmSync(data, { recursive: true, force: true })
     },
   }
+}
+
+// SIGTERM, then its exit; at once if it has exited already (its 'exit' event is past).
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
 }
 
 // One Debian nats-server with JetStream, for a writer and a replica to share (a stream of
@@ -98,8 +105,7 @@ export async function startNats() {
   return {
     url: `nats://127.0.0.1:${port}`,
     async stop() {
-      child.kill('SIGTERM')
-      await new Promise((resolve) => child.on('exit', resolve))
+      await stopChild(child)
       rmSync(store, { recursive: true, force: true })
     },
   }

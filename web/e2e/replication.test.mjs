@@ -15,6 +15,17 @@ async function healthOf(server) {
   return (await fetch(`${server.base}/healthz`)).json()
 }
 
+// Until the replica holds everything the writer has (a minute at most).
+async function replicaCaughtUp() {
+  const deadline = Date.now() + 60000
+  for (;;) {
+    const [w, r] = await Promise.all([healthOf(writer), healthOf(replica)])
+    if (w.replication.sequence > 0 && r.replication.sequence === w.replication.sequence) return
+    if (Date.now() > deadline) throw new Error(`the replica did not catch up: ${JSON.stringify([w, r])}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
 before(async () => {
   nats = await startNats()
   const replicated = ['--nats', nats.url, '--nats-replicas', '1']
@@ -22,13 +33,7 @@ before(async () => {
   replica = await startServer({ demo: false, args: [...replicated, '--replica'] })
   browser = await startBrowser()
   // The replica holds the writer's whole log before the pages are read.
-  const deadline = Date.now() + 60000
-  for (;;) {
-    const [w, r] = await Promise.all([healthOf(writer), healthOf(replica)])
-    if (w.replication.sequence > 0 && r.replication.sequence === w.replication.sequence) break
-    if (Date.now() > deadline) throw new Error(`the replica did not catch up: ${JSON.stringify([w, r])}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
+  await replicaCaughtUp()
 })
 
 after(async () => {
@@ -50,6 +55,7 @@ test('the header names the node: the writer, and a replica in step with it', asy
     await page.goto(`${writer.base}/brands`)
     await page.getByRole('table').last().locator('tbody tr').first().waitFor()
     const onWriter = await page.getByRole('table').last().locator('tbody tr').allInnerTexts()
+    await replicaCaughtUp()  // the login's session with it
     await page.goto(`${replica.base}/brands`)
     await page.getByRole('status', { name: '节点' }).filter({ hasText: '只读副本 · 已同步' }).waitFor()
     const rows = page.getByRole('table').last().locator('tbody tr')

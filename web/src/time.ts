@@ -22,3 +22,8 @@ export function beijingTime(rfc3339: string | null | undefined): string {
 export function beijingDate(rfc3339: string | null | undefined): string {
   return rfc3339 ? dateFormatter.format(new Date(rfc3339)) : '—'
 }
+
+// The year it is now in Beijing (a browser elsewhere may already be, or still be, in another).
+export function beijingYear(now: Date = new Date()): number {
+  return new Date(now.getTime() + 8 * 3600 * 1000).getUTCFullYear()
+}
