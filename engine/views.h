@@ -56,10 +56,9 @@ struct TimerSpec {
 // Position-set entries held back to be written in key order: a rebuild's projections add
 // them in log order, scattered over every key of each set; written key by key they cost
 // one put per key, mostly searched on the page of the key before, instead of a search of
-// the tree per entry
-// (storage::Table::add_positions). Held flat, in the order they come, and sorted once at
-// the write: a map from key to positions would cost a few cache misses per entry once it
-// holds a million keys.
+// the tree per entry (storage::Table::add_positions). Held flat, in the order they come,
+// and sorted once at the write: a map from key to positions would cost a few cache misses
+// per entry once it holds a million keys.
 class DeferredPositions {
  public:
   void add(const storage::Table& table, std::string_view key, std::uint64_t position);

@@ -338,7 +338,8 @@ TEST_CASE("positions added key by key in bulk make the same sets as added one at
   CHECK(all(bulk, "c").size() == 6 + 5000 + 300);
   CHECK(all(bulk, "d") == std::vector<std::uint64_t>{11, 12, 13, 20});
   CHECK(*bulk.count(*txn) == *one.count(*txn));
-  std::vector<Table::PositionRun> empty_key = {{"", std::vector<std::uint64_t>{1}}};
+  const std::vector<std::uint64_t> one_position = {1};
+  const std::vector<Table::PositionRun> empty_key = {{"", one_position}};
   CHECK(env->write([&](WriteTxn& w) { return bulk.add_positions(w, empty_key); }).code() ==
         Status::Code::kInvalidArgument);
 }
